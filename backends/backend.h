@@ -1,0 +1,85 @@
+#ifndef KILN_BACKENDS_BACKEND_H_
+#define KILN_BACKENDS_BACKEND_H_
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "backends/tactic.h"
+
+namespace kiln {
+
+// Memory owned by a backend (host memory for cpu_ref, device memory for cuda).
+class DeviceBuffer {
+ public:
+  virtual ~DeviceBuffer() = default;
+  virtual void* data() const = 0;
+  virtual size_t size() const = 0;
+};
+
+// A place tactics run: memory, per-context resources and a clock.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // OK when this machine can run the backend, else why not.
+  virtual absl::Status Available() const = 0;
+  // Identifies the device plans are built for ("cpu:x86_64", "cuda:sm_90").
+  virtual std::string DeviceSignature() const = 0;
+  // True when tensors live in host memory (user pointers are used directly).
+  virtual bool host_memory() const = 0;
+
+  virtual absl::StatusOr<std::unique_ptr<DeviceBuffer>> Allocate(size_t bytes) const = 0;
+  virtual absl::StatusOr<std::unique_ptr<ExecutionResources>> CreateResources() const = 0;
+  // Milliseconds taken by one call of `run`, measured the backend's way.
+  virtual absl::StatusOr<double> TimeMs(ExecutionResources* resources,
+                                        const std::function<absl::Status()>& run) const = 0;
+};
+
+class BackendRegistry {
+ public:
+  static BackendRegistry& Global();
+  absl::Status Register(std::unique_ptr<Backend> backend);
+  const Backend* Find(absl::string_view name) const;
+  std::vector<std::string> Names() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::unique_ptr<Backend>, std::less<>> backends_ ABSL_GUARDED_BY(mu_);
+};
+
+// Host memory aligned to 64 bytes, for host backends and tests.
+class HostBuffer : public DeviceBuffer {
+ public:
+  explicit HostBuffer(size_t bytes);
+  ~HostBuffer() override;
+  HostBuffer(const HostBuffer&) = delete;
+  HostBuffer& operator=(const HostBuffer&) = delete;
+  void* data() const override { return data_; }
+  size_t size() const override { return size_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+namespace internal {
+bool RegisterBackendOrDie(std::unique_ptr<Backend> backend);
+}  // namespace internal
+
+#define KILN_REGISTER_BACKEND_CONCAT_INNER_(a, b) a##b
+#define KILN_REGISTER_BACKEND_CONCAT_(a, b) KILN_REGISTER_BACKEND_CONCAT_INNER_(a, b)
+#define KILN_REGISTER_BACKEND(backend_expr)                                                   \
+  static const bool KILN_REGISTER_BACKEND_CONCAT_(kiln_backend_registered_, __COUNTER__) = \
+      ::kiln::internal::RegisterBackendOrDie(backend_expr)
+
+}  // namespace kiln
+
+#endif  // KILN_BACKENDS_BACKEND_H_

@@ -1,0 +1,114 @@
+#ifndef KILN_BACKENDS_TACTIC_H_
+#define KILN_BACKENDS_TACTIC_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "graph/attributes.h"
+#include "graph/types.h"
+
+namespace kiln {
+
+// Everything a tactic may look at about one node. The builder makes it from
+// the graph; the runtime makes the same from the plan, so a tactic sees
+// identical information at build and at load.
+struct NodeContext {
+  std::string name;                        // layer name
+  std::string op;
+  AttrMap attrs;
+  std::vector<TensorDesc> inputs;          // at max batch; omitted input: empty name
+  std::vector<TensorDesc> outputs;         // at max batch
+  std::vector<const Weights*> constants;   // per input: constant data or nullptr
+  int max_batch = 1;
+
+  const Weights* constant(size_t i) const { return i < constants.size() ? constants[i] : nullptr; }
+  bool has_input(size_t i) const { return i < inputs.size() && !inputs[i].name.empty(); }
+
+  // "layer 'conv2' (Convolution): <message>" as InvalidArgument.
+  template <typename... Args>
+  absl::Status Error(const Args&... args) const {
+    return absl::InvalidArgumentError(absl::StrCat("layer '", name, "' (", op, "): ", args...));
+  }
+};
+
+// Per-execution-context resources a backend hands to its kernels (a CUDA
+// stream and library handles for cuda; nothing for cpu_ref).
+class ExecutionResources {
+ public:
+  virtual ~ExecutionResources() = default;
+};
+
+// One call of a kernel. Descs are for the batch being run.
+struct KernelArgs {
+  absl::Span<const TensorDesc> input_descs;
+  absl::Span<const TensorDesc> output_descs;
+  absl::Span<const void* const> inputs;    // nullptr for an omitted input
+  absl::Span<void* const> outputs;
+  void* workspace = nullptr;
+  size_t workspace_size = 0;
+  ExecutionResources* resources = nullptr;
+};
+
+// A tactic bound to one node, made once when an engine loads and shared by
+// every execution context: Run is const and keeps no state between calls.
+// Run allocates nothing and validates nothing; that was done at build.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual absl::Status Run(const KernelArgs& args) const = 0;
+};
+
+struct TacticInfo {
+  std::string name;     // stable, goes into plans: "cpu_ref.convolution.im2col"
+  std::string op;       // registered op name
+  std::string backend;  // "cpu_ref", "cuda", or a plugin's backend
+  // The oracle implementation of `op` (exactly one per op, on cpu_ref).
+  bool is_reference = false;
+};
+
+// One way to run one op on one backend (DESIGN.md, "The tactic contract").
+class Tactic {
+ public:
+  explicit Tactic(TacticInfo info) : info_(std::move(info)) {}
+  virtual ~Tactic() = default;
+
+  const TacticInfo& info() const { return info_; }
+  const std::string& name() const { return info_.name; }
+  const std::string& op() const { return info_.op; }
+  const std::string& backend() const { return info_.backend; }
+  bool is_reference() const { return info_.is_reference; }
+
+  // OK if this tactic can run `node` with its dtypes, formats and attributes;
+  // otherwise a status saying why not (shown when no tactic fits a node).
+  virtual absl::Status Supports(const NodeContext& node) const = 0;
+
+  // Scratch bytes needed by one Run at max batch.
+  virtual size_t WorkspaceSize(const NodeContext& node) const { return 0; }
+
+  // Build-time work kept in the plan: pre-formatted weights and anything
+  // else CreateKernel needs. Empty by default.
+  virtual absl::StatusOr<std::vector<uint8_t>> PrepareState(const NodeContext& node) const {
+    return std::vector<uint8_t>{};
+  }
+
+  // Binds the tactic to a node. `state` is what PrepareState returned (from
+  // the plan at load time); it outlives the kernel. `node` does not: copy
+  // what the kernel needs.
+  virtual absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(
+      const NodeContext& node, absl::Span<const uint8_t> state) const = 0;
+
+ private:
+  TacticInfo info_;
+};
+
+}  // namespace kiln
+
+#endif  // KILN_BACKENDS_TACTIC_H_

@@ -1,0 +1,62 @@
+#ifndef KILN_GRAPH_NETWORK_DEFINITION_H_
+#define KILN_GRAPH_NETWORK_DEFINITION_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "graph/attributes.h"
+#include "graph/graph.h"
+#include "graph/types.h"
+
+namespace kiln {
+
+// The build API. Layers are checked and their outputs shape-inferred as they
+// are added, so a bad layer is refused at once with a message naming it.
+// Weights are copied or moved in: the definition owns them.
+//
+// Typed helpers for each op (AddConvolution, AddActivation, ...) live beside
+// the op in ops/<op>.h and call AddLayer.
+class NetworkDefinition {
+ public:
+  NetworkDefinition() = default;
+
+  // A network input. Dim 0 is the batch; give the size you will build for
+  // (the builder's max batch replaces it).
+  absl::StatusOr<TensorId> AddInput(absl::string_view name, DataType dtype, Dims dims);
+
+  // A constant tensor holding `weights`.
+  absl::StatusOr<TensorId> AddConstant(absl::string_view name, Weights weights);
+
+  // Adds a layer of a registered op. `inputs` may contain -1 for an omitted
+  // optional input. Returns the output tensors, named "<layer>" for a single
+  // output and "<layer>:<i>" otherwise.
+  absl::StatusOr<std::vector<TensorId>> AddLayer(absl::string_view name, absl::string_view op,
+                                                 std::vector<TensorId> inputs, AttrMap attrs);
+  // Same, for ops with one output.
+  absl::StatusOr<TensorId> AddLayer1(absl::string_view name, absl::string_view op,
+                                     std::vector<TensorId> inputs, AttrMap attrs);
+
+  absl::Status MarkOutput(TensorId tensor);
+
+  const TensorDesc& desc(TensorId tensor) const { return graph_.tensor(tensor).desc; }
+  absl::StatusOr<TensorId> FindTensor(absl::string_view name) const;
+  const Graph& graph() const { return graph_; }
+  int num_layers() const { return graph_.num_nodes(); }
+
+ private:
+  absl::Status CheckNewName(absl::string_view what, absl::string_view name) const;
+  absl::Status CheckTensor(absl::string_view layer, TensorId tensor) const;
+
+  Graph graph_;
+};
+
+// Runs every node's shape inference again, in order, with the current input
+// dims; updates the tensor descs in place. Used by the builder when it sets
+// the max batch and by the runtime for each batch size.
+absl::Status ReinferShapes(Graph& graph);
+
+}  // namespace kiln
+
+#endif  // KILN_GRAPH_NETWORK_DEFINITION_H_

@@ -1,0 +1,98 @@
+#include "ops/activation.h"
+
+#include "absl/strings/str_cat.h"
+#include "graph/status_macros.h"
+#include "ops/op_registry.h"
+
+namespace kiln {
+namespace {
+
+constexpr ActivationType kAllTypes[] = {
+    ActivationType::kRelu,        ActivationType::kSigmoid,         ActivationType::kTanh,
+    ActivationType::kLeakyRelu,   ActivationType::kElu,             ActivationType::kSelu,
+    ActivationType::kClip,        ActivationType::kSoftplus,        ActivationType::kSoftsign,
+    ActivationType::kHardSigmoid, ActivationType::kScaledTanh,      ActivationType::kThresholdedRelu,
+    ActivationType::kGelu,        ActivationType::kHardSwish,
+};
+
+absl::StatusOr<std::vector<TensorDesc>> InferActivation(const InferenceContext& ctx) {
+  absl::StatusOr<ActivationParams> params = ActivationParams::FromAttrs(ctx.attrs);
+  if (!params.ok()) return ctx.Error(params.status().message());
+  if (!IsFloatType(ctx.inputs[0].dtype)) {
+    return ctx.Error("input '", ctx.inputs[0].name, "' is ", DataTypeName(ctx.inputs[0].dtype),
+                     "; activations take fp32 or fp16");
+  }
+  if (params->type == ActivationType::kClip && params->alpha > params->beta) {
+    return ctx.Error("clip bounds are reversed: min (alpha) ", params->alpha, " > max (beta) ",
+                     params->beta);
+  }
+  TensorDesc out = ctx.inputs[0];
+  return std::vector<TensorDesc>{out};
+}
+
+OpSchema MakeActivationSchema() {
+  OpSchema schema;
+  schema.name = kActivationOp;
+  schema.infer = InferActivation;
+  return schema;
+}
+
+}  // namespace
+
+KILN_REGISTER_OP(MakeActivationSchema());
+
+absl::string_view ActivationTypeName(ActivationType type) {
+  switch (type) {
+    case ActivationType::kRelu: return "relu";
+    case ActivationType::kSigmoid: return "sigmoid";
+    case ActivationType::kTanh: return "tanh";
+    case ActivationType::kLeakyRelu: return "leaky_relu";
+    case ActivationType::kElu: return "elu";
+    case ActivationType::kSelu: return "selu";
+    case ActivationType::kClip: return "clip";
+    case ActivationType::kSoftplus: return "softplus";
+    case ActivationType::kSoftsign: return "softsign";
+    case ActivationType::kHardSigmoid: return "hard_sigmoid";
+    case ActivationType::kScaledTanh: return "scaled_tanh";
+    case ActivationType::kThresholdedRelu: return "thresholded_relu";
+    case ActivationType::kGelu: return "gelu";
+    case ActivationType::kHardSwish: return "hard_swish";
+  }
+  return "unknown";
+}
+
+AttrMap ActivationParams::ToAttrs() const {
+  AttrMap attrs;
+  attrs.Set("type", std::string(ActivationTypeName(type)));
+  attrs.Set("alpha", alpha);
+  attrs.Set("beta", beta);
+  return attrs;
+}
+
+absl::StatusOr<ActivationParams> ActivationParams::FromAttrs(const AttrMap& attrs) {
+  ActivationParams params;
+  KILN_ASSIGN_OR_RETURN(std::string type, attrs.GetString("type", "relu"));
+  bool found = false;
+  for (ActivationType t : kAllTypes) {
+    if (ActivationTypeName(t) == type) {
+      params.type = t;
+      found = true;
+    }
+  }
+  if (!found) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown activation type '", type,
+        "'; expected relu, sigmoid, tanh, leaky_relu, elu, selu, clip, softplus, softsign, "
+        "hard_sigmoid, scaled_tanh, thresholded_relu, gelu or hard_swish"));
+  }
+  KILN_ASSIGN_OR_RETURN(params.alpha, attrs.GetFloat("alpha", 0.0f));
+  KILN_ASSIGN_OR_RETURN(params.beta, attrs.GetFloat("beta", 0.0f));
+  return params;
+}
+
+absl::StatusOr<TensorId> AddActivation(NetworkDefinition& network, absl::string_view name,
+                                       TensorId input, const ActivationParams& params) {
+  return network.AddLayer1(name, kActivationOp, {input}, params.ToAttrs());
+}
+
+}  // namespace kiln
