@@ -37,6 +37,9 @@ class Backend {
   virtual bool host_memory() const = 0;
 
   virtual absl::StatusOr<std::unique_ptr<DeviceBuffer>> Allocate(size_t bytes) const = 0;
+  // Synchronous copies between host memory and this backend's memory.
+  virtual absl::Status CopyFromHost(void* dst, const void* src, size_t bytes) const = 0;
+  virtual absl::Status CopyToHost(void* dst, const void* src, size_t bytes) const = 0;
   virtual absl::StatusOr<std::unique_ptr<ExecutionResources>> CreateResources() const = 0;
   // Milliseconds taken by one call of `run`, measured the backend's way.
   virtual absl::StatusOr<double> TimeMs(ExecutionResources* resources,

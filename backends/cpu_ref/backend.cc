@@ -1,5 +1,6 @@
 // The cpu_ref backend: host memory, wall-clock timing.
 #include <chrono>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "backends/backend.h"
@@ -29,6 +30,15 @@ class CpuRefBackend : public Backend {
           absl::StrCat("cpu_ref: cannot allocate ", bytes, " bytes of host memory"));
     }
     return std::unique_ptr<DeviceBuffer>(std::move(buffer));
+  }
+
+  absl::Status CopyFromHost(void* dst, const void* src, size_t bytes) const override {
+    if (bytes > 0) std::memcpy(dst, src, bytes);
+    return absl::OkStatus();
+  }
+  absl::Status CopyToHost(void* dst, const void* src, size_t bytes) const override {
+    if (bytes > 0) std::memcpy(dst, src, bytes);
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::unique_ptr<ExecutionResources>> CreateResources() const override {

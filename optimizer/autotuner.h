@@ -1,0 +1,29 @@
+#ifndef KILN_OPTIMIZER_AUTOTUNER_H_
+#define KILN_OPTIMIZER_AUTOTUNER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "backends/tactic.h"
+#include "optimizer/builder.h"
+
+namespace kiln {
+
+struct TacticChoice {
+  const Tactic* tactic = nullptr;
+  std::vector<uint8_t> state;
+  uint64_t workspace = 0;
+  double median_ms = 0.0;   // 0 when the only candidate was not timed
+};
+
+// Picks the fastest tactic for `node` among the enabled backends' tactics
+// that support it and fit the workspace budget, timing each on dummy data
+// (median of config.timing_iterations runs after one warm-up). When none
+// fits, the error lists every candidate and why it was rejected.
+absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildConfig& config);
+
+}  // namespace kiln
+
+#endif  // KILN_OPTIMIZER_AUTOTUNER_H_

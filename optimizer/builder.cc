@@ -1,0 +1,195 @@
+#include "optimizer/builder.h"
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "backends/backend.h"
+#include "graph/status_macros.h"
+#include "optimizer/autotuner.h"
+#include "optimizer/memory_planner.h"
+#include "optimizer/passes/dead_layer_elimination.h"
+#include "optimizer/passes/topological_sort.h"
+
+namespace kiln {
+namespace {
+
+void Log(const BuildConfig& config, Logger::Severity severity, const std::string& message) {
+  if (config.logger != nullptr) config.logger->Log(severity, message);
+}
+
+absl::Status ValidateConfig(const BuildConfig& config) {
+  if (config.max_batch < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("BuildConfig.max_batch is ", config.max_batch, "; it must be at least 1"));
+  }
+  if (config.backends.empty()) {
+    return absl::InvalidArgumentError("BuildConfig.backends is empty; enable at least cpu_ref");
+  }
+  for (const std::string& name : config.backends) {
+    const Backend* backend = BackendRegistry::Global().Find(name);
+    if (backend == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "backend '", name, "' is not part of this build; available: ",
+          absl::StrJoin(BackendRegistry::Global().Names(), ", ")));
+    }
+    absl::Status available = backend->Available();
+    if (!available.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("backend '", name,
+                                                        "' cannot run on this machine: ",
+                                                        available.message()));
+    }
+  }
+  // A plan holds one memory space; mixing backends needs copies between them.
+  const bool host = BackendRegistry::Global().Find(config.backends[0])->host_memory();
+  for (const std::string& name : config.backends) {
+    if (BackendRegistry::Global().Find(name)->host_memory() != host) {
+      return absl::UnimplementedError(absl::StrCat(
+          "backends [", absl::StrJoin(config.backends, ", "),
+          "] do not share one memory space; build with one device backend at a time"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
+  TopologicalSort topo;
+  DeadLayerElimination dle;
+  std::vector<Pass*> passes = {&topo, &dle};
+  for (Pass* pass : passes) {
+    const int before = graph.num_nodes();
+    KILN_ASSIGN_OR_RETURN(bool changed, pass->Run(graph));
+    Log(config, Logger::Severity::kVerbose,
+        absl::StrCat("pass ", pass->name(), changed ? ": changed the graph, " : ": no change, ",
+                     before, " -> ", graph.num_nodes(), " layers"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetMaxBatch(Graph& graph, int max_batch) {
+  for (TensorId t : graph.inputs()) graph.tensor(t).desc.dims[0] = max_batch;
+  absl::Status status = ReinferShapes(graph);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the network does not accept batch size ", max_batch, ": ", status.message(),
+        ". Layers must treat dim 0 as the batch (reshape with 0 or -1 for it)"));
+  }
+  return absl::OkStatus();
+}
+
+NodeContext MakeNodeContext(const Graph& graph, const Node& node, int max_batch) {
+  NodeContext ctx;
+  ctx.name = node.name;
+  ctx.op = node.op;
+  ctx.attrs = node.attrs;
+  ctx.max_batch = max_batch;
+  for (TensorId t : node.inputs) {
+    ctx.inputs.push_back(t < 0 ? TensorDesc{} : graph.tensor(t).desc);
+    ctx.constants.push_back(t < 0 ? nullptr : graph.tensor(t).constant.get());
+  }
+  for (TensorId t : node.outputs) ctx.outputs.push_back(graph.tensor(t).desc);
+  return ctx;
+}
+
+// Fills plan.tensors/weights/bindings from the graph and places activations.
+void PlanTensorsAndMemory(const Graph& graph, Plan& plan) {
+  std::map<const Weights*, int32_t> weight_index;
+  std::vector<int> first(graph.num_tensors(), -1), last(graph.num_tensors(), -1);
+  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
+    for (TensorId t : graph.node(n).outputs) first[t] = last[t] = n;
+    for (TensorId t : graph.node(n).inputs) {
+      if (t >= 0) last[t] = std::max(last[t], n);
+    }
+  }
+  std::vector<TensorLifetime> lifetimes;
+  std::vector<TensorId> activation_ids;
+  for (TensorId t = 0; t < graph.num_tensors(); ++t) {
+    const Tensor& tensor = graph.tensor(t);
+    PlanTensor pt;
+    pt.desc = tensor.desc;
+    if (tensor.is_input) {
+      pt.kind = PlanTensorKind::kInput;
+    } else if (tensor.is_output) {
+      pt.kind = PlanTensorKind::kOutput;
+    } else if (tensor.is_constant()) {
+      pt.kind = PlanTensorKind::kConstant;
+      auto [it, inserted] = weight_index.emplace(tensor.constant.get(), plan.weights.size());
+      if (inserted) plan.weights.push_back(*tensor.constant);
+      pt.weight = it->second;
+    } else {
+      pt.kind = PlanTensorKind::kActivation;
+      lifetimes.push_back({tensor.desc.bytes(), first[t], std::max(first[t], last[t])});
+      activation_ids.push_back(t);
+    }
+    plan.tensors.push_back(std::move(pt));
+  }
+  const MemoryPlan memory = PlanMemory(lifetimes);
+  for (size_t i = 0; i < activation_ids.size(); ++i) {
+    plan.tensors[activation_ids[i]].arena_offset = memory.offsets[i];
+  }
+  plan.arena_size = memory.arena_size;
+  plan.inputs.assign(graph.inputs().begin(), graph.inputs().end());
+  plan.outputs.assign(graph.outputs().begin(), graph.outputs().end());
+}
+
+}  // namespace
+
+std::string BuildConfig::ToString() const {
+  return absl::StrCat("max_batch=", max_batch, " workspace=", workspace_bytes >> 20, "MiB",
+                      " fp16=", allow_fp16, " tf32=", allow_tf32,
+                      " timing_iterations=", timing_iterations,
+                      " backends=", absl::StrJoin(backends, ","));
+}
+
+absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const BuildConfig& config) {
+  const auto start = std::chrono::steady_clock::now();
+  KILN_RETURN_IF_ERROR(ValidateConfig(config));
+  Graph graph = network.graph();
+  if (graph.outputs().empty()) {
+    return absl::InvalidArgumentError(
+        "the network has no outputs; mark at least one with NetworkDefinition::MarkOutput");
+  }
+  KILN_RETURN_IF_ERROR(RunPasses(graph, config));
+  KILN_RETURN_IF_ERROR(SetMaxBatch(graph, config.max_batch));
+
+  Plan plan;
+  plan.backend = config.backends[0];
+  plan.device = BackendRegistry::Global().Find(plan.backend)->DeviceSignature();
+  plan.max_batch = config.max_batch;
+  plan.build_options = config.ToString();
+  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
+    const Node& node = graph.node(n);
+    KILN_ASSIGN_OR_RETURN(TacticChoice choice,
+                          SelectTactic(MakeNodeContext(graph, node, config.max_batch), config));
+    PlanNode pn;
+    pn.name = node.name;
+    pn.op = node.op;
+    pn.attrs = node.attrs;
+    pn.inputs = node.inputs;
+    pn.outputs = node.outputs;
+    pn.backend = choice.tactic->backend();
+    pn.tactic = choice.tactic->name();
+    pn.state = std::move(choice.state);
+    pn.workspace_size = choice.workspace;
+    plan.workspace_size = std::max(plan.workspace_size, pn.workspace_size);
+    plan.nodes.push_back(std::move(pn));
+  }
+  PlanTensorsAndMemory(graph, plan);
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  uint64_t weight_bytes = 0;
+  for (const Weights& w : plan.weights) weight_bytes += w.bytes();
+  Log(config, Logger::Severity::kInfo,
+      absl::StrFormat("built %d layers for %s (%s) in %.2f s: activation arena %.2f MiB, "
+                      "workspace %.2f MiB, weights %.2f MiB",
+                      plan.nodes.size(), plan.backend, plan.device, seconds,
+                      plan.arena_size / 1048576.0, plan.workspace_size / 1048576.0,
+                      weight_bytes / 1048576.0));
+  return plan;
+}
+
+}  // namespace kiln

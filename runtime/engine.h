@@ -1,0 +1,97 @@
+#ifndef KILN_RUNTIME_ENGINE_H_
+#define KILN_RUNTIME_ENGINE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "backends/backend.h"
+#include "backends/tactic.h"
+#include "runtime/profiler.h"
+#include "serialization/plan.h"
+
+namespace kiln {
+
+class ExecutionContext;
+
+// A loaded plan: kernels bound to their nodes, weights in backend memory.
+// Immutable once created and safe to share between threads; each thread
+// runs it through its own ExecutionContext.
+class Engine {
+ public:
+  // Binds every node's tactic and precomputes shapes for each batch size.
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(Plan plan);
+
+  absl::StatusOr<std::unique_ptr<ExecutionContext>> CreateExecutionContext() const;
+
+  // Bindings: the network inputs in definition order, then the outputs.
+  int num_bindings() const { return static_cast<int>(bindings_.size()); }
+  int num_inputs() const { return static_cast<int>(plan_.inputs.size()); }
+  bool is_input(int binding) const { return binding < num_inputs(); }
+  // -1 when there is no binding of that name.
+  int binding_index(absl::string_view name) const;
+  const std::string& binding_name(int binding) const;
+  // The binding's shape and type for `batch` (1 <= batch <= max_batch).
+  absl::StatusOr<TensorDesc> binding_desc(int binding, int batch) const;
+
+  int max_batch() const { return plan_.max_batch; }
+  const Plan& plan() const { return plan_; }
+  const Backend& backend() const { return *backend_; }
+
+ private:
+  friend class ExecutionContext;
+  Engine() = default;
+
+  Plan plan_;
+  const Backend* backend_ = nullptr;
+  std::vector<int32_t> bindings_;                        // tensor index per binding
+  std::vector<std::unique_ptr<Kernel>> kernels_;          // per node
+  std::vector<std::unique_ptr<DeviceBuffer>> weights_;   // per plan weight, on the backend
+  std::vector<const void*> weight_ptrs_;                 // per plan weight
+  // descs_[batch - 1][tensor]: every tensor's desc at that batch; empty when
+  // the network cannot run at that batch (batch_errors_ says why).
+  std::vector<std::vector<TensorDesc>> descs_;
+  std::vector<std::string> batch_errors_;
+  // node_descs_[batch - 1][node]: the same, laid out as kernels take them.
+  struct NodeDescs {
+    std::vector<TensorDesc> inputs;
+    std::vector<TensorDesc> outputs;
+  };
+  std::vector<std::vector<NodeDescs>> node_descs_;
+};
+
+// Per-thread state for running an Engine: the activation arena, workspace
+// and backend resources. Not thread-safe itself; make one per thread.
+class ExecutionContext {
+ public:
+  // Runs the network for `batch` samples. `bindings[i]` points at binding
+  // i's memory (backend memory; host memory for cpu_ref), contiguous, in the
+  // binding's dtype, sized for `batch`. Synchronous.
+  absl::Status Execute(int batch, absl::Span<void* const> bindings);
+
+  void set_profiler(Profiler* profiler) { profiler_ = profiler; }
+  const Engine& engine() const { return *engine_; }
+
+ private:
+  friend class Engine;
+  explicit ExecutionContext(const Engine* engine) : engine_(engine) {}
+
+  const Engine* engine_;
+  std::unique_ptr<DeviceBuffer> arena_;
+  std::unique_ptr<DeviceBuffer> workspace_;
+  std::unique_ptr<ExecutionResources> resources_;
+  Profiler* profiler_ = nullptr;
+  // Scratch reused by every Execute so running allocates nothing.
+  std::vector<void*> tensor_ptrs_;
+  std::vector<const void*> node_inputs_;   // all nodes' inputs, flat
+  std::vector<void*> node_outputs_;        // all nodes' outputs, flat
+  std::vector<size_t> input_offsets_;      // per node, into node_inputs_
+  std::vector<size_t> output_offsets_;     // per node, into node_outputs_
+};
+
+}  // namespace kiln
+
+#endif  // KILN_RUNTIME_ENGINE_H_

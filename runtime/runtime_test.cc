@@ -1,0 +1,177 @@
+// Build -> serialize -> deserialize -> run, on networks of Activation layers
+// (every op's own behaviour is tested beside the op; this tests the plumbing).
+#include "runtime/runtime.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "ops/activation.h"
+#include "optimizer/builder.h"
+#include "serialization/plan_io.h"
+#include "tests/util/op_runner.h"
+
+namespace kiln {
+namespace {
+
+// x[Bx3x4] -> relu -> tanh -> out, plus a dead branch.
+NetworkDefinition SmallNet() {
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {2, 3, 4});
+  TensorId r = *AddActivation(net, "relu", x, {ActivationType::kRelu});
+  TensorId t = *AddActivation(net, "tanh", r, {ActivationType::kTanh});
+  (void)*AddActivation(net, "dead", r, {ActivationType::kSigmoid});
+  EXPECT_TRUE(net.MarkOutput(t).ok());
+  return net;
+}
+
+std::vector<float> Expected(const std::vector<float>& x) {
+  std::vector<float> y;
+  for (float v : x) y.push_back(std::tanh(v > 0 ? v : 0));
+  return y;
+}
+
+std::vector<float> RandomVector(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-2, 2);
+  std::vector<float> v(n);
+  for (float& f : v) f = dist(rng);
+  return v;
+}
+
+TEST(RuntimeTest, BuildSerializeDeserializeRun) {
+  const uint32_t seed = testutil::TestSeed();
+  SCOPED_TRACE(seed);
+  std::mt19937 rng(seed);
+  BuildConfig config;
+  config.max_batch = 4;
+  auto plan = Builder::Build(SmallNet(), config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->nodes.size(), 2u) << "the dead branch should be eliminated";
+  EXPECT_GT(plan->arena_size, 0u);
+  auto bytes = PlanWriter::Write(*plan);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto engine = Runtime::Deserialize(*bytes);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  ASSERT_EQ((*engine)->num_bindings(), 2);
+  EXPECT_EQ((*engine)->binding_index("x"), 0);
+  EXPECT_EQ((*engine)->binding_index("tanh"), 1);
+  EXPECT_EQ((*engine)->binding_index("nope"), -1);
+
+  auto ctx = (*engine)->CreateExecutionContext();
+  ASSERT_TRUE(ctx.ok()) << ctx.status();
+  for (int batch : {4, 1, 3}) {
+    auto desc = (*engine)->binding_desc(1, batch);
+    ASSERT_TRUE(desc.ok());
+    EXPECT_EQ(desc->dims, (Dims{batch, 3, 4}));
+    std::vector<float> x = RandomVector(batch * 12, rng);
+    std::vector<float> y(batch * 12, NAN);
+    std::vector<void*> bindings = {x.data(), y.data()};
+    ASSERT_TRUE((*ctx)->Execute(batch, bindings).ok());
+    EXPECT_EQ(y, Expected(x)) << "batch " << batch;
+  }
+}
+
+TEST(RuntimeTest, SerializedEngineMatchesUnserialized) {
+  std::mt19937 rng(testutil::TestSeed());
+  BuildConfig config;
+  config.max_batch = 2;
+  auto plan = Builder::Build(SmallNet(), config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto bytes = PlanWriter::Write(*plan);
+  ASSERT_TRUE(bytes.ok());
+  auto direct = Runtime::CreateEngine(*plan);
+  auto loaded = Runtime::Deserialize(*bytes);
+  ASSERT_TRUE(direct.ok() && loaded.ok());
+  std::vector<float> x = RandomVector(24, rng), y1(24), y2(24);
+  std::vector<void*> b1 = {x.data(), y1.data()}, b2 = {x.data(), y2.data()};
+  ASSERT_TRUE((*(*direct)->CreateExecutionContext())->Execute(2, b1).ok());
+  ASSERT_TRUE((*(*loaded)->CreateExecutionContext())->Execute(2, b2).ok());
+  EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)));
+}
+
+TEST(RuntimeTest, EightThreadsOnOneEngineAreBitIdentical) {
+  std::mt19937 rng(testutil::TestSeed());
+  BuildConfig config;
+  config.max_batch = 4;
+  auto plan = Builder::Build(SmallNet(), config);
+  ASSERT_TRUE(plan.ok());
+  auto engine = Runtime::CreateEngine(*plan);
+  ASSERT_TRUE(engine.ok());
+  std::vector<float> x = RandomVector(48, rng), reference(48);
+  {
+    std::vector<void*> b = {x.data(), reference.data()};
+    ASSERT_TRUE((*(*engine)->CreateExecutionContext())->Execute(4, b).ok());
+  }
+  std::vector<std::vector<float>> results(8, std::vector<float>(48, NAN));
+  std::vector<absl::Status> statuses(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto ctx = (*engine)->CreateExecutionContext();
+      if (!ctx.ok()) {
+        statuses[i] = ctx.status();
+        return;
+      }
+      for (int iter = 0; iter < 50 && statuses[i].ok(); ++iter) {
+        std::vector<void*> b = {x.data(), results[i].data()};
+        statuses[i] = (*ctx)->Execute(4, b);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i];
+    EXPECT_EQ(0, std::memcmp(results[i].data(), reference.data(), 48 * sizeof(float)))
+        << "thread " << i;
+  }
+}
+
+TEST(RuntimeTest, ExecuteRejectsMisuse) {
+  BuildConfig config;
+  config.max_batch = 2;
+  auto plan = Builder::Build(SmallNet(), config);
+  ASSERT_TRUE(plan.ok());
+  auto engine = Runtime::CreateEngine(*plan);
+  ASSERT_TRUE(engine.ok());
+  auto ctx = (*engine)->CreateExecutionContext();
+  std::vector<float> x(24), y(24);
+  std::vector<void*> good = {x.data(), y.data()};
+  auto too_big = (*ctx)->Execute(3, good);
+  EXPECT_EQ(too_big.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_NE(too_big.message().find("max batch"), std::string::npos) << too_big;
+  EXPECT_FALSE((*ctx)->Execute(0, good).ok());
+  std::vector<void*> one = {x.data()};
+  EXPECT_EQ((*ctx)->Execute(1, one).code(), absl::StatusCode::kInvalidArgument);
+  std::vector<void*> null_out = {x.data(), nullptr};
+  auto null_status = (*ctx)->Execute(1, null_out);
+  EXPECT_NE(null_status.message().find("'tanh' is null"), std::string::npos) << null_status;
+  EXPECT_FALSE((*engine)->binding_desc(5, 1).ok());
+}
+
+class RecordingProfiler : public Profiler {
+ public:
+  void ReportLayerTime(absl::string_view layer, absl::string_view tactic, double ms) override {
+    layers.emplace_back(layer);
+    EXPECT_GE(ms, 0.0);
+    EXPECT_EQ(tactic, "cpu_ref.activation");
+  }
+  std::vector<std::string> layers;
+};
+
+TEST(RuntimeTest, ProfilerSeesEveryLayerInOrder) {
+  auto plan = Builder::Build(SmallNet(), BuildConfig{});
+  ASSERT_TRUE(plan.ok());
+  auto engine = Runtime::CreateEngine(*plan);
+  auto ctx = (*engine)->CreateExecutionContext();
+  RecordingProfiler profiler;
+  (*ctx)->set_profiler(&profiler);
+  std::vector<float> x(12, 1.0f), y(12);
+  std::vector<void*> b = {x.data(), y.data()};
+  ASSERT_TRUE((*ctx)->Execute(1, b).ok());
+  EXPECT_EQ(profiler.layers, (std::vector<std::string>{"relu", "tanh"}));
+}
+
+}  // namespace
+}  // namespace kiln

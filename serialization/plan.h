@@ -1,0 +1,62 @@
+#ifndef KILN_SERIALIZATION_PLAN_H_
+#define KILN_SERIALIZATION_PLAN_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/attributes.h"
+#include "graph/types.h"
+
+namespace kiln {
+
+inline constexpr uint32_t kPlanFormatVersion = 1;
+inline constexpr char kKilnVersion[] = "0.1.0";
+
+enum class PlanTensorKind : uint8_t {
+  kActivation = 0,  // lives in the execution context's arena
+  kInput = 1,       // user memory, bound at Execute
+  kOutput = 2,      // user memory, bound at Execute
+  kConstant = 3,    // a weight blob of the plan
+};
+
+struct PlanTensor {
+  TensorDesc desc;                  // at max batch
+  PlanTensorKind kind = PlanTensorKind::kActivation;
+  uint64_t arena_offset = 0;        // kActivation: byte offset in the arena
+  int32_t weight = -1;              // kConstant: index into Plan::weights
+};
+
+struct PlanNode {
+  std::string name;
+  std::string op;
+  AttrMap attrs;
+  std::vector<int32_t> inputs;      // tensor indices; -1 = omitted
+  std::vector<int32_t> outputs;
+  std::string backend;
+  std::string tactic;               // registered tactic name
+  std::vector<uint8_t> state;       // the tactic's PrepareState bytes
+  uint64_t workspace_size = 0;
+};
+
+// What the builder decides and the runtime runs. PlanWriter turns it into
+// bytes, PlanReader back; nodes are in execution order.
+struct Plan {
+  uint32_t format_version = kPlanFormatVersion;
+  std::string kiln_version = kKilnVersion;
+  std::string backend;              // target backend of the build
+  std::string device;               // Backend::DeviceSignature() at build
+  int32_t max_batch = 1;
+  std::string build_options;        // human-readable summary of BuildConfig
+  std::vector<PlanTensor> tensors;
+  std::vector<PlanNode> nodes;
+  std::vector<Weights> weights;
+  std::vector<int32_t> inputs;      // tensor indices of bindings, in binding order:
+  std::vector<int32_t> outputs;     // inputs first, then outputs
+  uint64_t arena_size = 0;
+  uint64_t workspace_size = 0;      // max over nodes
+};
+
+}  // namespace kiln
+
+#endif  // KILN_SERIALIZATION_PLAN_H_
