@@ -12,6 +12,9 @@ def flatbuffer_cc_library(name, src, **kwargs):
     native.cc_library(
         name = name,
         hdrs = [out],
+        # Weight blobs are 64-byte aligned (force_align: 64); flatbuffers caps
+        # alignment at 32 unless told otherwise.
+        defines = ["FLATBUFFERS_MAX_ALIGNMENT=64"],
         deps = ["//third_party:flatbuffers"],
         **kwargs
     )

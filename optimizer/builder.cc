@@ -22,9 +22,9 @@ void Log(const BuildConfig& config, Logger::Severity severity, const std::string
 }
 
 absl::Status ValidateConfig(const BuildConfig& config) {
-  if (config.max_batch < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("BuildConfig.max_batch is ", config.max_batch, "; it must be at least 1"));
+  if (config.max_batch < 1 || config.max_batch > kMaxBatchLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("BuildConfig.max_batch is ", config.max_batch,
+                                                   "; it must be in 1..", kMaxBatchLimit));
   }
   if (config.backends.empty()) {
     return absl::InvalidArgumentError("BuildConfig.backends is empty; enable at least cpu_ref");

@@ -17,6 +17,18 @@ absl::Status Mismatch(absl::string_view what) {
 // Checks the dataflow of a plan: every node writes only activations or
 // outputs, each exactly once, and reads only what exists before it runs.
 absl::Status CheckDataflow(const Plan& plan) {
+  // Input and output tensors are exactly the bindings, each bound once.
+  std::vector<int> bound(plan.tensors.size(), 0);
+  for (int32_t t : plan.inputs) ++bound[t];
+  for (int32_t t : plan.outputs) ++bound[t];
+  for (size_t t = 0; t < plan.tensors.size(); ++t) {
+    const PlanTensorKind kind = plan.tensors[t].kind;
+    const bool io = kind == PlanTensorKind::kInput || kind == PlanTensorKind::kOutput;
+    if (bound[t] != (io ? 1 : 0)) {
+      return Mismatch(absl::StrCat("tensor '", plan.tensors[t].desc.name, "' is bound ",
+                                   bound[t], " times"));
+    }
+  }
   std::vector<bool> ready(plan.tensors.size(), false);
   for (size_t t = 0; t < plan.tensors.size(); ++t) {
     const PlanTensorKind kind = plan.tensors[t].kind;

@@ -12,6 +12,8 @@ namespace kiln {
 
 inline constexpr uint32_t kPlanFormatVersion = 1;
 inline constexpr char kKilnVersion[] = "0.1.0";
+// The runtime precomputes shapes for every batch size up to the max.
+inline constexpr int32_t kMaxBatchLimit = 4096;
 
 enum class PlanTensorKind : uint8_t {
   kActivation = 0,  // lives in the execution context's arena

@@ -142,7 +142,7 @@ absl::StatusOr<Plan> ReadImpl(absl::Span<const uint8_t> bytes, bool check_device
   plan.backend = Str(root->backend());
   plan.device = Str(root->device());
   plan.max_batch = root->max_batch();
-  if (plan.max_batch < 1) return Corrupt(absl::StrCat("max batch ", plan.max_batch));
+  if (plan.max_batch < 1 || plan.max_batch > kMaxBatchLimit) return Corrupt(absl::StrCat("max batch ", plan.max_batch));
   plan.build_options = Str(root->build_options());
   plan.arena_size = root->arena_size();
   plan.workspace_size = root->workspace_size();
