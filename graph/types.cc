@@ -86,7 +86,11 @@ Weights::Weights(DataType dtype, Dims dims)
   storage_.assign(bytes_ + 64, 0);
 }
 
-Weights::Weights(const Weights& other) : Weights(other.dtype_, other.dims_) {
+Weights::Weights(const Weights& other) : dtype_(other.dtype_), dims_(other.dims_) {
+  // A default-constructed Weights (no storage) stays empty when copied.
+  if (other.storage_.empty()) return;
+  bytes_ = other.bytes_;
+  storage_.assign(bytes_ + 64, 0);
   if (bytes_ > 0) std::memcpy(mutable_data(), other.data(), bytes_);
 }
 

@@ -1,0 +1,110 @@
+#include "ops/element_wise.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "graph/status_macros.h"
+#include "ops/op_registry.h"
+
+namespace kiln {
+namespace {
+
+constexpr ElementWiseOp kAllOps[] = {ElementWiseOp::kSum, ElementWiseOp::kSub, ElementWiseOp::kProd,
+                                     ElementWiseOp::kDiv, ElementWiseOp::kMax, ElementWiseOp::kMin,
+                                     ElementWiseOp::kPow};
+
+bool IsElementWiseType(DataType type) {
+  return IsFloatType(type) || type == DataType::kInt32 || type == DataType::kInt64;
+}
+
+// Output dims of numpy broadcasting `a` with `b`.
+absl::StatusOr<Dims> BroadcastDims(const Dims& a, const Dims& b) {
+  const size_t rank = std::max(a.size(), b.size());
+  Dims out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    const size_t from_end = rank - 1 - i;
+    const int64_t da = from_end < a.size() ? a[a.size() - 1 - from_end] : 1;
+    const int64_t db = from_end < b.size() ? b[b.size() - 1 - from_end] : 1;
+    if (da != db && da != 1 && db != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          DimsString(a), " vs ", DimsString(b), ": dim ", i, " of the result would need ", da,
+          " and ", db, " (dims are right-aligned; each pair must be equal or one of them 1)"));
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<TensorDesc>> InferElementWise(const InferenceContext& ctx) {
+  absl::StatusOr<ElementWiseParams> params = ElementWiseParams::FromAttrs(ctx.attrs);
+  if (!params.ok()) return ctx.Error(params.status().message());
+  const TensorDesc& a = ctx.inputs[0];
+  const TensorDesc& b = ctx.inputs[1];
+  if (!IsElementWiseType(a.dtype)) {
+    return ctx.Error("input '", a.name, "' is ", DataTypeName(a.dtype),
+                     "; ElementWise takes fp32, fp16, int32 or int64");
+  }
+  if (a.dtype != b.dtype) {
+    return ctx.Error("inputs have different types: '", a.name, "' is ", DataTypeName(a.dtype),
+                     ", '", b.name, "' is ", DataTypeName(b.dtype),
+                     "; convert one of them first (Cast)");
+  }
+  absl::StatusOr<Dims> dims = BroadcastDims(a.dims, b.dims);
+  if (!dims.ok()) {
+    return ctx.Error("'", a.name, "' and '", b.name,
+                     "' do not broadcast: ", dims.status().message());
+  }
+  TensorDesc out;
+  out.dtype = a.dtype;
+  out.dims = *dims;
+  return std::vector<TensorDesc>{out};
+}
+
+OpSchema MakeElementWiseSchema() {
+  OpSchema schema;
+  schema.name = kElementWiseOp;
+  schema.min_inputs = 2;
+  schema.max_inputs = 2;
+  schema.infer = InferElementWise;
+  return schema;
+}
+
+}  // namespace
+
+KILN_REGISTER_OP(MakeElementWiseSchema());
+
+absl::string_view ElementWiseOpName(ElementWiseOp op) {
+  switch (op) {
+    case ElementWiseOp::kSum: return "sum";
+    case ElementWiseOp::kSub: return "sub";
+    case ElementWiseOp::kProd: return "prod";
+    case ElementWiseOp::kDiv: return "div";
+    case ElementWiseOp::kMax: return "max";
+    case ElementWiseOp::kMin: return "min";
+    case ElementWiseOp::kPow: return "pow";
+  }
+  return "unknown";
+}
+
+AttrMap ElementWiseParams::ToAttrs() const {
+  AttrMap attrs;
+  attrs.Set("op", std::string(ElementWiseOpName(op)));
+  return attrs;
+}
+
+absl::StatusOr<ElementWiseParams> ElementWiseParams::FromAttrs(const AttrMap& attrs) {
+  KILN_ASSIGN_OR_RETURN(std::string name, attrs.GetString("op", "sum"));
+  for (ElementWiseOp op : kAllOps) {
+    if (ElementWiseOpName(op) == name) return ElementWiseParams{op};
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown element-wise op '", name, "'; expected sum, sub, prod, div, max, min or pow"));
+}
+
+absl::StatusOr<TensorId> AddElementWise(NetworkDefinition& network, absl::string_view name,
+                                        TensorId a, TensorId b, ElementWiseOp op) {
+  return network.AddLayer1(name, kElementWiseOp, {a, b}, ElementWiseParams{op}.ToAttrs());
+}
+
+}  // namespace kiln

@@ -1,0 +1,159 @@
+#include "optimizer/builder.h"
+
+#include <cstring>
+#include <mutex>
+
+#include "backends/cpu_ref/common.h"
+#include "backends/tactic_registry.h"
+#include "gtest/gtest.h"
+#include "ops/activation.h"
+#include "ops/op_registry.h"
+
+namespace kiln {
+namespace {
+
+class CapturingLogger : public Logger {
+ public:
+  void Log(Severity, absl::string_view message) override {
+    std::lock_guard<std::mutex> lock(mu);
+    messages.emplace_back(message);
+  }
+  std::mutex mu;
+  std::vector<std::string> messages;
+};
+
+// A test-only op with four tactics: one never fits, one needs a huge
+// workspace, one is slow and one fast, so selection has something to do.
+constexpr char kSlowFastOp[] = "BuilderTestSlowFast";
+
+absl::StatusOr<std::vector<TensorDesc>> SameShape(const InferenceContext& ctx) {
+  return std::vector<TensorDesc>{ctx.inputs[0]};
+}
+
+class CopyKernel : public Kernel {
+ public:
+  explicit CopyKernel(int repeats) : repeats_(repeats) {}
+  absl::Status Run(const KernelArgs& args) const override {
+    for (int r = 0; r < repeats_; ++r) {
+      std::memcpy(args.outputs[0], args.inputs[0], args.output_descs[0].bytes());
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  int repeats_;
+};
+
+class TestTactic : public Tactic {
+ public:
+  TestTactic(std::string name, int repeats, absl::Status support, size_t workspace,
+             std::string op = kSlowFastOp)
+      : Tactic(TacticInfo{std::move(name), std::move(op), "cpu_ref", false}),
+        repeats_(repeats), support_(support), workspace_(workspace) {}
+  absl::Status Supports(const NodeContext&) const override { return support_; }
+  size_t WorkspaceSize(const NodeContext&) const override { return workspace_; }
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext&,
+                                                       absl::Span<const uint8_t>) const override {
+    return std::unique_ptr<Kernel>(std::make_unique<CopyKernel>(repeats_));
+  }
+
+ private:
+  int repeats_;
+  absl::Status support_;
+  size_t workspace_;
+};
+
+KILN_REGISTER_OP(OpSchema{kSlowFastOp, 1, 1, 1, SameShape});
+KILN_REGISTER_TACTIC(std::make_unique<TestTactic>("test.slow", 200, absl::OkStatus(), 0));
+KILN_REGISTER_TACTIC(std::make_unique<TestTactic>("test.fast", 1, absl::OkStatus(), 0));
+KILN_REGISTER_TACTIC(std::make_unique<TestTactic>(
+    "test.picky", 1, absl::UnimplementedError("needs channels % 8 == 0; got 3"), 0));
+KILN_REGISTER_TACTIC(std::make_unique<TestTactic>("test.greedy", 1, absl::OkStatus(), 1u << 30));
+
+// An op whose every tactic is rejected, and one with none at all.
+constexpr char kNoFitOp[] = "BuilderTestNoFit";
+constexpr char kNoTacticOp[] = "BuilderTestNoTactic";
+KILN_REGISTER_OP(OpSchema{kNoFitOp, 1, 1, 1, SameShape});
+KILN_REGISTER_OP(OpSchema{kNoTacticOp, 1, 1, 1, SameShape});
+KILN_REGISTER_TACTIC(std::make_unique<TestTactic>(
+    "test.nofit.picky", 1, absl::UnimplementedError("needs channels % 8 == 0; got 3"), 0,
+    kNoFitOp));
+KILN_REGISTER_TACTIC(std::make_unique<TestTactic>("test.nofit.greedy", 1, absl::OkStatus(),
+                                                  1u << 30, kNoFitOp));
+
+NetworkDefinition OneLayer(absl::string_view op) {
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {1, 3, 64, 64});
+  TensorId y = *net.AddLayer1("layer0", op, {x}, {});
+  EXPECT_TRUE(net.MarkOutput(y).ok());
+  return net;
+}
+
+TEST(BuilderTest, PicksTheFastestTacticThatFits) {
+  CapturingLogger logger;
+  BuildConfig config;
+  config.logger = &logger;
+  config.workspace_bytes = 1 << 20;
+  auto plan = Builder::Build(OneLayer(kSlowFastOp), config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->nodes[0].tactic, "test.fast");
+  bool logged_choice = false;
+  for (const std::string& m : logger.messages) {
+    logged_choice |= m.find("chose test.fast among") != std::string::npos &&
+                     m.find("test.slow") != std::string::npos &&
+                     m.find("test.greedy: needs 1024.0 MiB of workspace") != std::string::npos;
+  }
+  EXPECT_TRUE(logged_choice);
+}
+
+TEST(BuilderTest, NoFittingTacticListsEveryCandidateAndWhy) {
+  BuildConfig config;
+  config.workspace_bytes = 1 << 20;
+  auto plan = Builder::Build(OneLayer(kNoFitOp), config);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kNotFound);
+  const std::string msg(plan.status().message());
+  EXPECT_NE(msg.find("layer 'layer0' (BuilderTestNoFit): no tactic on backends [cpu_ref]"),
+            std::string::npos) << msg;
+  EXPECT_NE(msg.find("test.nofit.picky: needs channels % 8 == 0; got 3"), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("test.nofit.greedy: needs 1024.0 MiB of workspace, the budget is 1.0 MiB"),
+            std::string::npos) << msg;
+}
+
+TEST(BuilderTest, OpWithoutTacticsSaysSo) {
+  auto plan = Builder::Build(OneLayer(kNoTacticOp), BuildConfig{});
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("none is registered for this op"), std::string::npos)
+      << plan.status();
+}
+
+TEST(BuilderTest, RejectsBadConfigAndEmptyNetwork) {
+  BuildConfig config;
+  config.max_batch = 0;
+  EXPECT_EQ(Builder::Build(OneLayer(kSlowFastOp), config).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  config = BuildConfig{};
+  config.backends = {"quantum"};
+  auto s = Builder::Build(OneLayer(kSlowFastOp), config);
+  EXPECT_NE(s.status().message().find("backend 'quantum'"), std::string::npos) << s.status();
+  NetworkDefinition empty;
+  (void)empty.AddInput("x", DataType::kFloat32, {1});
+  auto e = Builder::Build(empty, BuildConfig{});
+  EXPECT_NE(e.status().message().find("no outputs"), std::string::npos) << e.status();
+}
+
+TEST(BuilderTest, MaxBatchSetsInputAndActivationShapes) {
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {1, 7});
+  TensorId y = *AddActivation(net, "relu", x, {});
+  ASSERT_TRUE(net.MarkOutput(y).ok());
+  BuildConfig config;
+  config.max_batch = 16;
+  auto plan = Builder::Build(net, config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  for (const PlanTensor& t : plan->tensors) EXPECT_EQ(t.desc.dims, (Dims{16, 7})) << t.desc.name;
+}
+
+}  // namespace
+}  // namespace kiln
