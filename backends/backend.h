@@ -79,9 +79,9 @@ bool RegisterBackendOrDie(std::unique_ptr<Backend> backend);
 
 #define KILN_REGISTER_BACKEND_CONCAT_INNER_(a, b) a##b
 #define KILN_REGISTER_BACKEND_CONCAT_(a, b) KILN_REGISTER_BACKEND_CONCAT_INNER_(a, b)
-#define KILN_REGISTER_BACKEND(backend_expr)                                                   \
+#define KILN_REGISTER_BACKEND(...)                                                  \
   static const bool KILN_REGISTER_BACKEND_CONCAT_(kiln_backend_registered_, __COUNTER__) = \
-      ::kiln::internal::RegisterBackendOrDie(backend_expr)
+      ::kiln::internal::RegisterBackendOrDie(__VA_ARGS__)
 
 }  // namespace kiln
 

@@ -39,9 +39,9 @@ bool RegisterTacticOrDie(std::unique_ptr<Tactic> tactic);
 #define KILN_REGISTER_TACTIC_CONCAT_INNER_(a, b) a##b
 #define KILN_REGISTER_TACTIC_CONCAT_(a, b) KILN_REGISTER_TACTIC_CONCAT_INNER_(a, b)
 // KILN_REGISTER_TACTIC(std::make_unique<MyTactic>(...)) at namespace scope.
-#define KILN_REGISTER_TACTIC(tactic_expr)                                                   \
+#define KILN_REGISTER_TACTIC(...)                                                  \
   static const bool KILN_REGISTER_TACTIC_CONCAT_(kiln_tactic_registered_, __COUNTER__) = \
-      ::kiln::internal::RegisterTacticOrDie(tactic_expr)
+      ::kiln::internal::RegisterTacticOrDie(__VA_ARGS__)
 
 }  // namespace kiln
 

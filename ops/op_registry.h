@@ -74,9 +74,9 @@ bool RegisterOpOrDie(OpSchema schema);
 #define KILN_REGISTER_OP_CONCAT_INNER_(a, b) a##b
 #define KILN_REGISTER_OP_CONCAT_(a, b) KILN_REGISTER_OP_CONCAT_INNER_(a, b)
 // KILN_REGISTER_OP(MakeConvolutionSchema()) at namespace scope.
-#define KILN_REGISTER_OP(schema_expr)                                              \
+#define KILN_REGISTER_OP(...)                                             \
   static const bool KILN_REGISTER_OP_CONCAT_(kiln_op_registered_, __COUNTER__) = \
-      ::kiln::internal::RegisterOpOrDie(schema_expr)
+      ::kiln::internal::RegisterOpOrDie(__VA_ARGS__)
 
 }  // namespace kiln
 
