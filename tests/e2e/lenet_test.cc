@@ -5,6 +5,9 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
 
 #include "gtest/gtest.h"
 #include "optimizer/builder.h"
@@ -86,6 +89,52 @@ TEST(LeNetTest, BuildsSerializesAndRunsLikeTheOracle) {
   std::vector<void*> b3 = {const_cast<void*>(input.data()), small.data()};
   ASSERT_TRUE((*(*loaded)->CreateExecutionContext())->Execute(3, b3).ok());
   for (int i = 0; i < 30; ++i) EXPECT_NEAR(small[i], after[i], 1e-6) << i;
+}
+
+TEST(LeNetTest, EightThreadsWithTheirOwnContextsMatchOneThreadBitForBit) {
+  const uint32_t seed = testutil::TestSeed();
+  SCOPED_TRACE(seed);
+  auto network = samples::LeNet5(seed);
+  ASSERT_TRUE(network.ok());
+  BuildConfig config;
+  config.max_batch = 4;
+  auto plan = Builder::Build(*network, config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto engine = Runtime::Deserialize(*PlanWriter::Write(*plan));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  std::mt19937 rng(seed);
+  std::vector<Weights> inputs;
+  std::vector<std::vector<float>> expected;
+  for (int i = 0; i < 8; ++i) {
+    inputs.push_back(testutil::RandomFloats({4, 1, 32, 32}, rng, 0.0f, 1.0f));
+    expected.emplace_back(40, NAN);
+    std::vector<void*> b = {const_cast<void*>(inputs[i].data()), expected[i].data()};
+    ASSERT_TRUE((*(*engine)->CreateExecutionContext())->Execute(4, b).ok());
+  }
+  std::vector<std::vector<float>> got(8, std::vector<float>(40, NAN));
+  std::vector<absl::Status> status(8);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto ctx = (*engine)->CreateExecutionContext();
+      if (!ctx.ok()) {
+        status[t] = ctx.status();
+        return;
+      }
+      // Each thread cycles through every input so contexts interleave.
+      for (int iter = 0; iter < 40 && status[t].ok(); ++iter) {
+        const int i = (t + iter) % 8;
+        std::vector<float> out(40, NAN);
+        std::vector<void*> b = {const_cast<void*>(inputs[i].data()), out.data()};
+        status[t] = (*ctx)->Execute(4, b);
+        if (std::memcmp(out.data(), expected[i].data(), 40 * sizeof(float)) != 0) {
+          status[t] = absl::InternalError(absl::StrCat("thread ", t, " input ", i, " differs"));
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 8; ++t) EXPECT_TRUE(status[t].ok()) << status[t];
 }
 
 }  // namespace
