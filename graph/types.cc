@@ -101,13 +101,14 @@ Weights& Weights::operator=(const Weights& other) {
 
 Weights Weights::FromFloats(Dims dims, const std::vector<float>& values) {
   Weights w(DataType::kFloat32, std::move(dims));
-  std::memcpy(w.mutable_data(), values.data(), std::min(w.bytes(), values.size() * sizeof(float)));
+  const size_t bytes = std::min(w.bytes(), values.size() * sizeof(float));
+  if (bytes > 0) std::memcpy(w.mutable_data(), values.data(), bytes);
   return w;
 }
 
 Weights Weights::FromBytes(DataType dtype, Dims dims, const void* data, size_t bytes) {
   Weights w(dtype, std::move(dims));
-  std::memcpy(w.mutable_data(), data, std::min(w.bytes(), bytes));
+  if (std::min(w.bytes(), bytes) > 0) std::memcpy(w.mutable_data(), data, std::min(w.bytes(), bytes));
   return w;
 }
 

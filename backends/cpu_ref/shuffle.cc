@@ -1,0 +1,198 @@
+// cpu_ref Shuffle: a reshape moves no data (row-major order is kept), so a
+// shuffle is at most two transposes. Each transpose is one strided copy in
+// output order, on unsigned integers of the element's size: bit-exact for
+// every dtype.
+#include <cstring>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "backends/cpu_ref/common.h"
+#include "backends/tactic_registry.h"
+#include "graph/status_macros.h"
+#include "ops/shuffle.h"
+
+namespace kiln {
+namespace cpu_ref {
+namespace {
+
+// Per-dimension scratch of Run; inline up to rank 8 (TensorRT's limit), so
+// Run allocates nothing for any realistic tensor.
+using SmallDims = absl::InlinedVector<int64_t, 8>;
+
+// out[i_0, ..., i_{r-1}] = in[sum_d i_d * in_strides[d]], walking the output
+// in row-major order with an odometer over every dim but the last.
+template <typename T>
+void StridedCopy(const T* in, const SmallDims& out_dims, const SmallDims& in_strides, T* out) {
+  const size_t rank = out_dims.size();
+  int64_t volume = 1;
+  for (int64_t d : out_dims) volume *= d;
+  if (volume == 0) return;
+  if (rank == 0) {
+    out[0] = in[0];
+    return;
+  }
+  const int64_t last = static_cast<int64_t>(rank) - 1;
+  const int64_t row = out_dims[last];
+  const int64_t row_stride = in_strides[last];
+  SmallDims index(rank, 0);
+  int64_t in_offset = 0;
+  for (int64_t written = 0; written < volume; written += row) {
+    const T* src = in + in_offset;
+    for (int64_t x = 0; x < row; ++x) *out++ = src[x * row_stride];
+    for (int64_t d = last - 1; d >= 0; --d) {
+      in_offset += in_strides[d];
+      if (++index[d] < out_dims[d]) break;
+      in_offset -= in_strides[d] * out_dims[d];
+      index[d] = 0;
+    }
+  }
+}
+
+// Writes the transpose of `in` (dims `in_dims`): output dim i is input dim
+// perm[i].
+void Transpose(const void* in, const SmallDims& in_dims, const std::vector<int64_t>& perm,
+               size_t elem_size, void* out) {
+  const size_t rank = in_dims.size();
+  SmallDims row_major(rank);
+  int64_t stride = 1;
+  for (size_t d = rank; d-- > 0;) {
+    row_major[d] = stride;
+    stride *= in_dims[d];
+  }
+  SmallDims out_dims(rank), in_strides(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    out_dims[i] = in_dims[perm[i]];
+    in_strides[i] = row_major[perm[i]];
+  }
+  switch (elem_size) {
+    case 1:
+      return StridedCopy(static_cast<const uint8_t*>(in), out_dims, in_strides,
+                         static_cast<uint8_t*>(out));
+    case 2:
+      return StridedCopy(static_cast<const uint16_t*>(in), out_dims, in_strides,
+                         static_cast<uint16_t*>(out));
+    case 4:
+      return StridedCopy(static_cast<const uint32_t*>(in), out_dims, in_strides,
+                         static_cast<uint32_t*>(out));
+    case 8:
+      return StridedCopy(static_cast<const uint64_t*>(in), out_dims, in_strides,
+                         static_cast<uint64_t*>(out));
+  }
+}
+
+bool IsIdentity(const std::vector<int64_t>& perm) {
+  for (size_t i = 0; i < perm.size(); ++i) {
+    if (perm[i] != static_cast<int64_t>(i)) return false;
+  }
+  return true;
+}
+
+// The transposes left to do, identities dropped (empty = none).
+struct TransposePlan {
+  std::vector<int64_t> first;
+  std::vector<int64_t> second;
+  bool needs_workspace() const { return !first.empty() && !second.empty(); }
+};
+
+TransposePlan MakePlan(const ShuffleParams& params) {
+  TransposePlan plan;
+  plan.first = params.first_transpose;
+  plan.second = params.second_transpose;
+  if (!params.has_reshape && !plan.second.empty()) {
+    // Nothing between the transposes: they compose into one,
+    // out[i] = first_out[second[i]] = in[first[second[i]]].
+    std::vector<int64_t> composed(plan.second.size());
+    for (size_t i = 0; i < composed.size(); ++i) {
+      composed[i] = plan.first.empty() ? plan.second[i] : plan.first[plan.second[i]];
+    }
+    plan.first = std::move(composed);
+    plan.second.clear();
+  }
+  if (IsIdentity(plan.first)) plan.first.clear();
+  if (IsIdentity(plan.second)) plan.second.clear();
+  return plan;
+}
+
+class ShuffleKernel : public Kernel {
+ public:
+  explicit ShuffleKernel(TransposePlan plan) : plan_(std::move(plan)) {}
+
+  absl::Status Run(const KernelArgs& args) const override {
+    const TensorDesc& in_desc = args.input_descs[0];
+    const TensorDesc& out_desc = args.output_descs[0];
+    const size_t elem_size = DataTypeSize(in_desc.dtype);
+    const SmallDims in_dims(in_desc.dims.begin(), in_desc.dims.end());
+    if (plan_.first.empty() && plan_.second.empty()) {
+      if (out_desc.bytes() > 0) std::memcpy(args.outputs[0], args.inputs[0], out_desc.bytes());
+      return absl::OkStatus();
+    }
+    if (plan_.second.empty()) {
+      // The reshape only relabels the transposed data.
+      Transpose(args.inputs[0], in_dims, plan_.first, elem_size, args.outputs[0]);
+      return absl::OkStatus();
+    }
+    // The reshaped dims at this batch size: undo the second transpose on the
+    // output dims (output dim i is reshaped dim second[i]).
+    SmallDims reshaped_dims(plan_.second.size());
+    for (size_t i = 0; i < plan_.second.size(); ++i) {
+      reshaped_dims[plan_.second[i]] = out_desc.dims[i];
+    }
+    const void* reshaped = args.inputs[0];
+    if (!plan_.first.empty()) {
+      Transpose(args.inputs[0], in_dims, plan_.first, elem_size, args.workspace);
+      reshaped = args.workspace;
+    }
+    Transpose(reshaped, reshaped_dims, plan_.second, elem_size, args.outputs[0]);
+    return absl::OkStatus();
+  }
+
+ private:
+  TransposePlan plan_;
+};
+
+class ShuffleTactic : public Tactic {
+ public:
+  ShuffleTactic()
+      : Tactic(TacticInfo{"cpu_ref.shuffle.direct", kShuffleOp, kBackend,
+                          /*is_reference=*/true}) {}
+
+  absl::Status Supports(const NodeContext& node) const override {
+    if (node.inputs[0].format != TensorFormat::kLinear ||
+        node.outputs[0].format != TensorFormat::kLinear) {
+      return absl::UnimplementedError(absl::StrCat(
+          "input is ", TensorFormatName(node.inputs[0].format), ", output is ",
+          TensorFormatName(node.outputs[0].format),
+          "; cpu_ref.shuffle.direct moves linear (row-major) tensors only"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Two real transposes around a reshape need the first one's result.
+  size_t WorkspaceSize(const NodeContext& node) const override {
+    absl::StatusOr<ShuffleParams> params = ShuffleParams::FromAttrs(node.attrs);
+    if (!params.ok()) return 0;  // CreateKernel reports it
+    return MakePlan(*params).needs_workspace() ? node.inputs[0].bytes() : 0;
+  }
+
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
+                                                       absl::Span<const uint8_t>) const override {
+    absl::StatusOr<ShuffleParams> params = ShuffleParams::FromAttrs(node.attrs);
+    if (!params.ok()) return node.Error(params.status().message());
+    // Re-checked because a plan's attributes come from a file.
+    absl::StatusOr<Dims> dims = InferShuffleDims(*params, node.inputs[0].dims);
+    if (!dims.ok()) return node.Error(dims.status().message());
+    if (*dims != node.outputs[0].dims) {
+      return node.Error("the attributes give output ", DimsString(*dims), " but the output is ",
+                        DimsString(node.outputs[0].dims));
+    }
+    return std::unique_ptr<Kernel>(std::make_unique<ShuffleKernel>(MakePlan(*params)));
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_TACTIC(std::make_unique<ShuffleTactic>());
+
+}  // namespace cpu_ref
+}  // namespace kiln
