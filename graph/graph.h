@@ -22,6 +22,7 @@ struct Tensor {
   TensorDesc desc;
   NodeId producer = kNoNode;         // kNoNode for inputs and constants
   bool is_input = false;             // network input
+  bool batched = false;              // network input whose dim 0 is the batch
   bool is_output = false;            // network output
   std::shared_ptr<const Weights> constant;  // set for constant tensors
   bool is_constant() const { return constant != nullptr; }

@@ -46,14 +46,16 @@ absl::Status NetworkDefinition::CheckTensor(absl::string_view layer, TensorId te
 }
 
 absl::StatusOr<TensorId> NetworkDefinition::AddInput(absl::string_view name, DataType dtype,
-                                                     Dims dims) {
+                                                     Dims dims, bool batched) {
   KILN_RETURN_IF_ERROR(CheckNewName("input", name));
-  if (dims.empty() || !DimsValid(dims) || Volume(dims) == 0) {
+  if ((batched && dims.empty()) || !DimsValid(dims) || Volume(dims) == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "input '", name, "': dims ", DimsString(dims),
-        " are invalid; give at least the batch dimension, all sizes positive"));
+        "input '", name, "': dims ", DimsString(dims), " are invalid; ",
+        batched ? "a batched input needs at least the batch dimension, " : "",
+        "all sizes must be positive"));
   }
   Tensor t;
+  t.batched = batched;
   t.desc = TensorDesc{std::string(name), dtype, std::move(dims), TensorFormat::kLinear};
   const TensorId id = graph_.AddTensor(std::move(t));
   graph_.MarkInput(id);

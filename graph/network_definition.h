@@ -22,9 +22,12 @@ class NetworkDefinition {
  public:
   NetworkDefinition() = default;
 
-  // A network input. Dim 0 is the batch; give the size you will build for
-  // (the builder's max batch replaces it).
-  absl::StatusOr<TensorId> AddInput(absl::string_view name, DataType dtype, Dims dims);
+  // A network input. With `batched` (the default), dim 0 is the batch: the
+  // builder sets it to BuildConfig::max_batch and Execute runs any batch up
+  // to that. An input that is not batched keeps its dims as given (any rank,
+  // scalars included); a network without batched inputs runs at batch 1.
+  absl::StatusOr<TensorId> AddInput(absl::string_view name, DataType dtype, Dims dims,
+                                    bool batched = true);
 
   // A constant tensor holding `weights`.
   absl::StatusOr<TensorId> AddConstant(absl::string_view name, Weights weights);

@@ -70,7 +70,19 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
 }
 
 absl::Status SetMaxBatch(Graph& graph, int max_batch) {
-  for (TensorId t : graph.inputs()) graph.tensor(t).desc.dims[0] = max_batch;
+  bool any_batched = false;
+  for (TensorId t : graph.inputs()) {
+    Tensor& tensor = graph.tensor(t);
+    if (!tensor.batched) continue;
+    tensor.desc.dims[0] = max_batch;
+    any_batched = true;
+  }
+  if (!any_batched && max_batch != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BuildConfig.max_batch is ", max_batch,
+        " but no network input is batched (all were added with batched=false); build with "
+        "max_batch 1 or mark the batch input"));
+  }
   absl::Status status = ReinferShapes(graph);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -112,6 +124,7 @@ void PlanTensorsAndMemory(const Graph& graph, Plan& plan) {
     pt.desc = tensor.desc;
     if (tensor.is_input) {
       pt.kind = PlanTensorKind::kInput;
+      pt.batched = tensor.batched;
     } else if (tensor.is_output) {
       pt.kind = PlanTensorKind::kOutput;
     } else if (tensor.is_constant()) {

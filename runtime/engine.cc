@@ -67,6 +67,7 @@ Graph PlanGraph(const Plan& plan) {
     if (pt.kind == PlanTensorKind::kConstant) {
       t.constant = std::shared_ptr<const Weights>(&plan.weights[pt.weight], [](const Weights*) {});
     }
+    t.batched = pt.batched;
     graph.AddTensor(std::move(t));
   }
   for (int32_t t : plan.inputs) graph.MarkInput(t);
@@ -120,11 +121,14 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
   engine->batch_errors_.resize(p.max_batch);
   engine->node_descs_.resize(p.max_batch);
   for (int batch = p.max_batch; batch >= 1; --batch) {
+    bool any_batched = false;
     for (TensorId t : graph.inputs()) {
-      Dims& dims = graph.tensor(t).desc.dims;
-      if (dims.empty()) return Mismatch("an input has rank 0");
-      dims[0] = batch;
+      Tensor& tensor = graph.tensor(t);
+      if (!tensor.batched) continue;
+      tensor.desc.dims[0] = batch;
+      any_batched = true;
     }
+    if (!any_batched && p.max_batch != 1) return Mismatch("max batch > 1 without batched inputs");
     absl::Status status = ReinferShapes(graph);
     if (!status.ok()) {
       if (batch == p.max_batch) return Mismatch(status.message());

@@ -150,6 +150,31 @@ TEST(RuntimeTest, ExecuteRejectsMisuse) {
   EXPECT_FALSE((*engine)->binding_desc(5, 1).ok());
 }
 
+TEST(RuntimeTest, UnbatchedInputsKeepTheirDims) {
+  NetworkDefinition net;
+  auto scalar = net.AddInput("s", DataType::kFloat32, {}, /*batched=*/false);
+  ASSERT_TRUE(scalar.ok()) << scalar.status();
+  TensorId y = *AddActivation(net, "relu", *scalar, {});
+  ASSERT_TRUE(net.MarkOutput(y).ok());
+  BuildConfig config;
+  config.max_batch = 2;
+  auto refused = Builder::Build(net, config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("no network input is batched"), std::string::npos)
+      << refused.status();
+  config.max_batch = 1;
+  auto plan = Builder::Build(net, config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto engine = Runtime::Deserialize(*PlanWriter::Write(*plan));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  EXPECT_EQ((*engine)->binding_desc(0, 1)->dims, Dims{});
+  float in = -3.0f, out = NAN;
+  std::vector<void*> b = {&in, &out};
+  ASSERT_TRUE((*(*engine)->CreateExecutionContext())->Execute(1, b).ok());
+  EXPECT_EQ(out, 0.0f);
+  EXPECT_FALSE(net.AddInput("empty", DataType::kFloat32, {}).ok()) << "a batched input needs rank >= 1";
+}
+
 class RecordingProfiler : public Profiler {
  public:
   void ReportLayerTime(absl::string_view layer, absl::string_view tactic, double ms) override {

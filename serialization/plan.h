@@ -25,6 +25,7 @@ enum class PlanTensorKind : uint8_t {
 struct PlanTensor {
   TensorDesc desc;                  // at max batch
   PlanTensorKind kind = PlanTensorKind::kActivation;
+  bool batched = false;             // kInput: dim 0 is the batch
   uint64_t arena_offset = 0;        // kActivation: byte offset in the arena
   int32_t weight = -1;              // kConstant: index into Plan::weights
 };

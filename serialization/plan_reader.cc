@@ -197,6 +197,10 @@ absl::StatusOr<Plan> ReadImpl(absl::Span<const uint8_t> bytes, bool check_device
       pt.kind = static_cast<PlanTensorKind>(t->kind());
       pt.arena_offset = t->arena_offset();
       pt.weight = t->weight();
+      pt.batched = t->batched();
+      if (pt.batched && (pt.kind != PlanTensorKind::kInput || pt.desc.dims.empty())) {
+        return Corrupt(absl::StrCat(what, " is marked batched but is not a ranked input"));
+      }
       if (pt.kind == PlanTensorKind::kActivation &&
           (pt.arena_offset > plan.arena_size ||
            pt.desc.bytes() > plan.arena_size - pt.arena_offset)) {

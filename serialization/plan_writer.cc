@@ -72,7 +72,8 @@ absl::StatusOr<std::vector<uint8_t>> PlanWriter::Write(const Plan& plan) {
     auto dims = b.CreateVector(t.desc.dims);
     tensors.push_back(fb::CreateTensor(b, name, static_cast<uint8_t>(t.desc.dtype), dims,
                                        static_cast<uint8_t>(t.desc.format),
-                                       static_cast<uint8_t>(t.kind), t.arena_offset, t.weight));
+                                       static_cast<uint8_t>(t.kind), t.arena_offset, t.weight,
+                                       t.batched));
   }
   std::vector<Offset<fb::Node>> nodes;
   for (const PlanNode& n : plan.nodes) {
