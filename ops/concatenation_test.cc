@@ -16,12 +16,7 @@ using testutil::In;
 using testutil::OpInput;
 using testutil::RunOp;
 using testutil::ToFloats;
-
-template <typename T>
-OpInput Typed(DataType dtype, Dims dims, const std::vector<T>& values) {
-  return {Weights::FromBytes(dtype, std::move(dims), values.data(), values.size() * sizeof(T)),
-          false};
-}
+using testutil::Typed;
 
 std::vector<float> Concat(int axis, const std::vector<OpInput>& inputs, Dims expected_dims) {
   auto out = RunOp(kConcatenationOp, ConcatenationParams{axis}.ToAttrs(), inputs);

@@ -5,34 +5,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "graph/status_macros.h"
 #include "ops/op_registry.h"
+#include "ops/spatial.h"
 
 namespace kiln {
 namespace {
-
-// Reads an int list attribute of exactly N values, each >= min_value.
-template <size_t N>
-absl::Status ReadFixedInts(const AttrMap& attrs, absl::string_view name, int64_t min_value,
-                           std::array<int64_t, N>& out) {
-  KILN_ASSIGN_OR_RETURN(std::vector<int64_t> values,
-                        attrs.GetInts(name, std::vector<int64_t>(out.begin(), out.end())));
-  if (values.size() != N) {
-    return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "' has ", values.size(),
-                                                   " values [", absl::StrJoin(values, ","),
-                                                   "]; expected ", N));
-  }
-  for (size_t i = 0; i < N; ++i) {
-    if (values[i] < min_value) {
-      return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "' is [",
-                                                     absl::StrJoin(values, ","),
-                                                     "]; every value must be >= ", min_value));
-    }
-    out[i] = values[i];
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<std::vector<TensorDesc>> InferConvolution(const InferenceContext& ctx) {
   absl::StatusOr<ConvolutionParams> params = ConvolutionParams::FromAttrs(ctx.attrs);
@@ -130,14 +108,10 @@ AttrMap ConvolutionParams::ToAttrs() const {
 
 absl::StatusOr<ConvolutionParams> ConvolutionParams::FromAttrs(const AttrMap& attrs) {
   ConvolutionParams params;
-  KILN_RETURN_IF_ERROR(ReadFixedInts(attrs, "strides", 1, params.strides));
-  KILN_RETURN_IF_ERROR(ReadFixedInts(attrs, "pads", 0, params.pads));
-  KILN_RETURN_IF_ERROR(ReadFixedInts(attrs, "dilations", 1, params.dilations));
-  KILN_ASSIGN_OR_RETURN(params.group, attrs.GetInt("group", 1));
-  if (params.group < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'group' is ", params.group, "; it must be >= 1"));
-  }
+  KILN_RETURN_IF_ERROR(ReadPair(attrs, "strides", 1, params.strides));
+  KILN_RETURN_IF_ERROR(ReadPads(attrs, params.pads));
+  KILN_RETURN_IF_ERROR(ReadPair(attrs, "dilations", 1, params.dilations));
+  KILN_ASSIGN_OR_RETURN(params.group, ReadGroup(attrs));
   return params;
 }
 

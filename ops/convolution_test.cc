@@ -17,6 +17,7 @@ namespace {
 
 using testutil::Const;
 using testutil::In;
+using testutil::Iota;
 using testutil::Omitted;
 using testutil::OpInput;
 using testutil::RunOp;
@@ -25,12 +26,6 @@ using testutil::ToFloats;
 constexpr const char* kTactics[] = {"cpu_ref.convolution.direct", "cpu_ref.convolution.im2col"};
 // Every tactic but the reference.
 constexpr const char* kAlternatives[] = {"cpu_ref.convolution.im2col"};
-
-std::vector<float> Iota(int n, float start = 1.0f) {
-  std::vector<float> v(n);
-  for (int i = 0; i < n; ++i) v[i] = start + i;
-  return v;
-}
 
 // Runs `tactic` with the weight (and bias) marked constant.
 std::vector<float> Conv(const ConvolutionParams& p, Dims x_dims, std::vector<float> x, Dims w_dims,
@@ -53,7 +48,7 @@ TEST(ConvolutionTest, HandCheckedTwoByTwoSumsWithBias) {
   for (const char* tactic : kTactics) {
     SCOPED_TRACE(tactic);
     Dims dims;
-    EXPECT_EQ(Conv({}, {1, 1, 3, 3}, Iota(9), {1, 1, 2, 2}, {1, 1, 1, 1}, {0.5f}, tactic, &dims),
+    EXPECT_EQ(Conv({}, {1, 1, 3, 3}, Iota(9, 1), {1, 1, 2, 2}, {1, 1, 1, 1}, {0.5f}, tactic, &dims),
               (std::vector<float>{12.5f, 16.5f, 24.5f, 28.5f}));
     EXPECT_EQ(dims, (Dims{1, 1, 2, 2}));
   }
@@ -65,13 +60,13 @@ TEST(ConvolutionTest, HandCheckedStrideDilationAsymmetricPadsAndGroups) {
     // Stride 2 with a 1x1 kernel picks the corners of x = 1..9.
     ConvolutionParams strided;
     strided.strides = {2, 2};
-    EXPECT_EQ(Conv(strided, {1, 1, 3, 3}, Iota(9), {1, 1, 1, 1}, {1}, {}, tactic),
+    EXPECT_EQ(Conv(strided, {1, 1, 3, 3}, Iota(9, 1), {1, 1, 1, 1}, {1}, {}, tactic),
               (std::vector<float>{1, 3, 7, 9}));
 
     // Dilation 2 spreads a 2x2 all-ones kernel over the corners: 1+3+7+9.
     ConvolutionParams dilated;
     dilated.dilations = {2, 2};
-    EXPECT_EQ(Conv(dilated, {1, 1, 3, 3}, Iota(9), {1, 1, 2, 2}, {1, 1, 1, 1}, {}, tactic),
+    EXPECT_EQ(Conv(dilated, {1, 1, 3, 3}, Iota(9, 1), {1, 1, 2, 2}, {1, 1, 1, 1}, {}, tactic),
               (std::vector<float>{20}));
 
     // pads [top=1, left=0, bottom=0, right=2] around x = [[1,2],[3,4]] with
@@ -79,7 +74,7 @@ TEST(ConvolutionTest, HandCheckedStrideDilationAsymmetricPadsAndGroups) {
     ConvolutionParams padded;
     padded.pads = {1, 0, 0, 2};
     Dims dims;
-    EXPECT_EQ(Conv(padded, {1, 1, 2, 2}, Iota(4), {1, 1, 1, 1}, {2}, {}, tactic, &dims),
+    EXPECT_EQ(Conv(padded, {1, 1, 2, 2}, Iota(4, 1), {1, 1, 1, 1}, {2}, {}, tactic, &dims),
               (std::vector<float>{0, 0, 0, 0, 2, 4, 0, 0, 6, 8, 0, 0}));
     EXPECT_EQ(dims, (Dims{1, 1, 3, 4}));
 
@@ -126,16 +121,8 @@ TEST(ConvolutionTest, ShapeInferenceThroughNetworkDefinition) {
 void ExpectRejected(const std::string& layer, Dims x_dims, DataType x_type, Dims w_dims,
                     std::optional<Dims> bias_dims, const AttrMap& attrs,
                     const std::string& expected) {
-  SCOPED_TRACE(layer);
-  NetworkDefinition net;
-  TensorId x = *net.AddInput("x", x_type, x_dims);
-  TensorId w = *net.AddConstant("w", Weights(DataType::kFloat32, w_dims));
-  TensorId b = -1;
-  if (bias_dims) b = *net.AddConstant("b", Weights(DataType::kFloat32, *bias_dims));
-  auto y = net.AddLayer1(layer, kConvolutionOp, {x, w, b}, attrs);
-  ASSERT_FALSE(y.ok());
-  EXPECT_NE(y.status().message().find("'" + layer + "'"), std::string::npos) << y.status();
-  EXPECT_NE(y.status().message().find(expected), std::string::npos) << y.status();
+  testutil::ExpectLayerRejected(kConvolutionOp, layer, std::move(x_dims), x_type, attrs, expected,
+                                {std::move(w_dims), std::move(bias_dims)});
 }
 
 TEST(ConvolutionTest, RejectsBadLayers) {
@@ -199,13 +186,13 @@ TEST(ConvolutionTest, RejectsBadLayers) {
 TEST(ConvolutionTest, Im2ColNeedsConstantWeights) {
   auto out =
       RunOp(kConvolutionOp, ConvolutionParams{}.ToAttrs(),
-            {In({1, 1, 2, 2}, Iota(4)), In({1, 1, 1, 1}, {1})}, "cpu_ref.convolution.im2col");
+            {In({1, 1, 2, 2}, Iota(4, 1)), In({1, 1, 1, 1}, {1})}, "cpu_ref.convolution.im2col");
   ASSERT_FALSE(out.ok());
   EXPECT_NE(out.status().message().find("input 1 is not constant"), std::string::npos)
       << out.status();
   // The reference reads the weights at run time, so it runs either way.
   std::vector<OpInput> inputs;
-  inputs.push_back(In({1, 1, 2, 2}, Iota(4)));
+  inputs.push_back(In({1, 1, 2, 2}, Iota(4, 1)));
   inputs.push_back(In({1, 1, 1, 1}, {3}));
   inputs.push_back(Omitted());  // moved: copying an empty Weights crashes (graph/types.cc)
   auto ref = RunOp(kConvolutionOp, ConvolutionParams{}.ToAttrs(), inputs);
@@ -223,7 +210,7 @@ TEST(ConvolutionTest, Fp16TensorsAreComputedInFp32AndRounded) {
   for (const char* tactic : kTactics) {
     SCOPED_TRACE(tactic);
     auto out = RunOp(kConvolutionOp, ConvolutionParams{}.ToAttrs(),
-                     {half({1, 1, 3, 3}, Iota(9), false), half({1, 1, 2, 2}, {1, 1, 1, 1}, true),
+                     {half({1, 1, 3, 3}, Iota(9, 1), false), half({1, 1, 2, 2}, {1, 1, 1, 1}, true),
                       half({1}, {0.5f}, true)},
                      tactic);
     ASSERT_TRUE(out.ok()) << out.status();

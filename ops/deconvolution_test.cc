@@ -105,16 +105,8 @@ TEST(DeconvolutionTest, ShapeInferenceThroughNetworkDefinition) {
 void ExpectRejected(const std::string& layer, Dims x_dims, DataType x_type, Dims w_dims,
                     std::optional<Dims> bias_dims, const AttrMap& attrs,
                     const std::string& expected) {
-  SCOPED_TRACE(layer);
-  NetworkDefinition net;
-  TensorId x = *net.AddInput("x", x_type, x_dims);
-  TensorId w = *net.AddConstant("w", Weights(DataType::kFloat32, w_dims));
-  TensorId b = -1;
-  if (bias_dims) b = *net.AddConstant("b", Weights(DataType::kFloat32, *bias_dims));
-  auto y = net.AddLayer1(layer, kDeconvolutionOp, {x, w, b}, attrs);
-  ASSERT_FALSE(y.ok());
-  EXPECT_NE(y.status().message().find("'" + layer + "'"), std::string::npos) << y.status();
-  EXPECT_NE(y.status().message().find(expected), std::string::npos) << y.status();
+  testutil::ExpectLayerRejected(kDeconvolutionOp, layer, std::move(x_dims), x_type, attrs, expected,
+                                {std::move(w_dims), std::move(bias_dims)});
 }
 
 TEST(DeconvolutionTest, RejectsBadLayers) {

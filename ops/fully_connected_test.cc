@@ -13,6 +13,7 @@ namespace kiln {
 namespace {
 
 using testutil::Const;
+using testutil::ExpectError;
 using testutil::In;
 using testutil::Omitted;
 using testutil::RunOp;
@@ -22,16 +23,6 @@ constexpr char kDirect[] = "cpu_ref.fully_connected.direct";
 constexpr char kGemm[] = "cpu_ref.fully_connected.gemm";
 
 AttrMap Axis(int64_t axis) { return FullyConnectedParams{axis}.ToAttrs(); }
-
-// Expects `s` to fail with a message containing every one of `parts`.
-template <typename T>
-void ExpectError(const absl::StatusOr<T>& s, std::initializer_list<const char*> parts) {
-  ASSERT_FALSE(s.ok()) << "expected an error containing '" << *parts.begin() << "'";
-  for (const char* part : parts) {
-    EXPECT_NE(s.status().message().find(part), std::string::npos)
-        << "missing '" << part << "' in: " << s.status();
-  }
-}
 
 TEST(FullyConnectedTest, HandCheckedValuesOnBothTactics) {
   // x = [[1,2,3],[4,5,6]], W = [[1,0,-1],[.5,.5,.5]], b = [10,-1]:

@@ -18,12 +18,7 @@ using testutil::In;
 using testutil::OpInput;
 using testutil::RunOp;
 using testutil::ToFloats;
-
-template <typename T>
-OpInput Typed(DataType dtype, Dims dims, const std::vector<T>& values) {
-  return {Weights::FromBytes(dtype, std::move(dims), values.data(), values.size() * sizeof(T)),
-          false};
-}
+using testutil::Typed;
 
 OpInput Indices64(Dims dims, const std::vector<int64_t>& values) {
   return Typed(DataType::kInt64, std::move(dims), values);

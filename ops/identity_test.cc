@@ -17,12 +17,7 @@ using testutil::In;
 using testutil::OpInput;
 using testutil::RunOp;
 using testutil::ToFloats;
-
-template <typename T>
-OpInput Typed(DataType dtype, Dims dims, const std::vector<T>& values) {
-  return {Weights::FromBytes(dtype, std::move(dims), values.data(), values.size() * sizeof(T)),
-          false};
-}
+using testutil::Typed;
 
 TEST(IdentityTest, CopiesValuesAndShape) {
   auto out = RunOp(kIdentityOp, AttrMap(), {In({2, 3}, {1, -2, 3, 4.5f, 0, 6})});

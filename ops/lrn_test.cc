@@ -86,13 +86,7 @@ TEST(LrnTest, ShapeIsKept) {
 
 void ExpectRejected(const std::string& layer, Dims dims, DataType type, const AttrMap& attrs,
                     const std::string& expected) {
-  SCOPED_TRACE(layer);
-  NetworkDefinition net;
-  TensorId x = *net.AddInput("x", type, dims);
-  auto y = net.AddLayer1(layer, kLrnOp, {x}, attrs);
-  ASSERT_FALSE(y.ok());
-  EXPECT_NE(y.status().message().find("'" + layer + "'"), std::string::npos) << y.status();
-  EXPECT_NE(y.status().message().find(expected), std::string::npos) << y.status();
+  testutil::ExpectLayerRejected(kLrnOp, layer, std::move(dims), type, attrs, expected);
 }
 
 TEST(LrnTest, RejectsBadLayers) {

@@ -12,6 +12,7 @@
 namespace kiln {
 namespace {
 
+using testutil::ExpectError;
 using testutil::In;
 using testutil::RunOp;
 using testutil::ToFloats;
@@ -20,15 +21,6 @@ constexpr char kDirect[] = "cpu_ref.matmul.direct";
 constexpr char kEigen[] = "cpu_ref.matmul.eigen";
 
 AttrMap Flags(bool ta, bool tb) { return MatMulParams{ta, tb}.ToAttrs(); }
-
-template <typename T>
-void ExpectError(const absl::StatusOr<T>& s, std::initializer_list<const char*> parts) {
-  ASSERT_FALSE(s.ok()) << "expected an error containing '" << *parts.begin() << "'";
-  for (const char* part : parts) {
-    EXPECT_NE(s.status().message().find(part), std::string::npos)
-        << "missing '" << part << "' in: " << s.status();
-  }
-}
 
 // Runs both tactics, checks they agree exactly on these small integer cases,
 // and returns the output dims and values.

@@ -17,6 +17,7 @@ using testutil::In;
 using testutil::OpInput;
 using testutil::RunOp;
 using testutil::ToFloats;
+using testutil::Typed;
 
 PaddingParams Params(PaddingMode mode, std::vector<int64_t> pads, float value = 0.0f) {
   PaddingParams p;
@@ -33,12 +34,6 @@ std::vector<float> Pad(const PaddingParams& p, Dims dims, std::vector<float> x,
   if (!out.ok()) return {};
   if (out_dims != nullptr) *out_dims = (*out)[0].dims();
   return ToFloats((*out)[0]);
-}
-
-template <typename T>
-OpInput Typed(DataType dtype, Dims dims, const std::vector<T>& values) {
-  return {Weights::FromBytes(dtype, std::move(dims), values.data(), values.size() * sizeof(T)),
-          false};
 }
 
 template <typename T>
@@ -202,13 +197,7 @@ TEST(PaddingTest, ShapeInferenceThroughNetworkDefinition) {
 
 void ExpectRejected(const std::string& layer, Dims dims, DataType dtype, const AttrMap& attrs,
                     const std::string& expected) {
-  SCOPED_TRACE(layer);
-  NetworkDefinition net;
-  TensorId x = *net.AddInput("x", dtype, dims);
-  auto y = net.AddLayer1(layer, kPaddingOp, {x}, attrs);
-  ASSERT_FALSE(y.ok());
-  EXPECT_NE(y.status().message().find("'" + layer + "'"), std::string::npos) << y.status();
-  EXPECT_NE(y.status().message().find(expected), std::string::npos) << y.status();
+  testutil::ExpectLayerRejected(kPaddingOp, layer, std::move(dims), dtype, attrs, expected);
 }
 
 TEST(PaddingTest, RejectsBadLayers) {

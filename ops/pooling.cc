@@ -8,31 +8,10 @@
 #include "absl/strings/str_join.h"
 #include "graph/status_macros.h"
 #include "ops/op_registry.h"
+#include "ops/spatial.h"
 
 namespace kiln {
 namespace {
-
-// Reads an int list attribute of exactly N values, each >= min_value.
-template <size_t N>
-absl::Status ReadFixedInts(const AttrMap& attrs, absl::string_view name, int64_t min_value,
-                           std::array<int64_t, N>& out) {
-  KILN_ASSIGN_OR_RETURN(std::vector<int64_t> values,
-                        attrs.GetInts(name, std::vector<int64_t>(out.begin(), out.end())));
-  if (values.size() != N) {
-    return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "' has ", values.size(),
-                                                   " values [", absl::StrJoin(values, ","),
-                                                   "]; expected ", N));
-  }
-  for (size_t i = 0; i < N; ++i) {
-    if (values[i] < min_value) {
-      return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "' is [",
-                                                     absl::StrJoin(values, ","),
-                                                     "]; every value must be >= ", min_value));
-    }
-    out[i] = values[i];
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<bool> ReadBool(const AttrMap& attrs, absl::string_view name) {
   KILN_ASSIGN_OR_RETURN(int64_t value, attrs.GetInt(name, 0));
@@ -125,9 +104,9 @@ absl::StatusOr<PoolingParams> PoolingParams::FromAttrs(const AttrMap& attrs) {
   if (!attrs.Has("kernel")) {
     return absl::InvalidArgumentError("attribute 'kernel' is missing; expected [kh, kw]");
   }
-  KILN_RETURN_IF_ERROR(ReadFixedInts(attrs, "kernel", 1, params.kernel));
-  KILN_RETURN_IF_ERROR(ReadFixedInts(attrs, "strides", 1, params.strides));
-  KILN_RETURN_IF_ERROR(ReadFixedInts(attrs, "pads", 0, params.pads));
+  KILN_RETURN_IF_ERROR(ReadPair(attrs, "kernel", 1, params.kernel));
+  KILN_RETURN_IF_ERROR(ReadPair(attrs, "strides", 1, params.strides));
+  KILN_RETURN_IF_ERROR(ReadPads(attrs, params.pads));
   KILN_ASSIGN_OR_RETURN(params.count_include_pad, ReadBool(attrs, "count_include_pad"));
   KILN_ASSIGN_OR_RETURN(params.ceil_mode, ReadBool(attrs, "ceil_mode"));
   // A pad as large as the kernel would make windows of padding only: max

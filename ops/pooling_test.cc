@@ -12,15 +12,10 @@ namespace kiln {
 namespace {
 
 using testutil::In;
+using testutil::Iota;
 using testutil::OpInput;
 using testutil::RunOp;
 using testutil::ToFloats;
-
-std::vector<float> Iota(int n, float start = 1.0f) {
-  std::vector<float> v(n);
-  for (int i = 0; i < n; ++i) v[i] = start + i;
-  return v;
-}
 
 std::vector<float> Pool(const PoolingParams& p, Dims x_dims, std::vector<float> x,
                         Dims* out_dims = nullptr) {
@@ -44,12 +39,12 @@ PoolingParams Params(PoolingType type, std::array<int64_t, 2> kernel,
 TEST(PoolingTest, HandCheckedMaxAndPlanes) {
   // 4x4 = 1..16, 2x2 windows at stride 2: each window's bottom-right wins.
   Dims dims;
-  EXPECT_EQ(Pool(Params(PoolingType::kMax, {2, 2}, {2, 2}), {1, 1, 4, 4}, Iota(16), &dims),
+  EXPECT_EQ(Pool(Params(PoolingType::kMax, {2, 2}, {2, 2}), {1, 1, 4, 4}, Iota(16, 1), &dims),
             (std::vector<float>{6, 8, 14, 16}));
   EXPECT_EQ(dims, (Dims{1, 1, 2, 2}));
   // Two images of three channels, one 2x2 window each: plane p holds
   // 4p+1..4p+4, so its max is 4p+4 (checks the plane indexing).
-  EXPECT_EQ(Pool(Params(PoolingType::kMax, {2, 2}, {1, 1}), {2, 3, 2, 2}, Iota(24)),
+  EXPECT_EQ(Pool(Params(PoolingType::kMax, {2, 2}, {1, 1}), {2, 3, 2, 2}, Iota(24, 1)),
             (std::vector<float>{4, 8, 12, 16, 20, 24}));
   // Padding never wins a max, even when every input is negative.
   EXPECT_EQ(Pool(Params(PoolingType::kMax, {2, 2}, {1, 1}, {1, 1, 0, 1}), {1, 1, 1, 2}, {-3, -5}),
@@ -61,11 +56,11 @@ TEST(PoolingTest, HandCheckedAverageWithAndWithoutPadding) {
   // the top-left window holds 1,2,4,5 -> 12/4; the top-middle 1..6 -> 21/6;
   // the centre all nine -> 45/9; and so on.
   PoolingParams p = Params(PoolingType::kAverage, {3, 3}, {1, 1}, {1, 1, 1, 1});
-  EXPECT_EQ(Pool(p, {1, 1, 3, 3}, Iota(9)),
+  EXPECT_EQ(Pool(p, {1, 1, 3, 3}, Iota(9, 1)),
             (std::vector<float>{3, 3.5f, 4, 4.5f, 5, 5.5f, 6, 6.5f, 7}));
   // Including padding, every window divides by 9.
   p.count_include_pad = true;
-  const std::vector<float> got = Pool(p, {1, 1, 3, 3}, Iota(9));
+  const std::vector<float> got = Pool(p, {1, 1, 3, 3}, Iota(9, 1));
   const float sums[] = {12, 21, 16, 27, 45, 33, 24, 39, 28};
   ASSERT_EQ(got.size(), 9u);
   for (int i = 0; i < 9; ++i) EXPECT_FLOAT_EQ(got[i], sums[i] / 9.0f) << i;
@@ -134,13 +129,7 @@ TEST(PoolingTest, ShapeInferenceThroughNetworkDefinition) {
 
 void ExpectRejected(const std::string& layer, Dims x_dims, DataType x_type, const AttrMap& attrs,
                     const std::string& expected) {
-  SCOPED_TRACE(layer);
-  NetworkDefinition net;
-  TensorId x = *net.AddInput("x", x_type, x_dims);
-  auto y = net.AddLayer1(layer, kPoolingOp, {x}, attrs);
-  ASSERT_FALSE(y.ok());
-  EXPECT_NE(y.status().message().find("'" + layer + "'"), std::string::npos) << y.status();
-  EXPECT_NE(y.status().message().find(expected), std::string::npos) << y.status();
+  testutil::ExpectLayerRejected(kPoolingOp, layer, std::move(x_dims), x_type, attrs, expected);
 }
 
 TEST(PoolingTest, RejectsBadLayers) {

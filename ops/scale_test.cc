@@ -9,20 +9,12 @@ namespace kiln {
 namespace {
 
 using testutil::Const;
+using testutil::ExpectError;
 using testutil::In;
 using testutil::Omitted;
 using testutil::OpInput;
 using testutil::RunOp;
 using testutil::ToFloats;
-
-template <typename T>
-void ExpectError(const absl::StatusOr<T>& s, std::initializer_list<const char*> parts) {
-  ASSERT_FALSE(s.ok()) << "expected an error containing '" << *parts.begin() << "'";
-  for (const char* part : parts) {
-    EXPECT_NE(s.status().message().find(part), std::string::npos)
-        << "missing '" << part << "' in: " << s.status();
-  }
-}
 
 // [x, shift, scale, power]; an empty vector means "omitted". Built by moving
 // because copying an empty Weights (Omitted()) is not safe.

@@ -17,21 +17,11 @@ namespace {
 
 using ::testing::HasSubstr;
 using testutil::In;
+using testutil::Iota;
 using testutil::OpInput;
 using testutil::RunOp;
 using testutil::ToFloats;
-
-template <typename T>
-OpInput Typed(DataType dtype, Dims dims, const std::vector<T>& values) {
-  return {Weights::FromBytes(dtype, std::move(dims), values.data(), values.size() * sizeof(T)),
-          false};
-}
-
-std::vector<float> Iota(int n) {
-  std::vector<float> v(n);
-  for (int i = 0; i < n; ++i) v[i] = static_cast<float>(i);
-  return v;
-}
+using testutil::Typed;
 
 ShuffleParams Transpose(std::vector<int64_t> perm) {
   ShuffleParams p;

@@ -16,24 +16,14 @@ namespace {
 
 using ::testing::HasSubstr;
 using testutil::In;
+using testutil::Iota;
 using testutil::OpInput;
 using testutil::RunOp;
 using testutil::ToFloats;
+using testutil::Typed;
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-
-template <typename T>
-OpInput Typed(DataType dtype, Dims dims, const std::vector<T>& values) {
-  return {Weights::FromBytes(dtype, std::move(dims), values.data(), values.size() * sizeof(T)),
-          false};
-}
-
-std::vector<float> Iota(int n) {
-  std::vector<float> v(n);
-  for (int i = 0; i < n; ++i) v[i] = static_cast<float>(i);
-  return v;
-}
 
 std::vector<float> Slice(const SliceParams& params, const OpInput& input, Dims expected_dims) {
   auto out = RunOp(kSliceOp, params.ToAttrs(), {input});

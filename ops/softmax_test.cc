@@ -8,18 +8,10 @@
 namespace kiln {
 namespace {
 
+using testutil::ExpectError;
 using testutil::In;
 using testutil::RunOp;
 using testutil::ToFloats;
-
-template <typename T>
-void ExpectError(const absl::StatusOr<T>& s, std::initializer_list<const char*> parts) {
-  ASSERT_FALSE(s.ok()) << "expected an error containing '" << *parts.begin() << "'";
-  for (const char* part : parts) {
-    EXPECT_NE(s.status().message().find(part), std::string::npos)
-        << "missing '" << part << "' in: " << s.status();
-  }
-}
 
 std::vector<float> SoftMax(SoftMaxParams params, testutil::OpInput x) {
   auto out = RunOp(kSoftMaxOp, params.ToAttrs(), {x});

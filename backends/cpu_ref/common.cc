@@ -1,5 +1,7 @@
 #include "backends/cpu_ref/common.h"
 
+#include <algorithm>
+
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "graph/status_macros.h"
@@ -86,6 +88,93 @@ absl::Status RequireFloatTensors(const NodeContext& node) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status RequireLinearFormat(const NodeContext& node) {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.has_input(i) && node.inputs[i].format != TensorFormat::kLinear) {
+      return absl::UnimplementedError(absl::StrCat("input ", i, " is ",
+                                                   TensorFormatName(node.inputs[i].format),
+                                                   "; this tactic reads linear (row-major) only"));
+    }
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i].format != TensorFormat::kLinear) {
+      return absl::UnimplementedError(absl::StrCat("output ", i, " is ",
+                                                   TensorFormatName(node.outputs[i].format),
+                                                   "; this tactic writes linear (row-major) only"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Floor division that rounds toward -infinity for negative numerators.
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+}  // namespace
+
+TapRange ValidTapRange(int64_t count, int64_t limit, int64_t stride, int64_t pad,
+                       int64_t tap_offset) {
+  // position = i * stride + shift; need 0 <= position < limit.
+  const int64_t shift = tap_offset - pad;
+  int64_t begin = FloorDiv(-shift + stride - 1, stride);       // ceil(-shift / stride)
+  int64_t end = FloorDiv(limit - shift + stride - 1, stride);  // ceil((limit - shift) / stride)
+  begin = std::clamp<int64_t>(begin, 0, count);
+  end = std::clamp<int64_t>(end, begin, count);
+  return {begin, end};
+}
+
+namespace {
+
+// StridedCopy on elements of type T, walking the output in row-major order
+// with an odometer over every dim but the last.
+template <typename T>
+void StridedCopyOf(const T* in, const SmallDims& out_dims, const SmallDims& in_strides, T* out) {
+  const size_t rank = out_dims.size();
+  int64_t volume = 1;
+  for (int64_t d : out_dims) volume *= d;
+  if (volume == 0) return;
+  if (rank == 0) {
+    out[0] = in[0];
+    return;
+  }
+  const int64_t last = static_cast<int64_t>(rank) - 1;
+  const int64_t row = out_dims[last];
+  const int64_t row_stride = in_strides[last];
+  SmallDims index(rank, 0);
+  int64_t in_offset = 0;
+  for (int64_t written = 0; written < volume; written += row) {
+    const T* src = in + in_offset;
+    for (int64_t x = 0; x < row; ++x) *out++ = src[x * row_stride];
+    for (int64_t d = last - 1; d >= 0; --d) {
+      in_offset += in_strides[d];
+      if (++index[d] < out_dims[d]) break;
+      in_offset -= in_strides[d] * out_dims[d];
+      index[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+void StridedCopy(const void* in, size_t elem_size, const SmallDims& out_dims,
+                 const SmallDims& in_strides, void* out) {
+  switch (elem_size) {
+    case 1:
+      return StridedCopyOf(static_cast<const uint8_t*>(in), out_dims, in_strides,
+                           static_cast<uint8_t*>(out));
+    case 2:
+      return StridedCopyOf(static_cast<const uint16_t*>(in), out_dims, in_strides,
+                           static_cast<uint16_t*>(out));
+    case 4:
+      return StridedCopyOf(static_cast<const uint32_t*>(in), out_dims, in_strides,
+                           static_cast<uint32_t*>(out));
+    case 8:
+      return StridedCopyOf(static_cast<const uint64_t*>(in), out_dims, in_strides,
+                           static_cast<uint64_t*>(out));
+  }
 }
 
 }  // namespace cpu_ref

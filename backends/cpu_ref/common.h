@@ -7,9 +7,11 @@
 // fp16 tensors with the same code.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "backends/tactic.h"
@@ -50,6 +52,32 @@ class Fp32Tactic : public Tactic {
 
 // OK when every present input and every output of `node` is fp32 or fp16.
 absl::Status RequireFloatTensors(const NodeContext& node);
+
+// OK when every present input and every output of `node` is linear
+// (row-major; NCHW for 4-D): the only layout cpu_ref kernels index.
+absl::Status RequireLinearFormat(const NodeContext& node);
+
+// Per-dimension scratch of a kernel's Run; inline up to rank 8 (TensorRT's
+// limit), so Run allocates nothing for any realistic tensor.
+using SmallDims = absl::InlinedVector<int64_t, 8>;
+
+// out[i_0, ..., i_{r-1}] = in[sum_d i_d * in_strides[d]] (strides counted in
+// elements, possibly negative), written in row-major output order. Elements
+// of `elem_size` bytes (1, 2, 4 or 8) are copied as unsigned integers of that
+// size, so the copy is bit-exact for every dtype.
+void StridedCopy(const void* in, size_t elem_size, const SmallDims& out_dims,
+                 const SmallDims& in_strides, void* out);
+
+// The indices i in [begin, end) of [0, count) for which
+// i * stride - pad + tap_offset lies inside [0, limit). For one filter tap of
+// a convolution these are the output positions that read inside the input;
+// of a deconvolution, the input positions that write inside the output.
+// Computing the range once keeps the bounds test out of the innermost loop.
+struct TapRange {
+  int64_t begin, end;
+};
+TapRange ValidTapRange(int64_t count, int64_t limit, int64_t stride, int64_t pad,
+                       int64_t tap_offset);
 
 // Rounds `bytes` up to a multiple of 64.
 inline size_t Align64(size_t bytes) { return (bytes + 63) / 64 * 64; }

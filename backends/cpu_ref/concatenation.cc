@@ -2,7 +2,6 @@
 // contiguous run in turn. Byte copies, so any dtype is moved bit-exactly.
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -50,19 +49,7 @@ class ConcatenationTactic : public Tactic {
                           /*is_reference=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      if (node.inputs[i].format != TensorFormat::kLinear) {
-        return absl::UnimplementedError(absl::StrCat(
-            "input ", i, " is ", TensorFormatName(node.inputs[i].format),
-            "; cpu_ref.concatenation.direct moves linear (row-major) tensors only"));
-      }
-    }
-    if (node.outputs[0].format != TensorFormat::kLinear) {
-      return absl::UnimplementedError(
-          absl::StrCat("output is ", TensorFormatName(node.outputs[0].format),
-                       "; cpu_ref.concatenation.direct writes linear (row-major) tensors only"));
-    }
-    return absl::OkStatus();
+    return RequireLinearFormat(node);
   }
 
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,

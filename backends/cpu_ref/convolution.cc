@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "Eigen/Dense"
-#include "absl/strings/str_cat.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -36,42 +35,6 @@ ConvShape MakeShape(absl::Span<const TensorDesc> inputs, absl::Span<const Tensor
   const Dims& w = inputs[1].dims;
   const Dims& y = outputs[0].dims;
   return ConvShape{x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3], params.group};
-}
-
-// Floor division that rounds toward -infinity for negative numerators.
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
-// For one filter tap, the output positions [begin, end) whose input position
-// out * stride - pad + tap * dilation lies inside [0, in_size). Computing the
-// range once keeps the bounds test out of the innermost loop.
-struct OutRange {
-  int64_t begin, end;
-};
-OutRange ValidOutputs(int64_t in_size, int64_t out_size, int64_t stride, int64_t pad,
-                      int64_t tap_offset) {
-  // in = out * stride + shift; need 0 <= in < in_size.
-  const int64_t shift = tap_offset - pad;
-  int64_t begin = FloorDiv(-shift + stride - 1, stride);         // ceil(-shift / stride)
-  int64_t end = FloorDiv(in_size - shift + stride - 1, stride);  // ceil((in_size - shift) / stride)
-  begin = std::clamp<int64_t>(begin, 0, out_size);
-  end = std::clamp<int64_t>(end, begin, out_size);
-  return {begin, end};
-}
-
-absl::Status CheckLinear(const NodeContext& node) {
-  for (size_t i = 0; i < node.inputs.size(); ++i) {
-    if (node.has_input(i) && node.inputs[i].format != TensorFormat::kLinear) {
-      return absl::UnimplementedError(absl::StrCat("input ", i, " is ",
-                                                   TensorFormatName(node.inputs[i].format),
-                                                   "; this tactic takes linear (NCHW)"));
-    }
-  }
-  if (node.outputs[0].format != TensorFormat::kLinear) {
-    return absl::UnimplementedError(absl::StrCat("output is ",
-                                                 TensorFormatName(node.outputs[0].format),
-                                                 "; this tactic writes linear (NCHW)"));
-  }
-  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------------------
@@ -106,11 +69,11 @@ class DirectConvolutionKernel : public Fp32Kernel {
           const int64_t in_c = g * in_channels + c;
           const float* in = input + (batch * s.channels + in_c) * s.height * s.width;
           for (int64_t filter_y = 0; filter_y < s.kernel_h; ++filter_y) {
-            const OutRange rows =
-                ValidOutputs(s.height, s.out_h, stride_h, pad_top, filter_y * dilation_h);
+            const TapRange rows =
+                ValidTapRange(s.out_h, s.height, stride_h, pad_top, filter_y * dilation_h);
             for (int64_t filter_x = 0; filter_x < s.kernel_w; ++filter_x) {
-              const OutRange cols =
-                  ValidOutputs(s.width, s.out_w, stride_w, pad_left, filter_x * dilation_w);
+              const TapRange cols =
+                  ValidTapRange(s.out_w, s.width, stride_w, pad_left, filter_x * dilation_w);
               const float w =
                   filter[((out_c * in_channels + c) * s.kernel_h + filter_y) * s.kernel_w +
                          filter_x];
@@ -142,7 +105,7 @@ class DirectConvolutionTactic : public Fp32Tactic {
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
-    return CheckLinear(node);
+    return RequireLinearFormat(node);
   }
 
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
@@ -172,11 +135,11 @@ void Im2Col(const ConvShape& s, const ConvolutionParams& p, const float* in, flo
   for (int64_t c = 0; c < s.group_in_channels(); ++c) {
     const float* in_plane = in + c * s.height * s.width;
     for (int64_t filter_y = 0; filter_y < s.kernel_h; ++filter_y) {
-      const OutRange rows =
-          ValidOutputs(s.height, s.out_h, p.strides[0], p.pads[0], filter_y * p.dilations[0]);
+      const TapRange rows =
+          ValidTapRange(s.out_h, s.height, p.strides[0], p.pads[0], filter_y * p.dilations[0]);
       for (int64_t filter_x = 0; filter_x < s.kernel_w; ++filter_x) {
-        const OutRange cols =
-            ValidOutputs(s.width, s.out_w, p.strides[1], p.pads[1], filter_x * p.dilations[1]);
+        const TapRange cols =
+            ValidTapRange(s.out_w, s.width, p.strides[1], p.pads[1], filter_x * p.dilations[1]);
         float* dst = col + ((c * s.kernel_h + filter_y) * s.kernel_w + filter_x) * out_plane;
         std::fill(dst, dst + rows.begin * s.out_w, 0.0f);
         for (int64_t out_y = rows.begin; out_y < rows.end; ++out_y) {
@@ -248,7 +211,7 @@ class Im2ColConvolutionTactic : public Fp32Tactic {
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
-    KILN_RETURN_IF_ERROR(CheckLinear(node));
+    KILN_RETURN_IF_ERROR(RequireLinearFormat(node));
     if (node.constant(1) == nullptr) {
       return absl::UnimplementedError(
           "needs constant weights to pre-pack them; input 1 is not constant");

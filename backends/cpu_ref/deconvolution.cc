@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <memory>
 
-#include "absl/strings/str_cat.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -13,26 +12,6 @@
 namespace kiln {
 namespace cpu_ref {
 namespace {
-
-// Floor division that rounds toward -infinity for negative numerators.
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
-// For one filter tap, the input positions [begin, end) in [0, in_size) whose
-// output position in * stride - pad + tap_offset lies inside [0, out_size).
-// Computing the range once keeps the bounds test out of the innermost loop.
-struct InRange {
-  int64_t begin, end;
-};
-InRange ValidInputs(int64_t in_size, int64_t out_size, int64_t stride, int64_t pad,
-                    int64_t tap_offset) {
-  const int64_t shift = tap_offset - pad;                 // out = in * stride + shift
-  int64_t begin = FloorDiv(-shift + stride - 1, stride);  // ceil(-shift / stride)
-  int64_t end =
-      FloorDiv(out_size - shift + stride - 1, stride);  // ceil((out_size - shift) / stride)
-  begin = std::clamp<int64_t>(begin, 0, in_size);
-  end = std::clamp<int64_t>(end, begin, in_size);
-  return {begin, end};
-}
 
 class DirectDeconvolutionKernel : public Fp32Kernel {
  public:
@@ -69,11 +48,11 @@ class DirectDeconvolutionKernel : public Fp32Kernel {
           const int64_t out_c = g * out_per_group + k;
           float* out = output + (batch * out_channels + out_c) * out_h * out_w;
           for (int64_t filter_y = 0; filter_y < kernel_h; ++filter_y) {
-            const InRange rows =
-                ValidInputs(height, out_h, stride_h, pad_top, filter_y * dilation_h);
+            const TapRange rows =
+                ValidTapRange(height, out_h, stride_h, pad_top, filter_y * dilation_h);
             for (int64_t filter_x = 0; filter_x < kernel_w; ++filter_x) {
-              const InRange cols =
-                  ValidInputs(width, out_w, stride_w, pad_left, filter_x * dilation_w);
+              const TapRange cols =
+                  ValidTapRange(width, out_w, stride_w, pad_left, filter_x * dilation_w);
               const float weight =
                   filter[((in_c * out_per_group + k) * kernel_h + filter_y) * kernel_w + filter_x];
               for (int64_t in_y = rows.begin; in_y < rows.end; ++in_y) {
@@ -104,19 +83,7 @@ class DirectDeconvolutionTactic : public Fp32Tactic {
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      if (node.has_input(i) && node.inputs[i].format != TensorFormat::kLinear) {
-        return absl::UnimplementedError(absl::StrCat("input ", i, " is ",
-                                                     TensorFormatName(node.inputs[i].format),
-                                                     "; this tactic takes linear (NCHW)"));
-      }
-    }
-    if (node.outputs[0].format != TensorFormat::kLinear) {
-      return absl::UnimplementedError(absl::StrCat("output is ",
-                                                   TensorFormatName(node.outputs[0].format),
-                                                   "; this tactic writes linear (NCHW)"));
-    }
-    return absl::OkStatus();
+    return RequireLinearFormat(node);
   }
 
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,

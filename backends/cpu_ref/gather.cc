@@ -70,19 +70,7 @@ class GatherTactic : public Tactic {
       : Tactic(TacticInfo{"cpu_ref.gather.direct", kGatherOp, kBackend, /*is_reference=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      if (node.inputs[i].format != TensorFormat::kLinear) {
-        return absl::UnimplementedError(
-            absl::StrCat("input ", i, " is ", TensorFormatName(node.inputs[i].format),
-                         "; cpu_ref.gather.direct reads linear (row-major) tensors only"));
-      }
-    }
-    if (node.outputs[0].format != TensorFormat::kLinear) {
-      return absl::UnimplementedError(
-          absl::StrCat("output is ", TensorFormatName(node.outputs[0].format),
-                       "; cpu_ref.gather.direct writes linear (row-major) tensors only"));
-    }
-    return absl::OkStatus();
+    return RequireLinearFormat(node);
   }
 
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,

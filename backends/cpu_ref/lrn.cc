@@ -5,7 +5,6 @@
 #include <cmath>
 #include <memory>
 
-#include "absl/strings/str_cat.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -62,13 +61,7 @@ class DirectLrnTactic : public Fp32Tactic {
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
-    if (node.inputs[0].format != TensorFormat::kLinear ||
-        node.outputs[0].format != TensorFormat::kLinear) {
-      return absl::UnimplementedError(absl::StrCat(
-          "input is ", TensorFormatName(node.inputs[0].format), " and output ",
-          TensorFormatName(node.outputs[0].format), "; this tactic takes linear (NCHW) only"));
-    }
-    return absl::OkStatus();
+    return RequireLinearFormat(node);
   }
 
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,

@@ -8,7 +8,6 @@
 #include <memory>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -96,12 +95,7 @@ class DirectPaddingTactic : public Tactic {
       : Tactic(TacticInfo{"cpu_ref.padding.direct", kPaddingOp, kBackend, /*is_reference=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
-    if (node.inputs[0].format != TensorFormat::kLinear ||
-        node.outputs[0].format != TensorFormat::kLinear) {
-      return absl::UnimplementedError(absl::StrCat(
-          "input is ", TensorFormatName(node.inputs[0].format), " and output ",
-          TensorFormatName(node.outputs[0].format), "; this tactic takes linear layouts only"));
-    }
+    KILN_RETURN_IF_ERROR(RequireLinearFormat(node));
     if (node.inputs[0].dtype != node.outputs[0].dtype) {
       return absl::UnimplementedError("input and output dtypes differ; padding copies bytes");
     }

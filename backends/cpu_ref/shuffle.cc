@@ -5,8 +5,6 @@
 #include <cstring>
 #include <vector>
 
-#include "absl/container/inlined_vector.h"
-#include "absl/strings/str_cat.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -15,39 +13,6 @@
 namespace kiln {
 namespace cpu_ref {
 namespace {
-
-// Per-dimension scratch of Run; inline up to rank 8 (TensorRT's limit), so
-// Run allocates nothing for any realistic tensor.
-using SmallDims = absl::InlinedVector<int64_t, 8>;
-
-// out[i_0, ..., i_{r-1}] = in[sum_d i_d * in_strides[d]], walking the output
-// in row-major order with an odometer over every dim but the last.
-template <typename T>
-void StridedCopy(const T* in, const SmallDims& out_dims, const SmallDims& in_strides, T* out) {
-  const size_t rank = out_dims.size();
-  int64_t volume = 1;
-  for (int64_t d : out_dims) volume *= d;
-  if (volume == 0) return;
-  if (rank == 0) {
-    out[0] = in[0];
-    return;
-  }
-  const int64_t last = static_cast<int64_t>(rank) - 1;
-  const int64_t row = out_dims[last];
-  const int64_t row_stride = in_strides[last];
-  SmallDims index(rank, 0);
-  int64_t in_offset = 0;
-  for (int64_t written = 0; written < volume; written += row) {
-    const T* src = in + in_offset;
-    for (int64_t x = 0; x < row; ++x) *out++ = src[x * row_stride];
-    for (int64_t d = last - 1; d >= 0; --d) {
-      in_offset += in_strides[d];
-      if (++index[d] < out_dims[d]) break;
-      in_offset -= in_strides[d] * out_dims[d];
-      index[d] = 0;
-    }
-  }
-}
 
 // Writes the transpose of `in` (dims `in_dims`): output dim i is input dim
 // perm[i].
@@ -65,20 +30,7 @@ void Transpose(const void* in, const SmallDims& in_dims, const std::vector<int64
     out_dims[i] = in_dims[perm[i]];
     in_strides[i] = row_major[perm[i]];
   }
-  switch (elem_size) {
-    case 1:
-      return StridedCopy(static_cast<const uint8_t*>(in), out_dims, in_strides,
-                         static_cast<uint8_t*>(out));
-    case 2:
-      return StridedCopy(static_cast<const uint16_t*>(in), out_dims, in_strides,
-                         static_cast<uint16_t*>(out));
-    case 4:
-      return StridedCopy(static_cast<const uint32_t*>(in), out_dims, in_strides,
-                         static_cast<uint32_t*>(out));
-    case 8:
-      return StridedCopy(static_cast<const uint64_t*>(in), out_dims, in_strides,
-                         static_cast<uint64_t*>(out));
-  }
+  StridedCopy(in, elem_size, out_dims, in_strides, out);
 }
 
 bool IsIdentity(const std::vector<int64_t>& perm) {
@@ -158,14 +110,7 @@ class ShuffleTactic : public Tactic {
                           /*is_reference=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
-    if (node.inputs[0].format != TensorFormat::kLinear ||
-        node.outputs[0].format != TensorFormat::kLinear) {
-      return absl::UnimplementedError(absl::StrCat(
-          "input is ", TensorFormatName(node.inputs[0].format), ", output is ",
-          TensorFormatName(node.outputs[0].format),
-          "; cpu_ref.shuffle.direct moves linear (row-major) tensors only"));
-    }
-    return absl::OkStatus();
+    return RequireLinearFormat(node);
   }
 
   // Two real transposes around a reshape need the first one's result.

@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "backends/backend.h"
+#include "backends/cpu_ref/evaluate.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
 #include "ops/op_registry.h"
@@ -48,40 +48,9 @@ absl::StatusOr<std::vector<Weights>> RunOp(absl::string_view op, const AttrMap& 
   if (tactic == nullptr) {
     return absl::NotFoundError(absl::StrCat("no tactic '", tactic_name, "' for op ", op));
   }
-  KILN_RETURN_IF_ERROR(tactic->Supports(node));
-  KILN_ASSIGN_OR_RETURN(std::vector<uint8_t> state, tactic->PrepareState(node));
-  KILN_ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, tactic->CreateKernel(node, state));
-
-  std::vector<Weights> outputs;
-  for (const TensorDesc& d : node.outputs) {
-    outputs.emplace_back(d.dtype, d.dims);
-    // Poison: NaN for floats, 0xAB bytes for the rest.
-    if (d.dtype == DataType::kFloat32) {
-      float* p = outputs.back().mutable_as<float>();
-      for (int64_t i = 0; i < d.volume(); ++i) p[i] = std::numeric_limits<float>::quiet_NaN();
-    } else if (d.dtype == DataType::kFloat16) {
-      uint16_t* p = outputs.back().mutable_as<uint16_t>();
-      for (int64_t i = 0; i < d.volume(); ++i) p[i] = 0x7e00;
-    } else if (d.bytes() > 0) {
-      std::memset(outputs.back().mutable_data(), 0xAB, d.bytes());
-    }
-  }
-  HostBuffer workspace(tactic->WorkspaceSize(node));
   std::vector<const void*> in_ptrs;
   for (const OpInput& in : inputs) in_ptrs.push_back(in.value.data());
-  std::vector<void*> out_ptrs;
-  for (Weights& w : outputs) out_ptrs.push_back(w.mutable_data());
-  ExecutionResources resources;
-  KernelArgs args;
-  args.input_descs = node.inputs;
-  args.output_descs = node.outputs;
-  args.inputs = in_ptrs;
-  args.outputs = out_ptrs;
-  args.workspace = workspace.data();
-  args.workspace_size = workspace.size();
-  args.resources = &resources;
-  KILN_RETURN_IF_ERROR(kernel->Run(args));
-  return outputs;
+  return RunTacticOnHost(*tactic, node, in_ptrs);
 }
 
 std::vector<float> ToFloats(const Weights& w) {
@@ -98,6 +67,12 @@ std::vector<float> ToFloats(const Weights& w) {
     }
   }
   return out;
+}
+
+std::vector<float> Iota(int n, float start) {
+  std::vector<float> v(n);
+  for (int i = 0; i < n; ++i) v[i] = start + i;
+  return v;
 }
 
 Weights RandomFloats(Dims dims, std::mt19937& rng, float lo, float hi) {
