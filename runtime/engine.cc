@@ -137,14 +137,25 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
     }
     std::vector<TensorDesc>& descs = engine->descs_[batch - 1];
     for (int t = 0; t < graph.num_tensors(); ++t) {
-      descs.push_back(graph.tensor(t).desc);
-      if (p.tensors[t].desc.bytes() < descs.back().bytes() ||
-          (batch == p.max_batch && !(descs.back() == p.tensors[t].desc))) {
+      const TensorDesc& desc = graph.tensor(t).desc;
+      if (batch == p.max_batch && !(desc == p.tensors[t].desc)) {
         return Mismatch(absl::StrCat("tensor '", p.tensors[t].desc.name, "' is ",
-                                     descs.back().ToString(), " by shape inference, ",
+                                     desc.ToString(), " by shape inference, ",
                                      p.tensors[t].desc.ToString(), " in the plan"));
       }
+      // Memory is planned at max batch; a tensor that grows as the batch
+      // shrinks (e.g. a slice counted from the end of the batch axis) makes
+      // that batch size unusable, not the plan.
+      if (desc.bytes() > p.tensors[t].desc.bytes()) {
+        engine->batch_errors_[batch - 1] =
+            absl::StrCat("tensor '", desc.name, "' would be ", desc.ToString(),
+                         ", larger than at the max batch (", p.tensors[t].desc.ToString(), ")");
+        descs.clear();
+        break;
+      }
+      descs.push_back(desc);
     }
+    if (descs.empty()) continue;
     for (const PlanNode& node : p.nodes) {
       NodeDescs nd;
       for (int32_t t : node.inputs) nd.inputs.push_back(t < 0 ? TensorDesc{} : descs[t]);

@@ -1,0 +1,115 @@
+// Conformance of every Convolution tactic against cpu_ref.convolution.direct.
+//
+// Bounds: fp32 relative L2 <= 1e-5 (kFp32RelL2): tactics may sum the
+// C/group * R * S products in any order, which moves each output by a few
+// ULPs; fp16 tensors <= 5e-3 (kFp16RelL2).
+//
+// Data: inputs and weights uniform in [-0.5, 1.5): mostly positive, so the
+// sums do not cancel and the bound measures the tactic's rounding rather than
+// the conditioning of the case (every sign still occurs); cases have at least
+// kMinElementsPerItem outputs per batch item.
+
+#include <optional>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ops/convolution.h"
+#include "tests/conformance/harness.h"
+
+namespace kiln {
+namespace conformance {
+namespace {
+
+// One random convolution: odd sizes, strides, dilations, asymmetric pads,
+// groups, 1x1 kernels, optional bias, and now and then weights that are a
+// network input rather than a constant (only possible when K == N, since
+// dim 0 of every network input is the batch).
+OpCase RandomCase(DataType dtype, bool constant_weight, std::mt19937& rng) {
+  ConvolutionParams p;
+  p.group = Chance(rng, 0.3) ? UniformInt(rng, 2, 3) : 1;
+  const int64_t in_per_group = SmallDim(rng, 5);
+  const int64_t out_per_group = SmallDim(rng, 5);
+  const int64_t channels = in_per_group * p.group;
+  int64_t k = out_per_group * p.group;
+  int64_t n = SmallDim(rng, 3);
+  if (!constant_weight) n = k;
+  const int64_t kernel_h = Chance(rng, 0.3) ? 1 : SmallDim(rng, 5);
+  const int64_t kernel_w = Chance(rng, 0.3) ? 1 : SmallDim(rng, 5);
+  p.strides = {UniformInt(rng, 1, 3), UniformInt(rng, 1, 3)};
+  p.dilations = {Chance(rng, 0.3) ? 2 : 1, Chance(rng, 0.3) ? 2 : 1};
+  for (int64_t& pad : p.pads) pad = Chance(rng, 0.5) ? UniformInt(rng, 0, 2) : 0;
+  // Input big enough for one output pixel with these pads.
+  const int64_t min_h =
+      std::max<int64_t>(1, p.dilations[0] * (kernel_h - 1) + 1 - p.pads[0] - p.pads[2]);
+  const int64_t min_w =
+      std::max<int64_t>(1, p.dilations[1] * (kernel_w - 1) + 1 - p.pads[1] - p.pads[3]);
+  const int64_t h = min_h + SmallDim(rng, 13) - 1;
+  const int64_t w = min_w + SmallDim(rng, 13) - 1;
+
+  OpCase c;
+  c.op = kConvolutionOp;
+  c.attrs = p.ToAttrs();
+  c.inputs.push_back(Input(RandomFloatTensor(dtype, {n, channels, h, w}, rng, -0.5f, 1.5f)));
+  Weights weight =
+      RandomFloatTensor(dtype, {k, in_per_group, kernel_h, kernel_w}, rng, -0.5f, 1.5f);
+  c.inputs.push_back(constant_weight ? Constant(std::move(weight)) : Input(std::move(weight)));
+  if (Chance(rng, 0.6)) c.inputs.push_back(Constant(RandomFloatTensor(dtype, {k}, rng)));
+  // At batch 1 a weight input would keep one filter only.
+  c.run_batch_one = constant_weight;
+  c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+  return c;
+}
+
+// Layer sizes of real networks, where GEMM-based tactics take their blocked
+// paths: a 3x3 convolution with padding and a pointwise one.
+std::vector<OpCase> NetworkSizedCases(DataType dtype, std::mt19937& rng) {
+  std::vector<OpCase> cases;
+  ConvolutionParams three_by_three;
+  three_by_three.pads = {1, 1, 1, 1};
+  const Tolerance tolerance =
+      Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+  struct Shape {
+    ConvolutionParams params;
+    Dims x, w;
+  };
+  for (const Shape& s : {Shape{three_by_three, {2, 32, 17, 17}, {33, 32, 3, 3}},
+                         Shape{ConvolutionParams{}, {1, 64, 13, 13}, {65, 64, 1, 1}}}) {
+    OpCase c;
+    c.op = kConvolutionOp;
+    c.attrs = s.params.ToAttrs();
+    c.inputs = {Input(RandomFloatTensor(dtype, s.x, rng, -0.5f, 1.5f)),
+                Constant(RandomFloatTensor(dtype, s.w, rng, -0.5f, 1.5f)),
+                Constant(RandomFloatTensor(dtype, {s.w[0]}, rng))};
+    c.tolerance = tolerance;
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+std::vector<OpCase> Cases(DataType dtype, int count, std::mt19937& rng) {
+  std::vector<OpCase> cases = NetworkSizedCases(dtype, rng);
+  // Every fifth case has weights that are a network input.
+  for (int i = 0; i < count; ++i) {
+    cases.push_back(DrawWithOutputs([&] { return RandomCase(dtype, i % 5 != 4, rng); }));
+  }
+  return cases;
+}
+
+class ConvolutionConformanceTest : public ConformanceTest {};
+
+TEST_P(ConvolutionConformanceTest, Fp32RandomShapes) {
+  std::mt19937 rng = Rng(1);
+  CheckCases(Cases(DataType::kFloat32, 18, rng));
+}
+
+TEST_P(ConvolutionConformanceTest, Fp16RandomShapes) {
+  std::mt19937 rng = Rng(2);
+  CheckCases(Cases(DataType::kFloat16, 10, rng));
+}
+
+KILN_CONFORMANCE_INSTANTIATE(ConvolutionConformanceTest, kConvolutionOp);
+
+}  // namespace
+}  // namespace conformance
+}  // namespace kiln

@@ -1,0 +1,94 @@
+// Conformance of every FullyConnected tactic against
+// cpu_ref.fully_connected.direct.
+//
+// Bounds: fp32 relative L2 <= 1e-5 (kFp32RelL2): a GEMM tactic sums the K_in
+// products in its own order (blocked, vectorized), a few ULPs per output;
+// fp16 tensors <= 5e-3 (kFp16RelL2).
+//
+// Data: inputs and weights uniform in [-0.5, 1.5): mostly positive, so the
+// sums do not cancel and the bound measures the tactic's rounding rather than
+// the conditioning of the case (every sign still occurs); cases have at least
+// kMinElementsPerItem outputs per batch item and
+// at most kMaxFeatures products per output.
+
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ops/fully_connected.h"
+#include "tests/conformance/harness.h"
+
+namespace kiln {
+namespace conformance {
+namespace {
+
+// Longer dot products would make fp32 summation order alone approach the
+// bound (about sqrt(K) ULPs apart).
+constexpr int64_t kMaxFeatures = 2048;
+
+// x of rank 2 to 4 flattened at a random axis (given positive or negative,
+// sometimes the rank itself: one feature), K_out odd and even, optional bias.
+// With `constant_weight` false the weight is a network input (K_out == N).
+OpCase RandomCase(DataType dtype, bool constant_weight, std::mt19937& rng) {
+  const int rank = static_cast<int>(UniformInt(rng, 2, 4));
+  Dims x_dims = {SmallDim(rng, 4)};
+  for (int i = 1; i < rank; ++i) x_dims.push_back(SmallDim(rng, 17));
+  int64_t axis = UniformInt(rng, 1, Chance(rng, 0.1) ? rank : rank - 1);
+  int64_t k_in = 1;
+  for (int i = static_cast<int>(axis); i < rank; ++i) k_in *= x_dims[i];
+  const int64_t k_out = constant_weight ? SmallDim(rng, 17) : x_dims[0];
+  FullyConnectedParams p;
+  // Negative counts from the end; the rank itself has no negative form.
+  p.axis = axis < rank && Chance(rng, 0.3) ? axis - rank : axis;
+
+  OpCase c;
+  c.op = kFullyConnectedOp;
+  c.attrs = p.ToAttrs();
+  c.inputs.push_back(Input(RandomFloatTensor(dtype, x_dims, rng, -0.5f, 1.5f)));
+  Weights weight = RandomFloatTensor(dtype, {k_out, k_in}, rng, -0.5f, 1.5f);
+  c.inputs.push_back(constant_weight ? Constant(std::move(weight)) : Input(std::move(weight)));
+  if (Chance(rng, 0.6)) c.inputs.push_back(Constant(RandomFloatTensor(dtype, {k_out}, rng)));
+  // At batch 1 a weight input would keep one output feature only.
+  c.run_batch_one = constant_weight;
+  c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+  return c;
+}
+
+std::vector<OpCase> Cases(DataType dtype, int count, std::mt19937& rng) {
+  // A classifier-sized layer, where GEMM tactics take their blocked paths.
+  OpCase big;
+  big.op = kFullyConnectedOp;
+  big.attrs = FullyConnectedParams{}.ToAttrs();
+  big.inputs = {Input(RandomFloatTensor(dtype, {3, 515}, rng, -0.5f, 1.5f)),
+                Constant(RandomFloatTensor(dtype, {257, 515}, rng, -0.5f, 1.5f)),
+                Constant(RandomFloatTensor(dtype, {257}, rng))};
+  big.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+  std::vector<OpCase> cases = {std::move(big)};
+  // Every fifth case has a weight that is a network input.
+  for (int i = 0; i < count; ++i) {
+    cases.push_back(DrawWithOutputs([&] {
+      OpCase c = RandomCase(dtype, i % 5 != 4, rng);
+      // Too many features: draw again (as if it had too few outputs).
+      return c.inputs[1].value.dims()[1] <= kMaxFeatures ? c : OpCase{};
+    }));
+  }
+  return cases;
+}
+
+class FullyConnectedConformanceTest : public ConformanceTest {};
+
+TEST_P(FullyConnectedConformanceTest, Fp32RandomShapes) {
+  std::mt19937 rng = Rng(1);
+  CheckCases(Cases(DataType::kFloat32, 19, rng));
+}
+
+TEST_P(FullyConnectedConformanceTest, Fp16RandomShapes) {
+  std::mt19937 rng = Rng(2);
+  CheckCases(Cases(DataType::kFloat16, 10, rng));
+}
+
+KILN_CONFORMANCE_INSTANTIATE(FullyConnectedConformanceTest, kFullyConnectedOp);
+
+}  // namespace
+}  // namespace conformance
+}  // namespace kiln

@@ -1,0 +1,639 @@
+#include "tests/conformance/harness.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "backends/backend.h"
+#include "backends/tactic_registry.h"
+#include "graph/network_definition.h"
+#include "graph/status_macros.h"
+#include "ops/op_registry.h"
+#include "optimizer/builder.h"
+#include "runtime/engine.h"
+#include "runtime/runtime.h"
+#include "serialization/plan_io.h"
+
+namespace kiln {
+namespace conformance {
+namespace {
+
+constexpr char kLayerName[] = "layer";
+
+std::string InputName(size_t i) { return absl::StrCat("in", i); }
+std::string ConstantName(size_t i) { return absl::StrCat("const", i); }
+
+bool IsOmitted(const testutil::OpInput& in) {
+  return in.value.bytes() == 0 && in.value.dims().empty();
+}
+
+std::string SeedNote() {
+  const uint32_t seed = testutil::TestSeed();
+  return absl::StrCat("seed ", seed, " (reproduce with KILN_TEST_SEED=", seed, ")");
+}
+
+// ---------------------------------------------------------------------------
+// Building the one-layer network and a plan forced to one tactic.
+
+// The network of `c`: non-constant inputs become network inputs "in<i>",
+// constants "const<i>", the layer is "layer" and all its outputs are network
+// outputs. `max_batch` gets the shared dim 0 of the network inputs.
+absl::StatusOr<NetworkDefinition> MakeNetwork(const OpCase& c, int* max_batch) {
+  NetworkDefinition network;
+  std::vector<TensorId> ids;
+  int64_t batch = -1;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    const testutil::OpInput& in = c.inputs[i];
+    if (IsOmitted(in)) {
+      ids.push_back(-1);
+      continue;
+    }
+    if (in.constant) {
+      KILN_ASSIGN_OR_RETURN(TensorId id, network.AddConstant(ConstantName(i), in.value));
+      ids.push_back(id);
+      continue;
+    }
+    const Dims& dims = in.value.dims();
+    if (dims.empty() || dims[0] < 1 || (batch >= 0 && dims[0] != batch)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bad case: non-constant input ", i, " has dims ", DimsString(dims),
+          "; every network input needs rank >= 1 and the same dim 0 (the batch)",
+          batch >= 0 ? absl::StrCat(", here ", batch) : std::string()));
+    }
+    batch = dims[0];
+    KILN_ASSIGN_OR_RETURN(TensorId id, network.AddInput(InputName(i), in.value.dtype(), dims));
+    ids.push_back(id);
+  }
+  if (batch < 0) {
+    return absl::InvalidArgumentError(
+        "bad case: every input is constant; a plan needs at least one network input");
+  }
+  if (batch > kMaxBatchLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("bad case: batch ", batch, " > ",
+                                                   kMaxBatchLimit));
+  }
+  KILN_ASSIGN_OR_RETURN(std::vector<TensorId> outputs,
+                        network.AddLayer(kLayerName, c.op, std::move(ids), c.attrs));
+  for (TensorId t : outputs) KILN_RETURN_IF_ERROR(network.MarkOutput(t));
+  *max_batch = static_cast<int>(batch);
+  return network;
+}
+
+// What a tactic sees of a plan node (the runtime builds the same at load).
+NodeContext PlanNodeContext(const Plan& plan, const PlanNode& node) {
+  NodeContext ctx;
+  ctx.name = node.name;
+  ctx.op = node.op;
+  ctx.attrs = node.attrs;
+  ctx.max_batch = plan.max_batch;
+  for (int32_t t : node.inputs) {
+    if (t < 0) {
+      ctx.inputs.emplace_back();
+      ctx.constants.push_back(nullptr);
+      continue;
+    }
+    const PlanTensor& pt = plan.tensors[t];
+    ctx.inputs.push_back(pt.desc);
+    ctx.constants.push_back(pt.kind == PlanTensorKind::kConstant ? &plan.weights[pt.weight]
+                                                                 : nullptr);
+  }
+  for (int32_t t : node.outputs) ctx.outputs.push_back(plan.tensors[t].desc);
+  return ctx;
+}
+
+// Builds `network` for `tactic`'s backend, replaces the builder's choice for
+// the node with `tactic` (its own state and workspace), and loads the plan
+// after a PlanWriter/Runtime::Deserialize round trip.
+absl::StatusOr<std::unique_ptr<Engine>> BuildForcedEngine(const NetworkDefinition& network,
+                                                          absl::string_view op,
+                                                          const Tactic& tactic, int max_batch) {
+  BuildConfig config;
+  config.max_batch = max_batch;
+  config.backends = {tactic.backend()};
+  // The builder's timing only decides a choice we overwrite.
+  config.timing_iterations = 1;
+  KILN_ASSIGN_OR_RETURN(Plan plan, Builder::Build(network, config));
+  if (plan.nodes.size() != 1 || plan.nodes[0].op != op) {
+    return absl::InternalError(absl::StrCat(
+        "the builder turned the one-layer ", op, " network into ", plan.nodes.size(),
+        " layers; the harness forces a tactic on exactly one node"));
+  }
+  PlanNode& node = plan.nodes[0];
+  const NodeContext ctx = PlanNodeContext(plan, node);
+  absl::Status supported = tactic.Supports(ctx);
+  if (!supported.ok()) {
+    return absl::InternalError(absl::StrCat(tactic.name(),
+                                            " supports the case but not the built node: ",
+                                            supported.message()));
+  }
+  KILN_ASSIGN_OR_RETURN(node.state, tactic.PrepareState(ctx));
+  node.backend = tactic.backend();
+  node.tactic = tactic.name();
+  node.workspace_size = tactic.WorkspaceSize(ctx);
+  plan.workspace_size = node.workspace_size;
+  KILN_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, PlanWriter::Write(plan));
+  return Runtime::Deserialize(bytes);
+}
+
+// ---------------------------------------------------------------------------
+// Running an engine.
+
+enum class Poison {
+  kNaN,      // fp32 NaN, fp16 0x7e00, 0xAB bytes for the other types
+  kPattern,  // 0x5A bytes for every type: catches unwritten elements even
+             // where the reference itself is NaN
+};
+
+void FillPoison(Weights& w, Poison poison) {
+  if (w.bytes() == 0) return;
+  const int64_t n = Volume(w.dims());
+  if (poison == Poison::kPattern) {
+    std::memset(w.mutable_data(), 0x5A, w.bytes());
+  } else if (w.dtype() == DataType::kFloat32) {
+    std::fill_n(w.mutable_as<float>(), n, std::numeric_limits<float>::quiet_NaN());
+  } else if (w.dtype() == DataType::kFloat16) {
+    std::fill_n(w.mutable_as<uint16_t>(), n, uint16_t{0x7e00});
+  } else {
+    std::memset(w.mutable_data(), 0xAB, w.bytes());
+  }
+}
+
+// Runs `engine` at `batch` on the first `batch` items of the case's network
+// inputs; returns the outputs copied back to the host.
+absl::StatusOr<std::vector<Weights>> RunEngine(const Engine& engine, ExecutionContext& context,
+                                               const OpCase& c, int batch, Poison poison) {
+  const Backend& backend = engine.backend();
+  std::vector<std::unique_ptr<DeviceBuffer>> buffers(engine.num_bindings());
+  std::vector<void*> bindings(engine.num_bindings(), nullptr);
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    if (c.inputs[i].constant || IsOmitted(c.inputs[i])) continue;
+    const int b = engine.binding_index(InputName(i));
+    if (b < 0) return absl::InternalError(absl::StrCat("the plan has no binding ", InputName(i)));
+    KILN_ASSIGN_OR_RETURN(TensorDesc desc, engine.binding_desc(b, batch));
+    if (desc.bytes() > c.inputs[i].value.bytes()) {
+      return absl::InternalError(absl::StrCat("binding ", InputName(i), " at batch ", batch, " is ",
+                                              desc.ToString(), ", larger than the case's data"));
+    }
+    KILN_ASSIGN_OR_RETURN(buffers[b], backend.Allocate(desc.bytes()));
+    // Dim 0 is outermost, so the first `batch` items are a prefix.
+    KILN_RETURN_IF_ERROR(
+        backend.CopyFromHost(buffers[b]->data(), c.inputs[i].value.data(), desc.bytes()));
+    bindings[b] = buffers[b]->data();
+  }
+  std::vector<Weights> outputs;
+  for (int b = engine.num_inputs(); b < engine.num_bindings(); ++b) {
+    KILN_ASSIGN_OR_RETURN(TensorDesc desc, engine.binding_desc(b, batch));
+    outputs.emplace_back(desc.dtype, desc.dims);
+    FillPoison(outputs.back(), poison);
+    KILN_ASSIGN_OR_RETURN(buffers[b], backend.Allocate(desc.bytes()));
+    KILN_RETURN_IF_ERROR(
+        backend.CopyFromHost(buffers[b]->data(), outputs.back().data(), desc.bytes()));
+    bindings[b] = buffers[b]->data();
+  }
+  for (int b = 0; b < engine.num_bindings(); ++b) {
+    if (bindings[b] == nullptr) {
+      return absl::InternalError(absl::StrCat("binding ", engine.binding_name(b),
+                                              " has no data in the case"));
+    }
+  }
+  KILN_RETURN_IF_ERROR(context.Execute(batch, bindings));
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const int b = engine.num_inputs() + static_cast<int>(k);
+    KILN_RETURN_IF_ERROR(backend.CopyToHost(outputs[k].mutable_data(), buffers[b]->data(),
+                                            outputs[k].bytes()));
+  }
+  return outputs;
+}
+
+// ---------------------------------------------------------------------------
+// Comparing.
+
+// Maps float bits to integers ordered like the floats, so that the distance
+// between two of them counts the representable values in between (ULPs).
+int64_t OrderedBits(uint32_t bits, uint32_t sign_bit) {
+  return (bits & sign_bit) ? -static_cast<int64_t>(bits & (sign_bit - 1))
+                           : static_cast<int64_t>(bits);
+}
+
+uint32_t ElementBits(const Weights& w, int64_t i) {
+  if (w.dtype() == DataType::kFloat32) {
+    uint32_t bits;
+    std::memcpy(&bits, w.as<float>() + i, sizeof(bits));
+    return bits;
+  }
+  return w.as<uint16_t>()[i];
+}
+
+double ElementValue(const Weights& w, int64_t i) {
+  return w.dtype() == DataType::kFloat32 ? static_cast<double>(w.as<float>()[i])
+                                         : static_cast<double>(HalfToFloat(w.as<uint16_t>()[i]));
+}
+
+std::string FormatElement(const Weights& w, int64_t i) {
+  if (!IsFloatType(w.dtype())) {
+    const size_t size = DataTypeSize(w.dtype());
+    const auto* p = static_cast<const uint8_t*>(w.data()) + i * size;
+    std::string hex = "0x";
+    for (size_t b = size; b-- > 0;) absl::StrAppendFormat(&hex, "%02x", p[b]);
+    return absl::StrCat(testutil::ToFloats(w)[i], " (", hex, ")");
+  }
+  return absl::StrFormat("%.9g (0x%0*x)", ElementValue(w, i),
+                         w.dtype() == DataType::kFloat32 ? 8 : 4, ElementBits(w, i));
+}
+
+}  // namespace
+
+std::string Tolerance::ToString() const {
+  if (bit_exact) return any_nan ? "bit-exact, any NaN" : "bit-exact";
+  return absl::StrFormat("rel L2 <= %g", max_rel_l2);
+}
+
+std::string OpCase::ToString() const {
+  std::vector<std::string> ins;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (IsOmitted(inputs[i])) {
+      ins.push_back(absl::StrCat("in", i, " omitted"));
+      continue;
+    }
+    ins.push_back(absl::StrCat(inputs[i].constant ? ConstantName(i) : InputName(i), " ",
+                               DataTypeName(inputs[i].value.dtype()), "[",
+                               DimsString(inputs[i].value.dims()), "]"));
+  }
+  return absl::StrCat(op, "(", attrs.ToString(), ") ", absl::StrJoin(ins, ", "));
+}
+
+void ErrorStats::Merge(const ErrorStats& other) {
+  elements += other.elements;
+  max_abs = std::max(max_abs, other.max_abs);
+  max_ulp = std::max(max_ulp, other.max_ulp);
+  rel_l2 = std::max(rel_l2, other.rel_l2);
+  bit_mismatches += other.bit_mismatches;
+  bad_elements += other.bad_elements;
+}
+
+std::string ErrorStats::ToString() const {
+  return absl::StrFormat(
+      "max_abs=%.3g max_ulp=%.0f rel_l2=%.3g bit_mismatches=%d bad=%d (%d elements)", max_abs,
+      max_ulp, rel_l2, bit_mismatches, bad_elements, elements);
+}
+
+std::string CompareOutputs(const Weights& got, const Weights& want, const Tolerance& tolerance,
+                           ErrorStats* stats) {
+  *stats = ErrorStats();
+  if (got.dtype() != want.dtype() || got.dims() != want.dims()) {
+    return absl::StrCat("output is ", DataTypeName(got.dtype()), "[", DimsString(got.dims()),
+                        "], the reference's ", DataTypeName(want.dtype()), "[",
+                        DimsString(want.dims()), "]");
+  }
+  const int64_t n = Volume(got.dims());
+  stats->elements = n;
+  std::vector<std::string> examples;
+  auto note = [&](int64_t i, absl::string_view what) {
+    if (examples.size() < 5) {
+      examples.push_back(absl::StrCat("[", i, "] ", what, ": got ", FormatElement(got, i),
+                                      ", reference ", FormatElement(want, i)));
+    }
+  };
+
+  if (!IsFloatType(got.dtype())) {
+    const size_t size = DataTypeSize(got.dtype());
+    const auto* g = static_cast<const uint8_t*>(got.data());
+    const auto* w = static_cast<const uint8_t*>(want.data());
+    for (int64_t i = 0; i < n; ++i) {
+      if (std::memcmp(g + i * size, w + i * size, size) != 0) {
+        ++stats->bit_mismatches;
+        note(i, "differs");
+      }
+    }
+    if (stats->bit_mismatches == 0) return "";
+    return absl::StrCat(stats->bit_mismatches, " of ", n, " elements differ (integer outputs ",
+                        "must match exactly): ", absl::StrJoin(examples, "; "));
+  }
+
+  const uint32_t sign_bit = got.dtype() == DataType::kFloat32 ? 0x80000000u : 0x8000u;
+  double sum_diff2 = 0.0, sum_ref2 = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t gb = ElementBits(got, i), wb = ElementBits(want, i);
+    const double g = ElementValue(got, i), w = ElementValue(want, i);
+    const bool nan_pair = tolerance.any_nan && std::isnan(g) && std::isnan(w);
+    if (gb != wb && !nan_pair) {
+      ++stats->bit_mismatches;
+      if (tolerance.bit_exact) note(i, "bits differ");
+    }
+    if (std::isnan(g) || std::isnan(w)) {
+      if (std::isnan(g) != std::isnan(w)) {
+        ++stats->bad_elements;
+        note(i, std::isnan(g) ? "NaN (unwritten?) where the reference has a number"
+                              : "a number where the reference has NaN");
+      }
+      continue;
+    }
+    if (std::isinf(g) || std::isinf(w)) {
+      if (g != w) {
+        ++stats->bad_elements;
+        note(i, "infinity mismatch");
+      }
+      continue;
+    }
+    const double diff = std::abs(g - w);
+    stats->max_abs = std::max(stats->max_abs, diff);
+    stats->max_ulp = std::max(
+        stats->max_ulp,
+        static_cast<double>(std::abs(OrderedBits(gb, sign_bit) - OrderedBits(wb, sign_bit))));
+    sum_diff2 += diff * diff;
+    sum_ref2 += w * w;
+  }
+  // An all-zero reference makes the error absolute rather than relative.
+  stats->rel_l2 = sum_ref2 > 0.0 ? std::sqrt(sum_diff2 / sum_ref2) : std::sqrt(sum_diff2);
+
+  std::vector<std::string> problems;
+  if (stats->bad_elements > 0) {
+    problems.push_back(absl::StrCat(stats->bad_elements, " of ", n,
+                                    " elements are NaN/inf where the reference is not, or the "
+                                    "reverse"));
+  }
+  if (tolerance.bit_exact && stats->bit_mismatches > 0) {
+    problems.push_back(absl::StrCat(stats->bit_mismatches, " of ", n,
+                                    " elements differ from the reference bit-wise (",
+                                    tolerance.ToString(), ")"));
+  }
+  if (!tolerance.bit_exact && stats->rel_l2 > tolerance.max_rel_l2) {
+    problems.push_back(absl::StrFormat("relative L2 error %.3g exceeds the bound %g (max abs %.3g)",
+                                       stats->rel_l2, tolerance.max_rel_l2, stats->max_abs));
+    // Show the worst elements when nothing else was noted.
+    if (examples.empty()) {
+      std::vector<std::pair<double, int64_t>> worst;
+      for (int64_t i = 0; i < n; ++i) {
+        worst.push_back({std::abs(ElementValue(got, i) - ElementValue(want, i)), i});
+      }
+      std::partial_sort(worst.begin(), worst.begin() + std::min<int64_t>(5, n), worst.end(),
+                        [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (int64_t k = 0; k < std::min<int64_t>(5, n); ++k) note(worst[k].second, "worst");
+    }
+  }
+  if (problems.empty()) return "";
+  return absl::StrCat(absl::StrJoin(problems, "; "), ". ", absl::StrJoin(examples, "; "));
+}
+
+int64_t OutputElementsPerItem(const OpCase& c) {
+  absl::StatusOr<NodeContext> node = testutil::MakeNodeContext(c.op, c.attrs, c.inputs);
+  if (!node.ok()) return -1;
+  int64_t smallest = -1;
+  for (const TensorDesc& out : node->outputs) {
+    const int64_t per_item =
+        out.dims.empty() || out.dims[0] == 0 ? out.volume() : out.volume() / out.dims[0];
+    if (smallest < 0 || per_item < smallest) smallest = per_item;
+  }
+  return smallest;
+}
+
+absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
+  const Tactic* reference = TacticRegistry::Global().Reference(c.op);
+  if (reference == nullptr) {
+    return absl::NotFoundError(absl::StrCat("op ", c.op, " has no reference tactic"));
+  }
+  if (tactic.op() != c.op) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tactic ", tactic.name(), " is for op ", tactic.op(), ", the case is ", c.op));
+  }
+
+  CaseResult result;
+  KILN_ASSIGN_OR_RETURN(NodeContext node, testutil::MakeNodeContext(c.op, c.attrs, c.inputs));
+  if (absl::Status s = tactic.Supports(node); !s.ok()) {
+    result.supported = false;
+    result.unsupported_reason = std::string(s.message());
+    return result;
+  }
+  if (absl::Status s = reference->Supports(node); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("bad case: the reference ", reference->name(),
+                                                   " does not support it: ", s.message()));
+  }
+
+  int max_batch = 0;
+  KILN_ASSIGN_OR_RETURN(NetworkDefinition network, MakeNetwork(c, &max_batch));
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
+                        BuildForcedEngine(network, c.op, tactic, max_batch));
+  std::unique_ptr<Engine> reference_engine_owner;
+  const Engine* reference_engine = engine.get();
+  if (reference != &tactic) {
+    KILN_ASSIGN_OR_RETURN(reference_engine_owner,
+                          BuildForcedEngine(network, c.op, *reference, max_batch));
+    reference_engine = reference_engine_owner.get();
+  }
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionContext> context,
+                        engine->CreateExecutionContext());
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionContext> reference_context,
+                        reference_engine->CreateExecutionContext());
+
+  std::vector<int> batches = {max_batch};
+  const int first_output = engine->num_inputs();
+  if (c.run_batch_one && max_batch > 1 && engine->binding_desc(first_output, 1).ok()) {
+    batches.push_back(1);
+  }
+
+  std::vector<std::string> failures;
+  auto compare = [&](const std::vector<Weights>& got, const std::vector<Weights>& want,
+                     const Tolerance& tolerance, absl::string_view what) {
+    for (size_t k = 0; k < got.size(); ++k) {
+      ErrorStats stats;
+      const std::string problem = CompareOutputs(got[k], want[k], tolerance, &stats);
+      result.error.Merge(stats);
+      if (!problem.empty()) {
+        failures.push_back(absl::StrCat(what, ", output ", k, " ", DataTypeName(got[k].dtype()),
+                                        "[", DimsString(got[k].dims()), "]: ", problem));
+      }
+    }
+  };
+  std::vector<Weights> got_at_max_batch;
+  for (int batch : batches) {
+    KILN_ASSIGN_OR_RETURN(std::vector<Weights> want,
+                          RunEngine(*reference_engine, *reference_context, c, batch, Poison::kNaN));
+    KILN_ASSIGN_OR_RETURN(std::vector<Weights> got,
+                          RunEngine(*engine, *context, c, batch, Poison::kNaN));
+    compare(got, want, c.tolerance, absl::StrCat("batch ", batch, ", NaN-poisoned run"));
+    if (batch == max_batch) got_at_max_batch = got;
+    // A second run into differently poisoned outputs: an element the kernel
+    // does not write keeps 0x5A bytes and differs from the reference.
+    KILN_ASSIGN_OR_RETURN(std::vector<Weights> again,
+                          RunEngine(*engine, *context, c, batch, Poison::kPattern));
+    compare(again, want, c.tolerance, absl::StrCat("batch ", batch, ", 0x5A-poisoned rerun"));
+  }
+
+  if (reference == &tactic) {
+    // The plan round trip (attributes, weights, state) must change nothing:
+    // the reference through the plan equals the reference run directly.
+    KILN_ASSIGN_OR_RETURN(std::vector<Weights> direct,
+                          testutil::RunOp(c.op, c.attrs, c.inputs, tactic.name()));
+    ErrorStats ignored;
+    for (size_t k = 0; k < got_at_max_batch.size(); ++k) {
+      const std::string problem =
+          CompareOutputs(got_at_max_batch[k], direct[k], Tolerance::BitExact(), &ignored);
+      if (!problem.empty()) {
+        failures.push_back(absl::StrCat("plan run vs direct kernel run, output ", k, ": ",
+                                        problem));
+      }
+    }
+  }
+  result.failure = absl::StrJoin(failures, "\n  ");
+  return result;
+}
+
+std::vector<std::string> TacticNamesFor(absl::string_view op) {
+  std::vector<std::string> names;
+  for (const Tactic* t : TacticRegistry::Global().All()) {
+    if (t->op() == op) names.push_back(t->name());
+  }
+  return names;
+}
+
+std::string TacticParamName(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return name;
+}
+
+void ConformanceTest::SetUp() {
+  tactic_ = TacticRegistry::Global().Find(GetParam());
+  ASSERT_NE(tactic_, nullptr) << "tactic " << GetParam() << " is not registered";
+  const Backend* backend = BackendRegistry::Global().Find(tactic_->backend());
+  if (backend == nullptr) {
+    GTEST_SKIP() << "backend '" << tactic_->backend() << "' of " << tactic_->name()
+                 << " is not part of this build";
+  }
+  if (absl::Status available = backend->Available(); !available.ok()) {
+    GTEST_SKIP() << "backend '" << tactic_->backend() << "' cannot run here: " << available;
+  }
+}
+
+void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
+  const Tactic& t = tactic();
+  const bool is_reference = TacticRegistry::Global().Reference(t.op()) == &t;
+  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  ErrorStats worst;
+  int ran = 0;
+  std::vector<std::string> unsupported;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const OpCase& c = cases[i];
+    const std::string label = absl::StrCat(t.name(), " case ", i, ": ", c.ToString());
+    absl::StatusOr<CaseResult> result = RunCase(c, t);
+    if (!result.ok()) {
+      ADD_FAILURE() << label << "\n  could not run: " << result.status() << "\n  " << SeedNote();
+      continue;
+    }
+    if (!result->supported) {
+      std::printf("[conformance] %s: not supported: %s\n", label.c_str(),
+                  result->unsupported_reason.c_str());
+      if (is_reference) {
+        ADD_FAILURE() << label << "\n  the reference must support every case, but: "
+                      << result->unsupported_reason << "\n  " << SeedNote();
+      }
+      unsupported.push_back(result->unsupported_reason);
+      continue;
+    }
+    ++ran;
+    worst.Merge(result->error);
+    std::printf("[conformance] %s [%s]: %s %s\n", label.c_str(), c.tolerance.ToString().c_str(),
+                result->error.ToString().c_str(), result->failure.empty() ? "ok" : "MISMATCH");
+    if (!result->failure.empty()) {
+      ADD_FAILURE() << label << " [" << c.tolerance.ToString() << "] disagrees with the reference "
+                    << "(measured " << result->error.ToString() << "):\n  " << result->failure
+                    << "\n  " << SeedNote();
+    }
+  }
+  std::printf("[conformance] summary op=%s tactic=%s test=%s cases=%zu ran=%d worst: %s\n",
+              t.op().c_str(), t.name().c_str(), test.c_str(), cases.size(), ran,
+              worst.ToString().c_str());
+  std::fflush(stdout);
+  if (ran == 0 && !unsupported.empty() && !is_reference) {
+    GTEST_SKIP() << t.name() << " supports none of the " << cases.size()
+                 << " cases; first reason: " << unsupported[0];
+  }
+}
+
+std::mt19937 ConformanceTest::Rng(uint32_t salt) {
+  std::seed_seq seq{testutil::TestSeed(), salt};
+  return std::mt19937(seq);
+}
+
+int64_t SmallDim(std::mt19937& rng, int64_t max) {
+  static constexpr int64_t kSizes[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17};
+  std::vector<int64_t> allowed;
+  for (int64_t s : kSizes) {
+    if (s <= max) allowed.push_back(s);
+  }
+  if (allowed.empty()) return 1;
+  return allowed[UniformInt(rng, 0, static_cast<int64_t>(allowed.size()) - 1)];
+}
+
+int64_t UniformInt(std::mt19937& rng, int64_t lo, int64_t hi) {
+  return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+}
+
+bool Chance(std::mt19937& rng, double p) { return std::bernoulli_distribution(p)(rng); }
+
+Dims SmallDims(std::mt19937& rng, int n, int64_t max) {
+  Dims dims;
+  for (int i = 0; i < n; ++i) dims.push_back(SmallDim(rng, max));
+  return dims;
+}
+
+Weights RandomFloatTensor(DataType dtype, Dims dims, std::mt19937& rng, float lo, float hi) {
+  return RandomTensor(dtype, std::move(dims), rng, lo, hi);
+}
+
+Weights RandomTensor(DataType dtype, Dims dims, std::mt19937& rng, double lo, double hi) {
+  Weights w(dtype, std::move(dims));
+  const int64_t n = Volume(w.dims());
+  std::uniform_real_distribution<double> real(lo, hi);
+  auto integer = [&](double type_lo, double type_hi) {
+    const double a = std::max(std::ceil(lo), type_lo), b = std::min(std::floor(hi), type_hi);
+    return std::uniform_int_distribution<int64_t>(static_cast<int64_t>(a),
+                                                  static_cast<int64_t>(std::max(a, b)))(rng);
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    switch (dtype) {
+      case DataType::kFloat32: w.mutable_as<float>()[i] = static_cast<float>(real(rng)); break;
+      case DataType::kFloat16:
+        w.mutable_as<uint16_t>()[i] = FloatToHalf(static_cast<float>(real(rng)));
+        break;
+      case DataType::kInt8:
+        w.mutable_as<int8_t>()[i] = static_cast<int8_t>(integer(-128, 127));
+        break;
+      case DataType::kInt32:
+        w.mutable_as<int32_t>()[i] = static_cast<int32_t>(integer(-2147483648.0, 2147483647.0));
+        break;
+      case DataType::kInt64: w.mutable_as<int64_t>()[i] = integer(-9e18, 9e18); break;
+      case DataType::kBool: w.mutable_as<uint8_t>()[i] = Chance(rng, 0.5) ? 1 : 0; break;
+    }
+  }
+  return w;
+}
+
+Weights RandomBits(DataType dtype, Dims dims, std::mt19937& rng) {
+  Weights w(dtype, std::move(dims));
+  auto* bytes = static_cast<uint8_t*>(w.mutable_data());
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (size_t i = 0; i < w.bytes(); ++i) {
+    bytes[i] = dtype == DataType::kBool ? static_cast<uint8_t>(byte(rng) & 1)
+                                        : static_cast<uint8_t>(byte(rng));
+  }
+  return w;
+}
+
+std::vector<DataType> AllDataTypes() {
+  return {DataType::kFloat32, DataType::kFloat16, DataType::kInt8,
+          DataType::kInt32,   DataType::kInt64,   DataType::kBool};
+}
+
+}  // namespace conformance
+}  // namespace kiln
