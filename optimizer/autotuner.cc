@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +12,7 @@
 #include "backends/backend.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
+#include "optimizer/timing_cache.h"
 
 namespace kiln {
 namespace {
@@ -146,6 +148,7 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
   }
 
   TacticChoice best;
+  int cache_hits = 0;
   std::vector<std::string> timings;
   for (const Candidate& c : fits) {
     absl::StatusOr<std::vector<uint8_t>> state = c.tactic->PrepareState(node);
@@ -155,14 +158,27 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
     }
     double ms = 0.0;
     if (fits.size() > 1) {
-      absl::StatusOr<double> timed = TimeTactic(*c.backend, *c.tactic, node, *state, c.workspace,
-                                                config.timing_iterations);
-      if (!timed.ok()) {
-        rejected.push_back(absl::StrCat(c.tactic->name(), ": ", timed.status().message()));
-        continue;
+      std::string key;
+      std::optional<double> cached;
+      if (config.timing_cache != nullptr) {
+        key = TimingCache::MakeKey(c.tactic->name(), node, c.backend->DeviceSignature());
+        cached = config.timing_cache->Lookup(key);
       }
-      ms = *timed;
-      timings.push_back(absl::StrFormat("%s %.4f ms", c.tactic->name(), ms));
+      if (cached.has_value()) {
+        ms = *cached;
+        ++cache_hits;
+        timings.push_back(absl::StrFormat("%s %.4f ms (cached)", c.tactic->name(), ms));
+      } else {
+        absl::StatusOr<double> timed = TimeTactic(*c.backend, *c.tactic, node, *state,
+                                                  c.workspace, config.timing_iterations);
+        if (!timed.ok()) {
+          rejected.push_back(absl::StrCat(c.tactic->name(), ": ", timed.status().message()));
+          continue;
+        }
+        ms = *timed;
+        if (config.timing_cache != nullptr) config.timing_cache->Insert(key, ms);
+        timings.push_back(absl::StrFormat("%s %.4f ms", c.tactic->name(), ms));
+      }
     }
     if (best.tactic == nullptr || ms < best.median_ms) {
       best.tactic = c.tactic;
@@ -175,6 +191,13 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
     return absl::InternalError(absl::StrCat("layer '", node.name, "' (", node.op,
                                             "): every candidate tactic failed: ",
                                             absl::StrJoin(rejected, "; ")));
+  }
+  best.candidates = static_cast<int>(fits.size());
+  best.cache_hits = cache_hits;
+  if (cache_hits > 0) {
+    Log(config, Logger::Severity::kVerbose,
+        absl::StrCat("layer '", node.name, "' (", node.op, "): timing cache hit for ", cache_hits,
+                     " of ", fits.size(), " tactics"));
   }
   Log(config, Logger::Severity::kVerbose,
       absl::StrCat("layer '", node.name, "' (", node.op, "): chose ", best.tactic->name(),

@@ -16,11 +16,14 @@ struct TacticChoice {
   std::vector<uint8_t> state;
   uint64_t workspace = 0;
   double median_ms = 0.0;   // 0 when the only candidate was not timed
+  int candidates = 0;       // tactics that fit the node and the budget
+  int cache_hits = 0;       // candidates whose time came from the timing cache
 };
 
 // Picks the fastest tactic for `node` among the enabled backends' tactics
 // that support it and fit the workspace budget, timing each on dummy data
-// (median of config.timing_iterations runs after one warm-up). When none
+// (median of config.timing_iterations runs after one warm-up), or taking
+// the time from config.timing_cache when it has one. When none
 // fits, the error lists every candidate and why it was rejected.
 absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildConfig& config);
 

@@ -189,6 +189,19 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
     pn.workspace_size = choice.workspace;
     plan.workspace_size = std::max(plan.workspace_size, pn.workspace_size);
     plan.nodes.push_back(std::move(pn));
+    if (config.progress) {
+      const PlanNode& chosen = plan.nodes.back();
+      BuildProgress progress;
+      progress.done = n + 1;
+      progress.total = graph.num_nodes();
+      progress.layer = chosen.name;
+      progress.op = chosen.op;
+      progress.tactic = chosen.tactic;
+      progress.median_ms = choice.median_ms;
+      progress.candidates = choice.candidates;
+      progress.cache_hits = choice.cache_hits;
+      config.progress(progress);
+    }
   }
   PlanTensorsAndMemory(graph, plan);
 

@@ -2,15 +2,30 @@
 #define KILN_OPTIMIZER_BUILDER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "graph/network_definition.h"
+#include "optimizer/timing_cache.h"
 #include "runtime/logger.h"
 #include "serialization/plan.h"
 
 namespace kiln {
+
+// What Builder::Build reports after choosing each layer's tactic.
+struct BuildProgress {
+  int done = 0;                 // layers chosen so far, this one included
+  int total = 0;                // layers to choose
+  absl::string_view layer;
+  absl::string_view op;
+  absl::string_view tactic;     // the chosen one
+  double median_ms = 0.0;       // its time; 0 when it was the only candidate
+  int candidates = 0;           // tactics that fit and were considered
+  int cache_hits = 0;           // of those, times taken from the timing cache
+};
 
 struct BuildConfig {
   int max_batch = 1;                         // dim 0 of every input at build
@@ -20,6 +35,11 @@ struct BuildConfig {
   int timing_iterations = 5;                 // median of this many timed runs per tactic
   std::vector<std::string> backends = {"cpu_ref"};  // searched in order
   Logger* logger = nullptr;                  // build log; nullptr = silent
+  // Times measured before are looked up here instead of measured again, and
+  // new ones are added. Not owned; nullptr = time everything.
+  TimingCache* timing_cache = nullptr;
+  // Called after each layer's tactic is chosen (for progress displays).
+  std::function<void(const BuildProgress&)> progress;
 
   std::string ToString() const;
 };

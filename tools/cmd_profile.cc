@@ -1,0 +1,123 @@
+// kiln profile: per-layer times through the runtime's Profiler interface.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/profiler.h"
+#include "tools/commands.h"
+
+namespace kiln {
+namespace cli {
+namespace {
+
+constexpr char kName[] = "kiln profile";
+
+// Sums each layer's reported time over the profiled runs.
+class SummingProfiler : public Profiler {
+ public:
+  struct Layer {
+    std::string name;
+    std::string tactic;
+    double total_ms = 0.0;
+    int calls = 0;
+  };
+
+  void ReportLayerTime(absl::string_view layer, absl::string_view tactic, double ms) override {
+    auto [it, inserted] = index_.emplace(std::string(layer), layers_.size());
+    if (inserted) layers_.push_back({std::string(layer), std::string(tactic)});
+    layers_[it->second].total_ms += ms;
+    ++layers_[it->second].calls;
+  }
+  const std::vector<Layer>& layers() const { return layers_; }
+
+ private:
+  std::map<std::string, size_t> index_;
+  std::vector<Layer> layers_;
+};
+
+int Run(const Args& args) {
+  if (args.positional.size() != 1) {
+    return Fail(kName,
+                args.positional.empty() ? "missing MODEL.plan; see 'kiln help profile'"
+                                        : absl::StrCat("expected one plan, got ", args.positional.size()),
+                kExitUsage);
+  }
+  const std::string& path = args.positional[0];
+  const int iterations = absl::GetFlag(FLAGS_iterations) > 0 ? absl::GetFlag(FLAGS_iterations) : 20;
+  if (absl::GetFlag(FLAGS_batch) < 0 || absl::GetFlag(FLAGS_warmup) < 0 ||
+      absl::GetFlag(FLAGS_iterations) < 0) {
+    return Fail(kName, "--batch, --iterations and --warmup must be >= 0", kExitUsage);
+  }
+  absl::StatusOr<std::unique_ptr<Engine>> loaded = LoadEngine(path, absl::GetFlag(FLAGS_batch));
+  if (!loaded.ok()) return Fail(kName, loaded.status());
+  const Engine& engine = **loaded;
+  const int batch = absl::GetFlag(FLAGS_batch) > 0 ? absl::GetFlag(FLAGS_batch) : engine.max_batch();
+  if (batch > engine.max_batch()) {
+    return Fail(kName, absl::StrCat("batch ", batch, " is above the plan's max batch ",
+                                    engine.max_batch()), kExitFailure);
+  }
+  absl::StatusOr<BindingBuffers> buffers = AllocateBindings(engine, batch, {}, /*seed=*/1);
+  if (!buffers.ok()) return Fail(kName, buffers.status());
+  absl::StatusOr<std::unique_ptr<ExecutionContext>> context = engine.CreateExecutionContext();
+  if (!context.ok()) return Fail(kName, context.status());
+
+  for (int i = 0; i < absl::GetFlag(FLAGS_warmup); ++i) {
+    if (absl::Status s = (*context)->Execute(batch, buffers->pointers); !s.ok()) {
+      return Fail(kName, s);
+    }
+  }
+  SummingProfiler profiler;
+  (*context)->set_profiler(&profiler);
+  for (int i = 0; i < iterations; ++i) {
+    if (absl::Status s = (*context)->Execute(batch, buffers->pointers); !s.ok()) {
+      return Fail(kName, s);
+    }
+  }
+
+  std::map<std::string, std::string> op_of;
+  for (const PlanNode& node : engine.plan().nodes) op_of[node.name] = node.op;
+  std::vector<SummingProfiler::Layer> layers = profiler.layers();
+  std::stable_sort(layers.begin(), layers.end(),
+                   [](const auto& a, const auto& b) { return a.total_ms > b.total_ms; });
+  double total = 0.0;
+  for (const auto& l : layers) total += l.total_ms / std::max(1, l.calls);
+
+  std::printf("per-layer time of %s on %s at batch %d, average of %d runs, slowest first\n",
+              path.c_str(), engine.plan().backend.c_str(), batch, iterations);
+  std::printf("  %-24s %-18s %-34s %10s %7s %7s\n", "layer", "op", "tactic", "ms", "%", "cum %");
+  double cumulative = 0.0;
+  for (const auto& l : layers) {
+    const double ms = l.total_ms / std::max(1, l.calls);
+    cumulative += ms;
+    std::printf("  %-24s %-18s %-34s %10.4f %6.1f%% %6.1f%%\n", l.name.c_str(),
+                op_of[l.name].c_str(), l.tactic.c_str(), ms, total > 0 ? 100 * ms / total : 0.0,
+                total > 0 ? 100 * cumulative / total : 0.0);
+  }
+  std::printf("  %-24s %-18s %-34s %10.4f %6.1f%%\n", "total (sum of layers)", "", "", total,
+              100.0);
+  return kExitOk;
+}
+
+}  // namespace
+
+const Command& ProfileCommand() {
+  static const Command command{
+      "profile",
+      "kiln profile MODEL.plan [--iterations=N] [--batch=N]",
+      "Time every layer of a plan; print a table, slowest first.",
+      "Runs the plan on random inputs with the runtime's per-layer profiler and prints\n"
+      "each layer's average time, its share of the total and the running share, so the\n"
+      "layers worth optimizing are at the top. Profiling times layers one by one, so the\n"
+      "total is a little above the latency 'kiln run' reports.\n",
+      {"iterations", "warmup", "batch", "backend"},
+      Run,
+  };
+  return command;
+}
+
+}  // namespace cli
+}  // namespace kiln
