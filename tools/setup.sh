@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev libbenchmark-tools
   libprotobuf-dev protobuf-compiler
-  libonnx-dev
+  libonnx-dev libonnx-testdata
 )
 
 missing=()
