@@ -1,0 +1,410 @@
+// ONNX math ops: elementwise binary (Add ... Pow, variadic Sum/Mean/Max/Min),
+// comparisons and logic, unary math, activations, Softmax/LogSoftmax, Gemm,
+// MatMul and the Reduce* family.
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "graph/status_macros.h"
+#include "importers/onnx/import_context.h"
+#include "ops/activation.h"
+#include "ops/cast.h"
+#include "ops/compare.h"
+#include "ops/element_wise.h"
+#include "ops/logical.h"
+#include "ops/matmul.h"
+#include "ops/reduce.h"
+#include "ops/shuffle.h"
+#include "ops/softmax.h"
+#include "ops/unary.h"
+
+namespace kiln {
+namespace onnx_import {
+namespace {
+
+absl::StatusOr<TensorId> Binary(ImportContext& ctx, absl::string_view suffix, TensorId a,
+                                TensorId b, ElementWiseOp op) {
+  return ctx.AddLayer1(suffix, kElementWiseOp, {a, b}, ElementWiseParams{op}.ToAttrs());
+}
+
+// A scalar constant of x's type.
+absl::StatusOr<TensorId> ScalarLike(ImportContext& ctx, absl::string_view suffix, TensorId x,
+                                    double value) {
+  return ctx.AddConstant(suffix, ScalarWeights(ctx.DescOf(x).dtype, value));
+}
+
+// Casts `x` to `type` when it differs (Pow's exponent, for one).
+absl::StatusOr<TensorId> CastTo(ImportContext& ctx, absl::string_view suffix, TensorId x,
+                                DataType type) {
+  if (ctx.DescOf(x).dtype == type) return x;
+  return ctx.AddLayer1(suffix, kCastOp, {x}, CastParams{type}.ToAttrs());
+}
+
+OnnxConverter BinaryConverter(ElementWiseOp op) {
+  return [op](ImportContext& ctx) -> absl::Status {
+    KILN_ASSIGN_OR_RETURN(TensorId a, ctx.RequiredInput(0));
+    KILN_ASSIGN_OR_RETURN(TensorId b, ctx.RequiredInput(1));
+    if (ctx.opset() < 7 && ctx.HasAttr("broadcast")) {
+      return ctx.Unsupported("legacy 'broadcast'/'axis' attributes are not supported");
+    }
+    if (op == ElementWiseOp::kPow) {
+      KILN_ASSIGN_OR_RETURN(b, CastTo(ctx, "exponent", b, ctx.DescOf(a).dtype));
+    }
+    KILN_ASSIGN_OR_RETURN(TensorId y, Binary(ctx, "", a, b, op));
+    return ctx.SetOutput(0, y);
+  };
+}
+
+// Sum, Max, Min, Mean over any number of inputs (numpy broadcasting).
+OnnxConverter VariadicConverter(ElementWiseOp op, bool mean) {
+  return [op, mean](ImportContext& ctx) -> absl::Status {
+    std::vector<TensorId> inputs;
+    for (int i = 0; i < ctx.num_inputs(); ++i) {
+      if (ctx.has_input(i)) inputs.push_back(ctx.input(i));
+    }
+    if (inputs.empty()) return ctx.Error("needs at least one input");
+    TensorId acc = inputs[0];
+    for (size_t i = 1; i < inputs.size(); ++i) {
+      const bool last = i + 1 == inputs.size() && !mean;
+      KILN_ASSIGN_OR_RETURN(acc, Binary(ctx, last ? "" : absl::StrCat("acc", i), acc, inputs[i], op));
+    }
+    if (mean && inputs.size() > 1) {
+      KILN_ASSIGN_OR_RETURN(TensorId n, ScalarLike(ctx, "count", acc, inputs.size()));
+      KILN_ASSIGN_OR_RETURN(acc, Binary(ctx, "", acc, n, ElementWiseOp::kDiv));
+    }
+    return ctx.SetOutput(0, acc);
+  };
+}
+
+OnnxConverter CompareConverter(CompareOp op) {
+  return [op](ImportContext& ctx) -> absl::Status {
+    KILN_ASSIGN_OR_RETURN(TensorId a, ctx.RequiredInput(0));
+    KILN_ASSIGN_OR_RETURN(TensorId b, ctx.RequiredInput(1));
+    KILN_ASSIGN_OR_RETURN(TensorId y,
+                          ctx.AddLayer1("", kCompareOp, {a, b}, CompareParams{op}.ToAttrs()));
+    return ctx.SetOutput(0, y);
+  };
+}
+
+OnnxConverter LogicalConverter(LogicalOp op) {
+  return [op](ImportContext& ctx) -> absl::Status {
+    std::vector<TensorId> inputs;
+    KILN_ASSIGN_OR_RETURN(TensorId a, ctx.RequiredInput(0));
+    inputs.push_back(a);
+    if (op != LogicalOp::kNot) {
+      KILN_ASSIGN_OR_RETURN(TensorId b, ctx.RequiredInput(1));
+      inputs.push_back(b);
+    }
+    KILN_ASSIGN_OR_RETURN(TensorId y,
+                          ctx.AddLayer1("", kLogicalOp, inputs, LogicalParams{op}.ToAttrs()));
+    return ctx.SetOutput(0, y);
+  };
+}
+
+OnnxConverter UnaryConverter(UnaryOp op) {
+  return [op](ImportContext& ctx) -> absl::Status {
+    KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+    const DataType type = ctx.DescOf(x).dtype;
+    if (!IsFloatType(type) && (op == UnaryOp::kNeg || op == UnaryOp::kAbs)) {
+      // kiln's Unary is float-only; integer Neg/Abs (shape arithmetic in
+      // expanded functions) go through ElementWise: -x = 0 - x, |x| = max(x, -x).
+      KILN_ASSIGN_OR_RETURN(TensorId zero, ScalarLike(ctx, "zero", x, 0.0));
+      KILN_ASSIGN_OR_RETURN(TensorId neg, Binary(ctx, op == UnaryOp::kNeg ? "" : "neg", zero, x,
+                                                 ElementWiseOp::kSub));
+      if (op == UnaryOp::kNeg) return ctx.SetOutput(0, neg);
+      KILN_ASSIGN_OR_RETURN(TensorId y, Binary(ctx, "", x, neg, ElementWiseOp::kMax));
+      return ctx.SetOutput(0, y);
+    }
+    KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kUnaryOp, {x}, UnaryParams{op}.ToAttrs()));
+    return ctx.SetOutput(0, y);
+  };
+}
+
+// An activation whose alpha/beta come from ONNX attributes with defaults.
+struct ActivationSpec {
+  ActivationType type;
+  const char* alpha_attr;
+  float alpha_default;
+  const char* beta_attr;
+  float beta_default;
+};
+
+OnnxConverter ActivationConverter(ActivationSpec spec) {
+  return [spec](ImportContext& ctx) -> absl::Status {
+    KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+    ActivationParams params;
+    params.type = spec.type;
+    params.alpha = spec.alpha_default;
+    params.beta = spec.beta_default;
+    if (spec.alpha_attr != nullptr) {
+      KILN_ASSIGN_OR_RETURN(params.alpha, ctx.AttrFloat(spec.alpha_attr, spec.alpha_default));
+    }
+    if (spec.beta_attr != nullptr) {
+      KILN_ASSIGN_OR_RETURN(params.beta, ctx.AttrFloat(spec.beta_attr, spec.beta_default));
+    }
+    KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kActivationOp, {x}, params.ToAttrs()));
+    return ctx.SetOutput(0, y);
+  };
+}
+
+absl::Status ConvertClip(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  ActivationParams params;
+  params.type = ActivationType::kClip;
+  params.alpha = -std::numeric_limits<float>::infinity();
+  params.beta = std::numeric_limits<float>::infinity();
+  if (ctx.opset() < 11) {
+    KILN_ASSIGN_OR_RETURN(params.alpha, ctx.AttrFloat("min", params.alpha));
+    KILN_ASSIGN_OR_RETURN(params.beta, ctx.AttrFloat("max", params.beta));
+  } else {
+    if (ctx.has_input(1)) {
+      KILN_ASSIGN_OR_RETURN(params.alpha, ctx.ConstantScalar(1));
+    }
+    if (ctx.has_input(2)) {
+      KILN_ASSIGN_OR_RETURN(params.beta, ctx.ConstantScalar(2));
+    }
+  }
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kActivationOp, {x}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+absl::Status ConvertGelu(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(std::string approximate, ctx.AttrString("approximate", "none"));
+  if (approximate != "none") {
+    return ctx.Unsupported("approximate='", approximate, "' is not supported (only 'none')");
+  }
+  ActivationParams params;
+  params.type = ActivationType::kGelu;
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kActivationOp, {x}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+// y = max(x, 0) + slope * min(x, 0), slope broadcast to x.
+absl::Status ConvertPRelu(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId slope, ctx.RequiredInput(1));
+  KILN_ASSIGN_OR_RETURN(TensorId zero, ScalarLike(ctx, "zero", x, 0.0));
+  KILN_ASSIGN_OR_RETURN(TensorId pos, Binary(ctx, "pos", x, zero, ElementWiseOp::kMax));
+  KILN_ASSIGN_OR_RETURN(TensorId neg, Binary(ctx, "neg", x, zero, ElementWiseOp::kMin));
+  KILN_ASSIGN_OR_RETURN(TensorId scaled, Binary(ctx, "scaled", neg, slope, ElementWiseOp::kProd));
+  KILN_ASSIGN_OR_RETURN(TensorId y, Binary(ctx, "", pos, scaled, ElementWiseOp::kSum));
+  return ctx.SetOutput(0, y);
+}
+
+// Before opset 13, Softmax/LogSoftmax flatten the input to 2-D at `axis`
+// (default 1) and normalize each row; from 13 they normalize along `axis`
+// (default -1).
+OnnxConverter SoftmaxConverter(bool log) {
+  return [log](ImportContext& ctx) -> absl::Status {
+    KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+    const Dims dims = ctx.DescOf(x).dims;
+    const int64_t rank = static_cast<int64_t>(dims.size());
+    SoftMaxParams params;
+    params.log = log;
+    if (ctx.opset() >= 13) {
+      KILN_ASSIGN_OR_RETURN(params.axis, ctx.AttrInt("axis", -1));
+      KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kSoftMaxOp, {x}, params.ToAttrs()));
+      return ctx.SetOutput(0, y);
+    }
+    KILN_ASSIGN_OR_RETURN(int64_t axis_attr, ctx.AttrInt("axis", 1));
+    const int64_t axis = axis_attr < 0 ? axis_attr + rank : axis_attr;
+    if (axis < 0 || axis > rank) return ctx.Error("axis ", axis_attr, " is out of range");
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d) (d < axis ? outer : inner) *= dims[d];
+    params.axis = 1;
+    KILN_ASSIGN_OR_RETURN(TensorId flat, ReshapeTo(ctx, "2d", x, {outer, inner}, axis == 1));
+    const bool reshaped = flat != x;
+    KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1(reshaped ? "softmax" : "", kSoftMaxOp, {flat},
+                                                    params.ToAttrs()));
+    if (reshaped) {
+      KILN_ASSIGN_OR_RETURN(y, ReshapeTo(ctx, "", y, dims, axis == 1));
+    }
+    return ctx.SetOutput(0, y);
+  };
+}
+
+absl::Status ConvertMatMul(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId a, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId b, ctx.RequiredInput(1));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kMatMulOp, {a, b}, MatMulParams{}.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+// Y = alpha * op(A) * op(B) + beta * C.
+absl::Status ConvertGemm(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId a, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId b, ctx.RequiredInput(1));
+  KILN_ASSIGN_OR_RETURN(float alpha, ctx.AttrFloat("alpha", 1.0f));
+  KILN_ASSIGN_OR_RETURN(float beta, ctx.AttrFloat("beta", 1.0f));
+  MatMulParams params;
+  KILN_ASSIGN_OR_RETURN(int64_t trans_a, ctx.AttrInt("transA", 0));
+  KILN_ASSIGN_OR_RETURN(int64_t trans_b, ctx.AttrInt("transB", 0));
+  params.transpose_a = trans_a != 0;
+  params.transpose_b = trans_b != 0;
+  const bool has_c = ctx.has_input(2) && beta != 0.0f;
+  const bool scale = alpha != 1.0f;
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1(has_c || scale ? "matmul" : "", kMatMulOp,
+                                                  {a, b}, params.ToAttrs()));
+  if (scale) {
+    KILN_ASSIGN_OR_RETURN(TensorId k, ScalarLike(ctx, "alpha", y, alpha));
+    KILN_ASSIGN_OR_RETURN(y, Binary(ctx, has_c ? "scaled" : "", y, k, ElementWiseOp::kProd));
+  }
+  if (has_c) {
+    TensorId c = ctx.input(2);
+    if (beta != 1.0f) {
+      KILN_ASSIGN_OR_RETURN(TensorId k, ScalarLike(ctx, "beta", c, beta));
+      KILN_ASSIGN_OR_RETURN(c, Binary(ctx, "bias", c, k, ElementWiseOp::kProd));
+    }
+    KILN_ASSIGN_OR_RETURN(y, Binary(ctx, "", y, c, ElementWiseOp::kSum));
+  }
+  return ctx.SetOutput(0, y);
+}
+
+// Reduce*: axes are an attribute before `axes_input_since` (13 for
+// ReduceSum, 18 for the others) and an optional input after;
+// noop_with_empty_axes (from then) makes empty axes an identity.
+OnnxConverter ReduceConverter(ReduceOp op, int axes_input_since) {
+  return [op, axes_input_since](ImportContext& ctx) -> absl::Status {
+    KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+    ReduceParams params;
+    params.op = op;
+    KILN_ASSIGN_OR_RETURN(int64_t keepdims, ctx.AttrInt("keepdims", 1));
+    params.keep_dims = keepdims != 0;
+    if (ctx.opset() < axes_input_since) {
+      KILN_ASSIGN_OR_RETURN(params.axes, ctx.AttrInts("axes", {}));
+    } else {
+      if (ctx.has_input(1)) {
+        KILN_ASSIGN_OR_RETURN(params.axes, ctx.ConstantInts(1));
+      }
+      KILN_ASSIGN_OR_RETURN(int64_t noop, ctx.AttrInt("noop_with_empty_axes", 0));
+      if (params.axes.empty() && noop != 0) return ctx.SetOutput(0, x);
+    }
+    KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kReduceOp, {x}, params.ToAttrs()));
+    return ctx.SetOutput(0, y);
+  };
+}
+
+// IsNaN: x != x. IsInf: x == +inf (detect_positive) or x == -inf (detect_negative).
+absl::Status ConvertIsNaN(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId eq, ctx.AddLayer1("equal", kCompareOp, {x, x},
+                                                   CompareParams{CompareOp::kEqual}.ToAttrs()));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kLogicalOp, {eq},
+                                                  LogicalParams{LogicalOp::kNot}.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+absl::Status ConvertIsInf(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(int64_t positive, ctx.AttrInt("detect_positive", 1));
+  KILN_ASSIGN_OR_RETURN(int64_t negative, ctx.AttrInt("detect_negative", 1));
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<TensorId> hits;
+  if (positive != 0) {
+    KILN_ASSIGN_OR_RETURN(TensorId k, ScalarLike(ctx, "pos_inf", x, inf));
+    KILN_ASSIGN_OR_RETURN(TensorId h, ctx.AddLayer1(negative ? "is_pos" : "", kCompareOp, {x, k},
+                                                    CompareParams{CompareOp::kEqual}.ToAttrs()));
+    hits.push_back(h);
+  }
+  if (negative != 0) {
+    KILN_ASSIGN_OR_RETURN(TensorId k, ScalarLike(ctx, "neg_inf", x, -inf));
+    KILN_ASSIGN_OR_RETURN(TensorId h, ctx.AddLayer1(positive ? "is_neg" : "", kCompareOp, {x, k},
+                                                    CompareParams{CompareOp::kEqual}.ToAttrs()));
+    hits.push_back(h);
+  }
+  if (hits.empty()) {  // detects nothing: x != x && x == x is false everywhere
+    KILN_ASSIGN_OR_RETURN(TensorId t, ctx.AddConstant("", ScalarWeights(DataType::kBool, 0, ctx.DescOf(x).dims)));
+    return ctx.SetOutput(0, t);
+  }
+  TensorId y = hits[0];
+  if (hits.size() == 2) {
+    KILN_ASSIGN_OR_RETURN(y, ctx.AddLayer1("", kLogicalOp, hits,
+                                           LogicalParams{LogicalOp::kOr}.ToAttrs()));
+  }
+  return ctx.SetOutput(0, y);
+}
+
+}  // namespace
+
+KILN_REGISTER_ONNX_CONVERTER("Add", BinaryConverter(ElementWiseOp::kSum));
+KILN_REGISTER_ONNX_CONVERTER("Sub", BinaryConverter(ElementWiseOp::kSub));
+KILN_REGISTER_ONNX_CONVERTER("Mul", BinaryConverter(ElementWiseOp::kProd));
+KILN_REGISTER_ONNX_CONVERTER("Div", BinaryConverter(ElementWiseOp::kDiv));
+KILN_REGISTER_ONNX_CONVERTER("Pow", BinaryConverter(ElementWiseOp::kPow));
+KILN_REGISTER_ONNX_CONVERTER("Sum", VariadicConverter(ElementWiseOp::kSum, false));
+KILN_REGISTER_ONNX_CONVERTER("Mean", VariadicConverter(ElementWiseOp::kSum, true));
+KILN_REGISTER_ONNX_CONVERTER("Max", VariadicConverter(ElementWiseOp::kMax, false));
+KILN_REGISTER_ONNX_CONVERTER("Min", VariadicConverter(ElementWiseOp::kMin, false));
+
+KILN_REGISTER_ONNX_CONVERTER("Equal", CompareConverter(CompareOp::kEqual));
+KILN_REGISTER_ONNX_CONVERTER("Less", CompareConverter(CompareOp::kLess));
+KILN_REGISTER_ONNX_CONVERTER("LessOrEqual", CompareConverter(CompareOp::kLessOrEqual));
+KILN_REGISTER_ONNX_CONVERTER("Greater", CompareConverter(CompareOp::kGreater));
+KILN_REGISTER_ONNX_CONVERTER("GreaterOrEqual", CompareConverter(CompareOp::kGreaterOrEqual));
+KILN_REGISTER_ONNX_CONVERTER("And", LogicalConverter(LogicalOp::kAnd));
+KILN_REGISTER_ONNX_CONVERTER("Or", LogicalConverter(LogicalOp::kOr));
+KILN_REGISTER_ONNX_CONVERTER("Xor", LogicalConverter(LogicalOp::kXor));
+KILN_REGISTER_ONNX_CONVERTER("Not", LogicalConverter(LogicalOp::kNot));
+KILN_REGISTER_ONNX_CONVERTER("IsNaN", ConvertIsNaN);
+KILN_REGISTER_ONNX_CONVERTER("IsInf", ConvertIsInf);
+
+KILN_REGISTER_ONNX_CONVERTER("Exp", UnaryConverter(UnaryOp::kExp));
+KILN_REGISTER_ONNX_CONVERTER("Log", UnaryConverter(UnaryOp::kLog));
+KILN_REGISTER_ONNX_CONVERTER("Sqrt", UnaryConverter(UnaryOp::kSqrt));
+KILN_REGISTER_ONNX_CONVERTER("Reciprocal", UnaryConverter(UnaryOp::kRecip));
+KILN_REGISTER_ONNX_CONVERTER("Abs", UnaryConverter(UnaryOp::kAbs));
+KILN_REGISTER_ONNX_CONVERTER("Neg", UnaryConverter(UnaryOp::kNeg));
+KILN_REGISTER_ONNX_CONVERTER("Sin", UnaryConverter(UnaryOp::kSin));
+KILN_REGISTER_ONNX_CONVERTER("Cos", UnaryConverter(UnaryOp::kCos));
+KILN_REGISTER_ONNX_CONVERTER("Tan", UnaryConverter(UnaryOp::kTan));
+KILN_REGISTER_ONNX_CONVERTER("Asin", UnaryConverter(UnaryOp::kAsin));
+KILN_REGISTER_ONNX_CONVERTER("Acos", UnaryConverter(UnaryOp::kAcos));
+KILN_REGISTER_ONNX_CONVERTER("Atan", UnaryConverter(UnaryOp::kAtan));
+KILN_REGISTER_ONNX_CONVERTER("Sinh", UnaryConverter(UnaryOp::kSinh));
+KILN_REGISTER_ONNX_CONVERTER("Cosh", UnaryConverter(UnaryOp::kCosh));
+KILN_REGISTER_ONNX_CONVERTER("Asinh", UnaryConverter(UnaryOp::kAsinh));
+KILN_REGISTER_ONNX_CONVERTER("Acosh", UnaryConverter(UnaryOp::kAcosh));
+KILN_REGISTER_ONNX_CONVERTER("Atanh", UnaryConverter(UnaryOp::kAtanh));
+KILN_REGISTER_ONNX_CONVERTER("Ceil", UnaryConverter(UnaryOp::kCeil));
+KILN_REGISTER_ONNX_CONVERTER("Floor", UnaryConverter(UnaryOp::kFloor));
+KILN_REGISTER_ONNX_CONVERTER("Round", UnaryConverter(UnaryOp::kRound));
+KILN_REGISTER_ONNX_CONVERTER("Erf", UnaryConverter(UnaryOp::kErf));
+KILN_REGISTER_ONNX_CONVERTER("Sign", UnaryConverter(UnaryOp::kSign));
+
+KILN_REGISTER_ONNX_CONVERTER("Relu", ActivationConverter({ActivationType::kRelu, nullptr, 0, nullptr, 0}));
+KILN_REGISTER_ONNX_CONVERTER("LeakyRelu", ActivationConverter({ActivationType::kLeakyRelu, "alpha", 0.01f, nullptr, 0}));
+KILN_REGISTER_ONNX_CONVERTER("Elu", ActivationConverter({ActivationType::kElu, "alpha", 1.0f, nullptr, 0}));
+KILN_REGISTER_ONNX_CONVERTER("Selu", ActivationConverter({ActivationType::kSelu, "alpha", 1.67326319217681884765625f, "gamma", 1.05070102214813232421875f}));
+KILN_REGISTER_ONNX_CONVERTER("Sigmoid", ActivationConverter({ActivationType::kSigmoid, nullptr, 0, nullptr, 0}));
+KILN_REGISTER_ONNX_CONVERTER("HardSigmoid", ActivationConverter({ActivationType::kHardSigmoid, "alpha", 0.2f, "beta", 0.5f}));
+KILN_REGISTER_ONNX_CONVERTER("HardSwish", ActivationConverter({ActivationType::kHardSwish, nullptr, 0, nullptr, 0}));
+KILN_REGISTER_ONNX_CONVERTER("Tanh", ActivationConverter({ActivationType::kTanh, nullptr, 0, nullptr, 0}));
+KILN_REGISTER_ONNX_CONVERTER("Softplus", ActivationConverter({ActivationType::kSoftplus, nullptr, 0, nullptr, 0}));
+KILN_REGISTER_ONNX_CONVERTER("Softsign", ActivationConverter({ActivationType::kSoftsign, nullptr, 0, nullptr, 0}));
+KILN_REGISTER_ONNX_CONVERTER("ThresholdedRelu", ActivationConverter({ActivationType::kThresholdedRelu, "alpha", 1.0f, nullptr, 0}));
+KILN_REGISTER_ONNX_CONVERTER("Clip", ConvertClip);
+KILN_REGISTER_ONNX_CONVERTER("Gelu", ConvertGelu);
+KILN_REGISTER_ONNX_CONVERTER("PRelu", ConvertPRelu);
+
+KILN_REGISTER_ONNX_CONVERTER("Softmax", SoftmaxConverter(false));
+KILN_REGISTER_ONNX_CONVERTER("LogSoftmax", SoftmaxConverter(true));
+KILN_REGISTER_ONNX_CONVERTER("MatMul", ConvertMatMul);
+KILN_REGISTER_ONNX_CONVERTER("Gemm", ConvertGemm);
+
+KILN_REGISTER_ONNX_CONVERTER("ReduceSum", ReduceConverter(ReduceOp::kSum, 13));
+KILN_REGISTER_ONNX_CONVERTER("ReduceMean", ReduceConverter(ReduceOp::kMean, 18));
+KILN_REGISTER_ONNX_CONVERTER("ReduceMax", ReduceConverter(ReduceOp::kMax, 18));
+KILN_REGISTER_ONNX_CONVERTER("ReduceMin", ReduceConverter(ReduceOp::kMin, 18));
+KILN_REGISTER_ONNX_CONVERTER("ReduceProd", ReduceConverter(ReduceOp::kProd, 18));
+KILN_REGISTER_ONNX_CONVERTER("ReduceSumSquare", ReduceConverter(ReduceOp::kSumSquare, 18));
+KILN_REGISTER_ONNX_CONVERTER("ReduceL1", ReduceConverter(ReduceOp::kL1, 18));
+KILN_REGISTER_ONNX_CONVERTER("ReduceL2", ReduceConverter(ReduceOp::kL2, 18));
+KILN_REGISTER_ONNX_CONVERTER("ReduceLogSum", ReduceConverter(ReduceOp::kLogSum, 18));
+KILN_REGISTER_ONNX_CONVERTER("ReduceLogSumExp", ReduceConverter(ReduceOp::kLogSumExp, 18));
+
+}  // namespace onnx_import
+}  // namespace kiln

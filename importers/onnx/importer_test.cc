@@ -1,0 +1,382 @@
+// ONNX importer tests on small models built here with onnx's protobuf
+// classes: opset-18 forms, external data, symbolic batch and constant
+// folding, and every malformed-input error path.
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "importers/onnx/onnx_importer.h"
+#include "optimizer/builder.h"
+#include "runtime/runtime.h"
+#include "serialization/plan_io.h"
+
+namespace kiln {
+namespace {
+
+using ::testing::HasSubstr;
+
+onnx::ModelProto NewModel(int opset = 13) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  auto* op = model.add_opset_import();
+  op->set_domain("");
+  op->set_version(opset);
+  model.mutable_graph()->set_name("test");
+  return model;
+}
+
+// dims: a value > 0 is fixed, 0 is symbolic ("N").
+void AddValue(google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* list,
+              const std::string& name, std::vector<int64_t> dims,
+              int elem = onnx::TensorProto::FLOAT) {
+  onnx::ValueInfoProto* v = list->Add();
+  v->set_name(name);
+  auto* t = v->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(elem);
+  auto* shape = t->mutable_shape();
+  for (int64_t d : dims) {
+    if (d > 0) {
+      shape->add_dim()->set_dim_value(d);
+    } else {
+      shape->add_dim()->set_dim_param("N");
+    }
+  }
+}
+
+onnx::NodeProto* AddNode(onnx::ModelProto& model, const std::string& op,
+                         std::vector<std::string> inputs, std::vector<std::string> outputs) {
+  onnx::NodeProto* n = model.mutable_graph()->add_node();
+  n->set_op_type(op);
+  n->set_name(outputs.empty() ? op : outputs[0] + "_node");
+  for (auto& i : inputs) n->add_input(i);
+  for (auto& o : outputs) n->add_output(o);
+  return n;
+}
+
+void AddInts(onnx::ModelProto& model, const std::string& name, std::vector<int64_t> values) {
+  onnx::TensorProto* t = model.mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::INT64);
+  t->add_dims(static_cast<int64_t>(values.size()));
+  for (int64_t v : values) t->add_int64_data(v);
+}
+
+void SetIntAttr(onnx::NodeProto* n, const std::string& name, int64_t v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+}
+
+// Builds on cpu_ref, runs once at batch `batch` with `inputs` (fp32), returns
+// the fp32 outputs.
+std::vector<std::vector<float>> BuildAndRun(const NetworkDefinition& network,
+                                    std::vector<std::vector<float>> inputs, int batch = 1) {
+  BuildConfig config;
+  config.max_batch = batch;
+  config.timing_iterations = 1;
+  auto plan = Builder::Build(network, config);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  if (!plan.ok()) return {};
+  auto bytes = PlanWriter::Write(*plan);
+  auto engine = Runtime::Deserialize(*bytes);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  auto context = (*engine)->CreateExecutionContext();
+  std::vector<std::vector<float>> outputs;
+  std::vector<void*> bindings;
+  for (auto& in : inputs) bindings.push_back(in.data());
+  for (int b = (*engine)->num_inputs(); b < (*engine)->num_bindings(); ++b) {
+    outputs.emplace_back((*engine)->binding_desc(b, batch)->volume());
+  }
+  for (auto& out : outputs) bindings.push_back(out.data());
+  auto status = (*context)->Execute(batch, bindings);
+  EXPECT_TRUE(status.ok()) << status;
+  return outputs;
+}
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST(OnnxImporterTest, Opset18ReduceAxesAsInput) {
+  onnx::ModelProto model = NewModel(18);
+  AddValue(model.mutable_graph()->mutable_input(), "x", {2, 3});
+  AddInts(model, "axes", {1});
+  AddNode(model, "ReduceMean", {"x", "axes"}, {"y"});
+  AddNode(model, "ReduceSum", {"x", "axes"}, {"z"});
+  SetIntAttr(AddNode(model, "ReduceMax", {"x"}, {"w"}), "noop_with_empty_axes", 1);
+  AddValue(model.mutable_graph()->mutable_output(), "y", {2, 1});
+  AddValue(model.mutable_graph()->mutable_output(), "z", {2, 1});
+  AddValue(model.mutable_graph()->mutable_output(), "w", {2, 3});
+  auto network = ImportOnnxModel(model, "", {});
+  ASSERT_TRUE(network.ok()) << network.status();
+  auto out = BuildAndRun(*network, {{1, 2, 3, 4, 5, 6}});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], (std::vector<float>{2, 5}));   // row means
+  EXPECT_EQ(out[1], (std::vector<float>{6, 15}));  // row sums
+  EXPECT_EQ(out[2], (std::vector<float>{1, 2, 3, 4, 5, 6}));  // empty axes + noop: identity
+}
+
+TEST(OnnxImporterTest, Opset18SplitNumOutputsAndPadInputs) {
+  onnx::ModelProto model = NewModel(18);
+  AddValue(model.mutable_graph()->mutable_input(), "x", {1, 5});
+  // Split 5 into 3 outputs: ceil(5/3) = 2, 2, 1.
+  SetIntAttr(AddNode(model, "Split", {"x"}, {"a", "b", "c"}), "axis", 1);
+  model.mutable_graph()->mutable_node(0)->mutable_attribute(0)->set_name("axis");
+  SetIntAttr(model.mutable_graph()->mutable_node(0), "num_outputs", 3);
+  AddInts(model, "pads", {1, 2});  // axis 1: one before, two after
+  AddInts(model, "pad_axes", {1});
+  onnx::TensorProto* value = model.mutable_graph()->add_initializer();
+  value->set_name("value");
+  value->set_data_type(onnx::TensorProto::FLOAT);
+  value->add_float_data(9.0f);
+  AddNode(model, "Pad", {"c", "pads", "value", "pad_axes"}, {"p"});
+  for (const char* o : {"a", "b"}) AddValue(model.mutable_graph()->mutable_output(), o, {1, 2});
+  AddValue(model.mutable_graph()->mutable_output(), "p", {1, 4});
+  auto network = ImportOnnxModel(model, "", {});
+  ASSERT_TRUE(network.ok()) << network.status();
+  auto out = BuildAndRun(*network, {{1, 2, 3, 4, 5}});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], (std::vector<float>{1, 2}));
+  EXPECT_EQ(out[1], (std::vector<float>{3, 4}));
+  EXPECT_EQ(out[2], (std::vector<float>{9, 5, 9, 9}));
+}
+
+TEST(OnnxImporterTest, ExternalDataBesideTheModel) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {3});
+  onnx::TensorProto* w = model.mutable_graph()->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(3);
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto add_kv = [&](const char* k, const std::string& v) {
+    auto* e = w->add_external_data();
+    e->set_key(k);
+    e->set_value(v);
+  };
+  add_kv("location", "weights.bin");
+  add_kv("offset", "8");  // after 8 bytes of something else
+  add_kv("length", "12");
+  AddNode(model, "Add", {"x", "w"}, {"y"});
+  AddValue(model.mutable_graph()->mutable_output(), "y", {3});
+  const float data[5] = {-1, -1, 10, 20, 30};
+  WriteFile(TempPath("weights.bin"), std::string(reinterpret_cast<const char*>(data), 20));
+  std::string bytes;
+  model.SerializeToString(&bytes);
+  WriteFile(TempPath("external.onnx"), bytes);
+  auto network = ImportOnnxFile(TempPath("external.onnx"), {});
+  ASSERT_TRUE(network.ok()) << network.status();
+  auto out = BuildAndRun(*network, {{1, 2, 3}});
+  EXPECT_EQ(out[0], (std::vector<float>{11, 22, 33}));
+
+  // The same model where the data file is missing: a NotFound naming it.
+  w->mutable_external_data(0)->set_value("missing.bin");
+  model.SerializeToString(&bytes);
+  WriteFile(TempPath("external_missing.onnx"), bytes);
+  auto missing = ImportOnnxFile(TempPath("external_missing.onnx"), {});
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("missing.bin"));
+}
+
+// x: (N, 2, 3) -> Reshape to [Shape(x)[0], 6] through a shape subgraph that
+// folds at import; the batch stays polymorphic.
+TEST(OnnxImporterTest, SymbolicBatchAndFoldedShapeSubgraph) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {0, 2, 3});
+  AddNode(model, "Shape", {"x"}, {"shape"});
+  AddInts(model, "zero", {0});
+  AddNode(model, "Gather", {"shape", "zero"}, {"batch"});
+  AddInts(model, "six", {6});
+  SetIntAttr(AddNode(model, "Concat", {"batch", "six"}, {"target"}), "axis", 0);
+  AddNode(model, "Reshape", {"x", "target"}, {"y"});
+  AddValue(model.mutable_graph()->mutable_output(), "y", {0, 6});
+  OnnxImportOptions options;
+  options.batch = 2;
+  auto network = ImportOnnxModel(model, "", options);
+  ASSERT_TRUE(network.ok()) << network.status();
+  EXPECT_EQ(network->num_layers(), 1) << "Shape, Gather and Concat should have folded";
+  EXPECT_TRUE(network->graph().tensor(network->graph().inputs()[0]).batched);
+  EXPECT_EQ(network->desc(network->graph().outputs()[0]).dims, (Dims{2, 6}));
+  // Built and run at batch 3, not the import batch: the Reshape copies dim 0.
+  std::vector<float> x(3 * 6);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
+  auto out = BuildAndRun(*network, {x}, 3);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], x);
+}
+
+TEST(OnnxImporterTest, SymbolicInnerDimNeedsShapes) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {1, 0});
+  AddNode(model, "Relu", {"x"}, {"y"});
+  AddValue(model.mutable_graph()->mutable_output(), "y", {1, 0});
+  auto network = ImportOnnxModel(model, "", {});
+  EXPECT_EQ(network.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("--shapes=x:"));
+  OnnxImportOptions options;
+  options.input_shapes["x"] = {1, 7};
+  network = ImportOnnxModel(model, "", options);
+  ASSERT_TRUE(network.ok()) << network.status();
+  EXPECT_EQ(network->desc(network->graph().inputs()[0]).dims, (Dims{1, 7}));
+  EXPECT_FALSE(network->graph().tensor(network->graph().inputs()[0]).batched);
+}
+
+TEST(OnnxImporterTest, TruncatedFile) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {1, 4});
+  AddNode(model, "Relu", {"x"}, {"y"});
+  AddValue(model.mutable_graph()->mutable_output(), "y", {1, 4});
+  std::string bytes;
+  model.SerializeToString(&bytes);
+  WriteFile(TempPath("truncated.onnx"), bytes.substr(0, bytes.size() / 2));
+  auto network = ImportOnnxFile(TempPath("truncated.onnx"), {});
+  EXPECT_EQ(network.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("not a valid ONNX model"));
+  EXPECT_EQ(ImportOnnxFile(TempPath("no_such.onnx"), {}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(OnnxImporterTest, WrongTypes) {
+  // An attribute of the wrong type.
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {1, 4});
+  auto* concat = AddNode(model, "Concat", {"x", "x"}, {"y"});
+  auto* a = concat->add_attribute();
+  a->set_name("axis");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s("1");
+  AddValue(model.mutable_graph()->mutable_output(), "y", {1, 8});
+  auto network = ImportOnnxModel(model, "", {});
+  EXPECT_EQ(network.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(network.status().message()),
+              HasSubstr("node 'y_node' (Concat, opset 13): attribute 'axis' should be INT"));
+  // A string input.
+  onnx::ModelProto strings = NewModel();
+  AddValue(strings.mutable_graph()->mutable_input(), "s", {2}, onnx::TensorProto::STRING);
+  AddNode(strings, "Identity", {"s"}, {"t"});
+  AddValue(strings.mutable_graph()->mutable_output(), "t", {2}, onnx::TensorProto::STRING);
+  network = ImportOnnxModel(strings, "", {});
+  EXPECT_EQ(network.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("STRING is not supported"));
+  // Raw data of the wrong size.
+  onnx::ModelProto raw = NewModel();
+  AddValue(raw.mutable_graph()->mutable_input(), "x", {2});
+  auto* w = raw.mutable_graph()->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(2);
+  w->set_raw_data(std::string(5, '\0'));
+  AddNode(raw, "Add", {"x", "w"}, {"y"});
+  AddValue(raw.mutable_graph()->mutable_output(), "y", {2});
+  network = ImportOnnxModel(raw, "", {});
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("raw data has 5 bytes"));
+}
+
+TEST(OnnxImporterTest, MissingInitializerAndDanglingInput) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {1, 4});
+  AddNode(model, "Add", {"x", "bias"}, {"y"});  // "bias" was never stored
+  AddValue(model.mutable_graph()->mutable_output(), "y", {1, 4});
+  auto network = ImportOnnxModel(model, "", {});
+  EXPECT_EQ(network.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(network.status().message()),
+              HasSubstr("node 'y_node' (Add): input 'bias' is not a graph input, an initializer"));
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("missing initializer"));
+
+  onnx::ModelProto dangling = NewModel();
+  AddValue(dangling.mutable_graph()->mutable_input(), "x", {1, 4});
+  AddNode(dangling, "Relu", {"x"}, {"a"});
+  AddNode(dangling, "Relu", {"typo_a"}, {"y"});
+  AddValue(dangling.mutable_graph()->mutable_output(), "y", {1, 4});
+  network = ImportOnnxModel(dangling, "", {});
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("input 'typo_a'"));
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("dangling"));
+
+  onnx::ModelProto no_output = NewModel();
+  AddValue(no_output.mutable_graph()->mutable_input(), "x", {1, 4});
+  AddNode(no_output, "Relu", {"x"}, {"a"});
+  AddValue(no_output.mutable_graph()->mutable_output(), "b", {1, 4});
+  network = ImportOnnxModel(no_output, "", {});
+  EXPECT_THAT(std::string(network.status().message()),
+              HasSubstr("graph output 'b' is produced by no node"));
+}
+
+TEST(OnnxImporterTest, CyclicGraph) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {1, 4});
+  AddNode(model, "Add", {"x", "b"}, {"a"});
+  AddNode(model, "Relu", {"a"}, {"b"});
+  AddValue(model.mutable_graph()->mutable_output(), "b", {1, 4});
+  auto network = ImportOnnxModel(model, "", {});
+  EXPECT_EQ(network.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("the graph has a cycle"));
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("node 'a_node' (Add)"));
+}
+
+TEST(OnnxImporterTest, NodesOutOfOrderAreSorted) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {1, 2});
+  AddNode(model, "Neg", {"a"}, {"y"});
+  AddNode(model, "Relu", {"x"}, {"a"});
+  AddValue(model.mutable_graph()->mutable_output(), "y", {1, 2});
+  auto network = ImportOnnxModel(model, "", {});
+  ASSERT_TRUE(network.ok()) << network.status();
+  EXPECT_EQ(BuildAndRun(*network, {{-1, 2}})[0], (std::vector<float>{0, -2}));
+}
+
+TEST(OnnxImporterTest, UnsupportedOpListsSupportedOps) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {1, 4});
+  AddNode(model, "FancyNewOp", {"x"}, {"y"});
+  AddValue(model.mutable_graph()->mutable_output(), "y", {1, 4});
+  auto network = ImportOnnxModel(model, "", {});
+  EXPECT_EQ(network.status().code(), absl::StatusCode::kUnimplemented);
+  const std::string message(network.status().message());
+  EXPECT_THAT(message, HasSubstr("node 'y_node' (FancyNewOp, opset 13): op FancyNewOp is not "
+                                 "supported"));
+  EXPECT_THAT(message, HasSubstr("Supported ops: "));
+  EXPECT_THAT(message, HasSubstr("Conv"));
+  const std::vector<std::string> ops = SupportedOnnxOps();
+  EXPECT_GT(ops.size(), 50u);
+}
+
+TEST(OnnxImporterTest, UnsupportedOpsetAndDomain) {
+  for (int opset : {5, 22}) {
+    onnx::ModelProto model = NewModel(opset);
+    AddValue(model.mutable_graph()->mutable_input(), "x", {1, 4});
+    AddNode(model, "Relu", {"x"}, {"y"});
+    AddValue(model.mutable_graph()->mutable_output(), "y", {1, 4});
+    auto network = ImportOnnxModel(model, "", {});
+    EXPECT_EQ(network.status().code(), absl::StatusCode::kUnimplemented);
+    EXPECT_THAT(std::string(network.status().message()),
+                HasSubstr(absl::StrCat("opset ", opset, " of the default domain")));
+  }
+  onnx::ModelProto model = NewModel();
+  model.clear_opset_import();
+  EXPECT_THAT(std::string(ImportOnnxModel(model, "", {}).status().message()),
+              HasSubstr("imports no opset"));
+
+  onnx::ModelProto custom = NewModel();
+  AddValue(custom.mutable_graph()->mutable_input(), "x", {1, 4});
+  AddNode(custom, "Relu", {"x"}, {"y"})->set_domain("com.example");
+  AddValue(custom.mutable_graph()->mutable_output(), "y", {1, 4});
+  auto network = ImportOnnxModel(custom, "", {});
+  EXPECT_EQ(network.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(network.status().message()), HasSubstr("domain 'com.example'"));
+}
+
+}  // namespace
+}  // namespace kiln

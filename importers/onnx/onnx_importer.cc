@@ -1,0 +1,303 @@
+#include "importers/onnx/onnx_importer.h"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "graph/status_macros.h"
+#include "importers/onnx/import_context.h"
+#include "ops/identity.h"
+
+namespace kiln {
+namespace {
+
+using onnx_import::ImportContext;
+using onnx_import::ImportState;
+
+bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+absl::StatusOr<int> DefaultOpset(const onnx::ModelProto& model) {
+  int opset = -1;
+  for (const auto& entry : model.opset_import()) {
+    if (IsDefaultDomain(entry.domain())) opset = static_cast<int>(entry.version());
+  }
+  if (opset < 0) {
+    return absl::InvalidArgumentError(
+        "the model imports no opset of the default ONNX domain (opset_import is empty)");
+  }
+  if (opset < kMinOnnxOpset || opset > kMaxOnnxOpset) {
+    return absl::UnimplementedError(absl::StrCat("the model uses opset ", opset,
+                                                 " of the default domain; kiln imports opsets ",
+                                                 kMinOnnxOpset, " to ", kMaxOnnxOpset));
+  }
+  return opset;
+}
+
+// Adds graph input `info` with the dims rules in onnx_importer.h.
+absl::Status AddGraphInput(const onnx::ValueInfoProto& info, const OnnxImportOptions& options,
+                           ImportState& state) {
+  const std::string& name = info.name();
+  if (!info.type().has_tensor_type()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "graph input '", name, "' is not a tensor (sequence, map and optional inputs are not "
+        "supported by kiln)"));
+  }
+  const onnx::TypeProto::Tensor& type = info.type().tensor_type();
+  absl::StatusOr<DataType> dtype = onnx_import::OnnxElemTypeToKiln(type.elem_type());
+  if (!dtype.ok()) {
+    return absl::UnimplementedError(
+        absl::StrCat("graph input '", name, "': ", dtype.status().message()));
+  }
+  auto given = options.input_shapes.find(name);
+  if (!type.has_shape() && given == options.input_shapes.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "graph input '", name, "' has no shape in the model; pass it as --shapes=", name,
+        ":AxBxC (OnnxImportOptions::input_shapes)"));
+  }
+  Dims dims;
+  bool batched = false;
+  std::vector<std::string> symbolic;
+  if (type.has_shape()) {
+    for (int d = 0; d < type.shape().dim_size(); ++d) {
+      const auto& dim = type.shape().dim(d);
+      if (dim.has_dim_value() && dim.dim_value() > 0) {
+        dims.push_back(dim.dim_value());
+        continue;
+      }
+      const std::string label =
+          dim.has_dim_param() && !dim.dim_param().empty() ? dim.dim_param() : "?";
+      if (d == 0) {
+        batched = true;
+        dims.push_back(options.batch);
+      } else {
+        symbolic.push_back(absl::StrCat("dim ", d, " ('", label, "')"));
+        dims.push_back(-1);
+      }
+    }
+  }
+  if (given != options.input_shapes.end()) {
+    if (type.has_shape() && static_cast<int>(given->second.size()) != type.shape().dim_size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "graph input '", name, "': the given shape ", DimsString(given->second), " has rank ",
+          given->second.size(), "; the model's input has rank ", type.shape().dim_size()));
+    }
+    for (size_t d = 0; d < given->second.size() && d < dims.size(); ++d) {
+      if (dims[d] > 0 && !(d == 0 && batched) && dims[d] != given->second[d]) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "graph input '", name, "': the given shape ", DimsString(given->second),
+            " disagrees with the model at dim ", d, " (", dims[d], ")"));
+      }
+    }
+    dims = given->second;
+  } else if (!symbolic.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "graph input '", name, "' has symbolic ", absl::StrJoin(symbolic, ", "),
+        "; pass its shape as --shapes=", name, ":AxBxC (OnnxImportOptions::input_shapes)"));
+  }
+  absl::StatusOr<TensorId> id = state.network.AddInput(state.UniqueName(name), *dtype, dims, batched);
+  if (!id.ok()) return id.status();
+  state.tensors[name] = *id;
+  state.any_batched = state.any_batched || batched;
+  return absl::OkStatus();
+}
+
+// Orders the nodes so each comes after the producers of its inputs (ONNX
+// requires that already; sorting forgives exporters that do not) and
+// reports inputs nothing produces and cycles, naming the node.
+absl::StatusOr<std::vector<int>> SortNodes(const onnx::GraphProto& graph,
+                                           const std::set<std::string>& available) {
+  const int n = graph.node_size();
+  std::map<std::string, int> producer;
+  for (int i = 0; i < n; ++i) {
+    for (const std::string& out : graph.node(i).output()) {
+      if (!out.empty()) producer[out] = i;
+    }
+  }
+  auto node_name = [&](int i) {
+    const onnx::NodeProto& node = graph.node(i);
+    return absl::StrCat("node '", node.name().empty() ? (node.output_size() ? node.output(0) : "")
+                                                      : node.name(),
+                        "' (", node.op_type(), ")");
+  };
+  for (int i = 0; i < n; ++i) {
+    for (const std::string& in : graph.node(i).input()) {
+      if (in.empty() || available.count(in) || producer.count(in)) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          node_name(i), ": input '", in,
+          "' is not a graph input, an initializer or any node's output (a dangling input or a "
+          "missing initializer)"));
+    }
+  }
+  // Depth-first post-order; state 1 = on the stack, 2 = done.
+  std::vector<int> order, mark(n, 0);
+  std::vector<std::pair<int, int>> stack;
+  for (int root = 0; root < n; ++root) {
+    if (mark[root]) continue;
+    stack.push_back({root, 0});
+    mark[root] = 1;
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      const onnx::NodeProto& proto = graph.node(node);
+      if (next < proto.input_size()) {
+        const std::string& in = proto.input(next++);
+        if (in.empty() || available.count(in)) continue;
+        const int dep = producer.at(in);
+        if (mark[dep] == 1) {
+          std::vector<std::string> cycle;
+          bool in_cycle = false;
+          for (const auto& [s, unused] : stack) {
+            if (s == dep) in_cycle = true;
+            if (in_cycle) cycle.push_back(node_name(s));
+          }
+          return absl::InvalidArgumentError(absl::StrCat(
+              "the graph has a cycle: ", absl::StrJoin(cycle, " -> "), " -> ", node_name(dep),
+              " (", node_name(node), " reads '", in, "')"));
+        }
+        if (mark[dep] == 0) {
+          mark[dep] = 1;
+          stack.push_back({dep, 0});
+        }
+        continue;
+      }
+      mark[node] = 2;
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  return order;
+}
+
+absl::Status ConvertNode(const onnx::NodeProto& node, int opset, ImportState& state) {
+  ImportContext ctx(state, node, opset);
+  if (!IsDefaultDomain(node.domain())) {
+    return ctx.Unsupported("domain '", node.domain(), "' is not supported; kiln imports the "
+                           "default ONNX domain (ai.onnx) only");
+  }
+  const onnx_import::OnnxConverter* convert =
+      onnx_import::ConverterRegistry::Global().Find(node.op_type());
+  if (convert == nullptr) {
+    return ctx.Unsupported("op ", node.op_type(), " is not supported by kiln's ONNX importer. "
+                           "Supported ops: ",
+                           absl::StrJoin(onnx_import::ConverterRegistry::Global().Names(), ", "));
+  }
+  KILN_RETURN_IF_ERROR((*convert)(ctx));
+  for (int i = 0; i < node.output_size(); ++i) {
+    if (!node.output(i).empty() && state.tensors.count(node.output(i)) == 0) {
+      return ctx.Unsupported("output ", i, " ('", node.output(i),
+                             "') is not produced by kiln's converter for these attributes");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MarkGraphOutput(const onnx::ValueInfoProto& info, ImportState& state,
+                             std::set<TensorId>& marked) {
+  auto it = state.tensors.find(info.name());
+  if (it == state.tensors.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("graph output '", info.name(), "' is produced by no node"));
+  }
+  TensorId t = it->second;
+  const Tensor& tensor = state.network.graph().tensor(t);
+  // Outputs keep their ONNX names; inputs and constants cannot be outputs
+  // themselves, so each of those gets an Identity copy.
+  if (tensor.is_input || tensor.is_constant() || tensor.desc.name != info.name() ||
+      marked.count(t)) {
+    absl::StatusOr<TensorId> copy =
+        AddIdentity(state.network, state.UniqueName(info.name()), t);
+    if (!copy.ok()) return copy.status();
+    t = *copy;
+  }
+  marked.insert(t);
+  return state.network.MarkOutput(t);
+}
+
+}  // namespace
+
+absl::StatusOr<NetworkDefinition> ImportOnnxModel(const onnx::ModelProto& model,
+                                                  const std::string& model_dir,
+                                                  const OnnxImportOptions& options) {
+  KILN_ASSIGN_OR_RETURN(const int opset, DefaultOpset(model));
+  if (options.batch < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("batch must be >= 1; got ", options.batch));
+  }
+  const onnx::GraphProto& graph = model.graph();
+  ImportState state;
+  state.model_dir = model_dir;
+  state.batch = options.batch;
+
+  std::set<std::string> available;
+  if (graph.sparse_initializer_size() > 0) {
+    return absl::UnimplementedError(absl::StrCat("sparse initializer '",
+                                                 graph.sparse_initializer(0).values().name(),
+                                                 "' is not supported"));
+  }
+  for (const onnx::TensorProto& init : graph.initializer()) {
+    absl::StatusOr<Weights> w = onnx_import::TensorProtoToWeights(init, model_dir);
+    if (!w.ok()) {
+      return absl::Status(w.status().code(),
+                          absl::StrCat("initializer: ", w.status().message()));
+    }
+    KILN_ASSIGN_OR_RETURN(TensorId id,
+                          state.network.AddConstant(state.UniqueName(init.name()), *std::move(w)));
+    state.tensors[init.name()] = id;
+    available.insert(init.name());
+  }
+  for (const onnx::ValueInfoProto& input : graph.input()) {
+    if (available.count(input.name())) continue;  // an initializer (IR < 4 lists them as inputs)
+    auto fixed = options.constant_inputs.find(input.name());
+    if (fixed != options.constant_inputs.end()) {
+      KILN_ASSIGN_OR_RETURN(TensorId id, state.network.AddConstant(state.UniqueName(input.name()),
+                                                                   fixed->second));
+      state.tensors[input.name()] = id;
+      available.insert(input.name());
+      continue;
+    }
+    KILN_RETURN_IF_ERROR(AddGraphInput(input, options, state));
+    available.insert(input.name());
+  }
+  KILN_ASSIGN_OR_RETURN(std::vector<int> order, SortNodes(graph, available));
+  for (int i : order) KILN_RETURN_IF_ERROR(ConvertNode(graph.node(i), opset, state));
+  if (graph.output_size() == 0) return absl::InvalidArgumentError("the graph has no outputs");
+  std::set<TensorId> marked;
+  for (const onnx::ValueInfoProto& output : graph.output()) {
+    KILN_RETURN_IF_ERROR(MarkGraphOutput(output, state, marked));
+  }
+  return std::move(state.network);
+}
+
+absl::StatusOr<NetworkDefinition> ImportOnnxFile(const std::string& path,
+                                                 const OnnxImportOptions& options) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot open ONNX file '", path, "'"));
+  std::stringstream bytes;
+  bytes << file.rdbuf();
+  const std::string data = bytes.str();
+  onnx::ModelProto model;
+  if (data.empty() || !model.ParseFromString(data)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", path, "' is not a valid ONNX model (", data.size(),
+        " bytes that do not parse as onnx.ModelProto: a truncated or corrupt file, or not ONNX)"));
+  }
+  if (!model.has_graph()) {
+    return absl::InvalidArgumentError(absl::StrCat("'", path, "' holds no graph"));
+  }
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  absl::StatusOr<NetworkDefinition> network = ImportOnnxModel(model, dir, options);
+  if (!network.ok()) {
+    return absl::Status(network.status().code(),
+                        absl::StrCat(path, ": ", network.status().message()));
+  }
+  return network;
+}
+
+std::vector<std::string> SupportedOnnxOps() {
+  return onnx_import::ConverterRegistry::Global().Names();
+}
+
+}  // namespace kiln

@@ -1,0 +1,61 @@
+#ifndef KILN_IMPORTERS_ONNX_ONNX_IMPORTER_H_
+#define KILN_IMPORTERS_ONNX_ONNX_IMPORTER_H_
+
+// ONNX -> NetworkDefinition, through onnx's own protobuf bindings.
+//
+// Supported: the default ("ai.onnx") domain at opsets 7 to 21; the ops in
+// SupportedOps(). Initializers and Constant nodes become kiln constants;
+// layers whose inputs are all constant are evaluated at import (so ONNX's
+// shape subgraphs, Shape -> Gather -> Concat -> Reshape, fold away).
+//
+// Graph inputs:
+//   - a symbolic or unknown first dim makes a batched input whose dim 0 is
+//     options.batch (the builder later sets it to BuildConfig::max_batch);
+//   - any other symbolic dim needs options.input_shapes[name] (the whole
+//     shape; its dim 0 stands for the batch of a batched input);
+//   - an input whose dims are all known is imported unbatched, exactly as
+//     the model states them.
+// Folding pins the batch: a Shape of a batched tensor reads dim 0 as
+// options.batch. Reshape keeps working at every batch size by writing 0
+// (copy the input's dim) where its target's dim 0 equals the import batch
+// and the data's dim 0 does too; other shape arithmetic on the batch dim is
+// fixed at options.batch.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "graph/network_definition.h"
+#include "graph/types.h"
+#include "onnx/onnx_pb.h"
+
+namespace kiln {
+
+struct OnnxImportOptions {
+  int batch = 1;                               // dim 0 of batched inputs
+  std::map<std::string, Dims> input_shapes;    // dims of inputs with symbolic dims
+  // Graph inputs fixed to these values at import: they become constants, not
+  // network inputs. For models that take data kiln needs at build time (a
+  // Reshape's shape, Pad's pads) as inputs, as ONNX's node tests do.
+  std::map<std::string, Weights> constant_inputs;
+};
+
+inline constexpr int kMinOnnxOpset = 7;
+inline constexpr int kMaxOnnxOpset = 21;
+
+// Reads `path` (and external data files beside it).
+absl::StatusOr<NetworkDefinition> ImportOnnxFile(const std::string& path,
+                                                 const OnnxImportOptions& options);
+
+// Imports a parsed model; external data is looked up in `model_dir`.
+absl::StatusOr<NetworkDefinition> ImportOnnxModel(const onnx::ModelProto& model,
+                                                  const std::string& model_dir,
+                                                  const OnnxImportOptions& options);
+
+// ONNX op types the importer converts, sorted.
+std::vector<std::string> SupportedOnnxOps();
+
+}  // namespace kiln
+
+#endif  // KILN_IMPORTERS_ONNX_ONNX_IMPORTER_H_
