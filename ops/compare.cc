@@ -1,0 +1,109 @@
+#include "ops/compare.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "graph/status_macros.h"
+#include "ops/op_registry.h"
+
+namespace kiln {
+namespace {
+
+constexpr CompareOp kAllOps[] = {CompareOp::kEqual, CompareOp::kLess, CompareOp::kLessOrEqual,
+                                 CompareOp::kGreater, CompareOp::kGreaterOrEqual};
+
+bool IsComparableType(DataType type) {
+  return IsFloatType(type) || type == DataType::kInt32 || type == DataType::kInt64 ||
+         type == DataType::kBool;
+}
+
+// Output dims of numpy broadcasting `a` with `b`.
+absl::StatusOr<Dims> BroadcastDims(const Dims& a, const Dims& b) {
+  const size_t rank = std::max(a.size(), b.size());
+  Dims out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    const size_t from_end = rank - 1 - i;
+    const int64_t da = from_end < a.size() ? a[a.size() - 1 - from_end] : 1;
+    const int64_t db = from_end < b.size() ? b[b.size() - 1 - from_end] : 1;
+    if (da != db && da != 1 && db != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          DimsString(a), " vs ", DimsString(b), ": dim ", i, " of the result would need ", da,
+          " and ", db, " (dims are right-aligned; each pair must be equal or one of them 1)"));
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<TensorDesc>> InferCompare(const InferenceContext& ctx) {
+  absl::StatusOr<CompareParams> params = CompareParams::FromAttrs(ctx.attrs);
+  if (!params.ok()) return ctx.Error(params.status().message());
+  const TensorDesc& a = ctx.inputs[0];
+  const TensorDesc& b = ctx.inputs[1];
+  if (!IsComparableType(a.dtype)) {
+    return ctx.Error("input '", a.name, "' is ", DataTypeName(a.dtype),
+                     "; Compare takes fp32, fp16, int32, int64 or bool");
+  }
+  if (a.dtype != b.dtype) {
+    return ctx.Error("inputs have different types: '", a.name, "' is ", DataTypeName(a.dtype),
+                     ", '", b.name, "' is ", DataTypeName(b.dtype),
+                     "; convert one of them first (Cast)");
+  }
+  absl::StatusOr<Dims> dims = BroadcastDims(a.dims, b.dims);
+  if (!dims.ok()) {
+    return ctx.Error("'", a.name, "' and '", b.name,
+                     "' do not broadcast: ", dims.status().message());
+  }
+  TensorDesc out;
+  out.dtype = DataType::kBool;
+  out.dims = *dims;
+  return std::vector<TensorDesc>{out};
+}
+
+OpSchema MakeCompareSchema() {
+  OpSchema schema;
+  schema.name = kCompareOp;
+  schema.min_inputs = 2;
+  schema.max_inputs = 2;
+  schema.infer = InferCompare;
+  return schema;
+}
+
+}  // namespace
+
+KILN_REGISTER_OP(MakeCompareSchema());
+
+absl::string_view CompareOpName(CompareOp op) {
+  switch (op) {
+    case CompareOp::kEqual: return "equal";
+    case CompareOp::kLess: return "less";
+    case CompareOp::kLessOrEqual: return "less_or_equal";
+    case CompareOp::kGreater: return "greater";
+    case CompareOp::kGreaterOrEqual: return "greater_or_equal";
+  }
+  return "unknown";
+}
+
+AttrMap CompareParams::ToAttrs() const {
+  AttrMap attrs;
+  attrs.Set("op", std::string(CompareOpName(op)));
+  return attrs;
+}
+
+absl::StatusOr<CompareParams> CompareParams::FromAttrs(const AttrMap& attrs) {
+  KILN_ASSIGN_OR_RETURN(std::string name, attrs.GetString("op", "equal"));
+  for (CompareOp op : kAllOps) {
+    if (CompareOpName(op) == name) return CompareParams{op};
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown comparison '", name,
+                   "'; expected equal, less, less_or_equal, greater or greater_or_equal"));
+}
+
+absl::StatusOr<TensorId> AddCompare(NetworkDefinition& network, absl::string_view name, TensorId a,
+                                    TensorId b, CompareOp op) {
+  return network.AddLayer1(name, kCompareOp, {a, b}, CompareParams{op}.ToAttrs());
+}
+
+}  // namespace kiln

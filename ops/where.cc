@@ -1,0 +1,77 @@
+#include "ops/where.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "graph/status_macros.h"
+#include "ops/op_registry.h"
+
+namespace kiln {
+namespace {
+
+// Output dims of numpy broadcasting `a` with `b`.
+absl::StatusOr<Dims> BroadcastDims(const Dims& a, const Dims& b) {
+  const size_t rank = std::max(a.size(), b.size());
+  Dims out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    const size_t from_end = rank - 1 - i;
+    const int64_t da = from_end < a.size() ? a[a.size() - 1 - from_end] : 1;
+    const int64_t db = from_end < b.size() ? b[b.size() - 1 - from_end] : 1;
+    if (da != db && da != 1 && db != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          DimsString(a), " vs ", DimsString(b), ": dim ", i, " of the result would need ", da,
+          " and ", db, " (dims are right-aligned; each pair must be equal or one of them 1)"));
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<TensorDesc>> InferWhere(const InferenceContext& ctx) {
+  const TensorDesc& cond = ctx.inputs[0];
+  const TensorDesc& x = ctx.inputs[1];
+  const TensorDesc& y = ctx.inputs[2];
+  if (cond.dtype != DataType::kBool) {
+    return ctx.Error("condition '", cond.name, "' is ", DataTypeName(cond.dtype),
+                     "; it must be bool (compare or Cast first)");
+  }
+  if (x.dtype != y.dtype) {
+    return ctx.Error("x '", x.name, "' is ", DataTypeName(x.dtype), " but y '", y.name, "' is ",
+                     DataTypeName(y.dtype), "; they must have the same type");
+  }
+  absl::StatusOr<Dims> xy = BroadcastDims(x.dims, y.dims);
+  if (!xy.ok()) {
+    return ctx.Error("x '", x.name, "' and y '", y.name,
+                     "' do not broadcast: ", xy.status().message());
+  }
+  absl::StatusOr<Dims> dims = BroadcastDims(cond.dims, *xy);
+  if (!dims.ok()) {
+    return ctx.Error("condition '", cond.name,
+                     "' does not broadcast with x and y: ", dims.status().message());
+  }
+  TensorDesc out;
+  out.dtype = x.dtype;
+  out.dims = *dims;
+  return std::vector<TensorDesc>{out};
+}
+
+OpSchema MakeWhereSchema() {
+  OpSchema schema;
+  schema.name = kWhereOp;
+  schema.min_inputs = 3;
+  schema.max_inputs = 3;
+  schema.infer = InferWhere;
+  return schema;
+}
+
+}  // namespace
+
+KILN_REGISTER_OP(MakeWhereSchema());
+
+absl::StatusOr<TensorId> AddWhere(NetworkDefinition& network, absl::string_view name,
+                                  TensorId condition, TensorId x, TensorId y) {
+  return network.AddLayer1(name, kWhereOp, {condition, x, y}, AttrMap());
+}
+
+}  // namespace kiln
