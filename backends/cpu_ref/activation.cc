@@ -41,6 +41,12 @@ class ActivationKernel : public Fp32Kernel {
     const auto* in = static_cast<const float*>(args.inputs[0]);
     auto* out = static_cast<float*>(args.outputs[0]);
     const int64_t n = args.output_descs[0].volume();
+    // ReLU is most of the activations in real networks: give it a loop the
+    // compiler vectorizes instead of a switch per element.
+    if (params_.type == ActivationType::kRelu) {
+      for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+      return absl::OkStatus();
+    }
     for (int64_t i = 0; i < n; ++i) out[i] = Activate(params_, in[i]);
     return absl::OkStatus();
   }
