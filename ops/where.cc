@@ -5,28 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "graph/status_macros.h"
+#include "ops/broadcast.h"
 #include "ops/op_registry.h"
 
 namespace kiln {
 namespace {
-
-// Output dims of numpy broadcasting `a` with `b`.
-absl::StatusOr<Dims> BroadcastDims(const Dims& a, const Dims& b) {
-  const size_t rank = std::max(a.size(), b.size());
-  Dims out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    const size_t from_end = rank - 1 - i;
-    const int64_t da = from_end < a.size() ? a[a.size() - 1 - from_end] : 1;
-    const int64_t db = from_end < b.size() ? b[b.size() - 1 - from_end] : 1;
-    if (da != db && da != 1 && db != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          DimsString(a), " vs ", DimsString(b), ": dim ", i, " of the result would need ", da,
-          " and ", db, " (dims are right-aligned; each pair must be equal or one of them 1)"));
-    }
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
 
 absl::StatusOr<std::vector<TensorDesc>> InferWhere(const InferenceContext& ctx) {
   const TensorDesc& cond = ctx.inputs[0];

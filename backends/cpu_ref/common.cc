@@ -177,5 +177,18 @@ void StridedCopy(const void* in, size_t elem_size, const SmallDims& out_dims,
   }
 }
 
+SmallDims BroadcastStrides(const Dims& in_dims, const Dims& out_dims) {
+  const size_t rank = out_dims.size();
+  const size_t shift = rank - in_dims.size();
+  SmallDims strides(rank, 0);
+  int64_t stride = 1;
+  for (size_t d = rank; d-- > shift;) {
+    const int64_t size = in_dims[d - shift];
+    strides[d] = size == 1 ? 0 : stride;
+    stride *= size;
+  }
+  return strides;
+}
+
 }  // namespace cpu_ref
 }  // namespace kiln

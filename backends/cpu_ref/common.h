@@ -6,6 +6,7 @@
 // runs and rounds its fp32 results to fp16 after, so every float op supports
 // fp16 tensors with the same code.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -78,6 +79,31 @@ struct TapRange {
 };
 TapRange ValidTapRange(int64_t count, int64_t limit, int64_t stride, int64_t pad,
                        int64_t tap_offset);
+
+// numpy broadcasting in kernels. BroadcastStrides gives the element strides
+// of an input with `in_dims` right-aligned to `out_dims`: 0 along the dims it
+// broadcasts (size 1, or missing on the left).
+SmallDims BroadcastStrides(const Dims& in_dims, const Dims& out_dims);
+
+// Calls fn(out_index, offsets) for every output element in row-major order,
+// where offsets[k] is the matching element of input k given its `strides`
+// from BroadcastStrides (an odometer, so no division per element).
+template <size_t N, typename Fn>
+void ForEachBroadcast(const Dims& out_dims, const std::array<SmallDims, N>& strides, Fn fn) {
+  const int64_t volume = Volume(out_dims);
+  const int64_t rank = static_cast<int64_t>(out_dims.size());
+  SmallDims index(rank, 0);
+  std::array<int64_t, N> offsets{};
+  for (int64_t i = 0; i < volume; ++i) {
+    fn(i, offsets);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      for (size_t k = 0; k < N; ++k) offsets[k] += strides[k][d];
+      if (++index[d] < out_dims[d]) break;
+      for (size_t k = 0; k < N; ++k) offsets[k] -= strides[k][d] * out_dims[d];
+      index[d] = 0;
+    }
+  }
+}
 
 // Rounds `bytes` up to a multiple of 64.
 inline size_t Align64(size_t bytes) { return (bytes + 63) / 64 * 64; }

@@ -12,41 +12,6 @@ namespace kiln {
 namespace cpu_ref {
 namespace {
 
-// Element strides of an input with `in_dims`, right-aligned to `out_dims`:
-// 0 along the dims it broadcasts (size 1, or missing on the left).
-SmallDims BroadcastStrides(const Dims& in_dims, const Dims& out_dims) {
-  const size_t rank = out_dims.size();
-  const size_t shift = rank - in_dims.size();
-  SmallDims strides(rank, 0);
-  int64_t stride = 1;
-  for (size_t d = rank; d-- > shift;) {
-    const int64_t size = in_dims[d - shift];
-    strides[d] = size == 1 ? 0 : stride;
-    stride *= size;
-  }
-  return strides;
-}
-
-// Calls fn(out_index, offsets) for every output element in row-major order,
-// where offsets[k] is the matching element of input k (an odometer, so no
-// division per element).
-template <size_t N, typename Fn>
-void ForEachBroadcast(const Dims& out_dims, const std::array<SmallDims, N>& strides, Fn fn) {
-  const int64_t volume = Volume(out_dims);
-  const int64_t rank = static_cast<int64_t>(out_dims.size());
-  SmallDims index(rank, 0);
-  std::array<int64_t, N> offsets{};
-  for (int64_t i = 0; i < volume; ++i) {
-    fn(i, offsets);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      for (size_t k = 0; k < N; ++k) offsets[k] += strides[k][d];
-      if (++index[d] < out_dims[d]) break;
-      for (size_t k = 0; k < N; ++k) offsets[k] -= strides[k][d] * out_dims[d];
-      index[d] = 0;
-    }
-  }
-}
-
 template <typename T>
 bool Compare(CompareOp op, T a, T b) {
   switch (op) {

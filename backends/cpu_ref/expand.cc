@@ -16,15 +16,7 @@ class ExpandKernel : public Kernel {
   absl::Status Run(const KernelArgs& args) const override {
     const Dims& in_dims = args.input_descs[0].dims;
     const Dims& out_dims = args.output_descs[0].dims;
-    const size_t rank = out_dims.size();
-    const size_t shift = rank - in_dims.size();
-    SmallDims strides(rank, 0);
-    int64_t stride = 1;
-    for (size_t d = rank; d-- > shift;) {
-      const int64_t size = in_dims[d - shift];
-      strides[d] = size == 1 ? 0 : stride;
-      stride *= size;
-    }
+    const SmallDims strides = BroadcastStrides(in_dims, out_dims);
     StridedCopy(args.inputs[0], DataTypeSize(args.input_descs[0].dtype),
                 SmallDims(out_dims.begin(), out_dims.end()), strides, args.outputs[0]);
     return absl::OkStatus();

@@ -1,6 +1,6 @@
 // ONNX math ops: elementwise binary (Add ... Pow, variadic Sum/Mean/Max/Min),
 // comparisons and logic, unary math, activations, Softmax/LogSoftmax, Gemm,
-// MatMul and the Reduce* family.
+// MatMul, the Reduce* family, Mod, Shrink, Celu and Einsum.
 
 #include <cmath>
 #include <limits>
@@ -12,11 +12,16 @@
 #include "importers/onnx/import_context.h"
 #include "ops/activation.h"
 #include "ops/cast.h"
+#include "ops/celu.h"
 #include "ops/compare.h"
+#include "ops/einsum.h"
 #include "ops/element_wise.h"
 #include "ops/logical.h"
 #include "ops/matmul.h"
+#include "ops/mod.h"
+#include "ops/prelu.h"
 #include "ops/reduce.h"
+#include "ops/shrink.h"
 #include "ops/shuffle.h"
 #include "ops/softmax.h"
 #include "ops/unary.h"
@@ -66,14 +71,27 @@ OnnxConverter VariadicConverter(ElementWiseOp op, bool mean) {
       if (ctx.has_input(i)) inputs.push_back(ctx.input(i));
     }
     if (inputs.empty()) return ctx.Error("needs at least one input");
+    // kiln's ElementWise has no int8 arithmetic: int8 runs widened to int32
+    // (exact for max/min/sum of in-range values) and is narrowed at the end.
+    const DataType type = ctx.DescOf(inputs[0]).dtype;
+    const bool widen = type == DataType::kInt8 && inputs.size() > 1;
+    if (widen) {
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        KILN_ASSIGN_OR_RETURN(inputs[i], CastTo(ctx, absl::StrCat("in", i, "_i32"), inputs[i],
+                                                DataType::kInt32));
+      }
+    }
     TensorId acc = inputs[0];
     for (size_t i = 1; i < inputs.size(); ++i) {
-      const bool last = i + 1 == inputs.size() && !mean;
+      const bool last = i + 1 == inputs.size() && !mean && !widen;
       KILN_ASSIGN_OR_RETURN(acc, Binary(ctx, last ? "" : absl::StrCat("acc", i), acc, inputs[i], op));
     }
     if (mean && inputs.size() > 1) {
       KILN_ASSIGN_OR_RETURN(TensorId n, ScalarLike(ctx, "count", acc, inputs.size()));
-      KILN_ASSIGN_OR_RETURN(acc, Binary(ctx, "", acc, n, ElementWiseOp::kDiv));
+      KILN_ASSIGN_OR_RETURN(acc, Binary(ctx, widen ? "mean" : "", acc, n, ElementWiseOp::kDiv));
+    }
+    if (widen) {
+      KILN_ASSIGN_OR_RETURN(acc, ctx.AddLayer1("", kCastOp, {acc}, CastParams{type}.ToAttrs()));
     }
     return ctx.SetOutput(0, acc);
   };
@@ -167,6 +185,24 @@ absl::Status ConvertClip(ImportContext& ctx) {
       KILN_ASSIGN_OR_RETURN(params.beta, ctx.ConstantScalar(2));
     }
   }
+  const DataType type = ctx.DescOf(x).dtype;
+  if (!IsFloatType(type)) {
+    // Integer Clip: max(min(x, hi), lo) in ElementWise, bounds rounded toward
+    // the inside; int8 runs widened to int32 (ElementWise has no int8).
+    const DataType work = type == DataType::kInt8 ? DataType::kInt32 : type;
+    KILN_ASSIGN_OR_RETURN(TensorId v, CastTo(ctx, "wide", x, work));
+    if (params.beta < std::numeric_limits<float>::infinity()) {
+      KILN_ASSIGN_OR_RETURN(TensorId hi, ctx.AddConstant("max", ScalarWeights(work, std::floor(params.beta))));
+      KILN_ASSIGN_OR_RETURN(v, Binary(ctx, "upper", v, hi, ElementWiseOp::kMin));
+    }
+    if (params.alpha > -std::numeric_limits<float>::infinity()) {
+      KILN_ASSIGN_OR_RETURN(TensorId lo, ctx.AddConstant("min", ScalarWeights(work, std::ceil(params.alpha))));
+      KILN_ASSIGN_OR_RETURN(v, Binary(ctx, "lower", v, lo, ElementWiseOp::kMax));
+    }
+    if (v == x) return ctx.SetOutput(0, x);
+    KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kCastOp, {v}, CastParams{type}.ToAttrs()));
+    return ctx.SetOutput(0, y);
+  }
   KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kActivationOp, {x}, params.ToAttrs()));
   return ctx.SetOutput(0, y);
 }
@@ -183,15 +219,11 @@ absl::Status ConvertGelu(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
-// y = max(x, 0) + slope * min(x, 0), slope broadcast to x.
+// y = x < 0 ? slope * x : x, slope broadcast to x.
 absl::Status ConvertPRelu(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
   KILN_ASSIGN_OR_RETURN(TensorId slope, ctx.RequiredInput(1));
-  KILN_ASSIGN_OR_RETURN(TensorId zero, ScalarLike(ctx, "zero", x, 0.0));
-  KILN_ASSIGN_OR_RETURN(TensorId pos, Binary(ctx, "pos", x, zero, ElementWiseOp::kMax));
-  KILN_ASSIGN_OR_RETURN(TensorId neg, Binary(ctx, "neg", x, zero, ElementWiseOp::kMin));
-  KILN_ASSIGN_OR_RETURN(TensorId scaled, Binary(ctx, "scaled", neg, slope, ElementWiseOp::kProd));
-  KILN_ASSIGN_OR_RETURN(TensorId y, Binary(ctx, "", pos, scaled, ElementWiseOp::kSum));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kPReluOp, {x, slope}, AttrMap()));
   return ctx.SetOutput(0, y);
 }
 
@@ -328,8 +360,52 @@ absl::Status ConvertIsInf(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+absl::Status ConvertMod(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId a, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId b, ctx.RequiredInput(1));
+  ModParams params;
+  KILN_ASSIGN_OR_RETURN(int64_t fmod, ctx.AttrInt("fmod", 0));
+  params.fmod = fmod != 0;
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kModOp, {a, b}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+absl::Status ConvertShrink(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  ShrinkParams params;
+  KILN_ASSIGN_OR_RETURN(params.lambd, ctx.AttrFloat("lambd", 0.5f));
+  KILN_ASSIGN_OR_RETURN(params.bias, ctx.AttrFloat("bias", 0.0f));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kShrinkOp, {x}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+absl::Status ConvertCelu(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  CeluParams params;
+  KILN_ASSIGN_OR_RETURN(params.alpha, ctx.AttrFloat("alpha", 1.0f));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kCeluOp, {x}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+absl::Status ConvertEinsum(ImportContext& ctx) {
+  std::vector<TensorId> inputs;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    KILN_ASSIGN_OR_RETURN(TensorId t, ctx.RequiredInput(i));
+    inputs.push_back(t);
+  }
+  EinsumParams params;
+  KILN_ASSIGN_OR_RETURN(params.equation, ctx.AttrString("equation", ""));
+  if (params.equation.empty()) return ctx.Error("attribute 'equation' is required");
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kEinsumOp, inputs, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
 }  // namespace
 
+KILN_REGISTER_ONNX_CONVERTER("Mod", ConvertMod);
+KILN_REGISTER_ONNX_CONVERTER("Shrink", ConvertShrink);
+KILN_REGISTER_ONNX_CONVERTER("Celu", ConvertCelu);
+KILN_REGISTER_ONNX_CONVERTER("Einsum", ConvertEinsum);
 KILN_REGISTER_ONNX_CONVERTER("Add", BinaryConverter(ElementWiseOp::kSum));
 KILN_REGISTER_ONNX_CONVERTER("Sub", BinaryConverter(ElementWiseOp::kSub));
 KILN_REGISTER_ONNX_CONVERTER("Mul", BinaryConverter(ElementWiseOp::kProd));

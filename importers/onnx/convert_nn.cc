@@ -1,6 +1,7 @@
 // ONNX neural-network ops: Conv, ConvTranspose, MaxPool, AveragePool,
 // GlobalAveragePool, GlobalMaxPool, BatchNormalization, InstanceNormalization,
-// LayerNormalization, LRN, Dropout.
+// LayerNormalization, LRN, Dropout, MeanVarianceNormalization, LpNormalization,
+// LpPool, GlobalLpPool, Resize, Upsample.
 //
 // kiln's windowed ops are 2-D (NCHW); 1-D ONNX forms (N, C, W) run as
 // (N, C, 1, W) between two reshapes.
@@ -17,9 +18,13 @@
 #include "ops/element_wise.h"
 #include "ops/instance_normalization.h"
 #include "ops/layer_normalization.h"
+#include "ops/lp_normalization.h"
+#include "ops/lp_pool.h"
 #include "ops/lrn.h"
+#include "ops/mean_variance_normalization.h"
 #include "ops/pooling.h"
 #include "ops/reduce.h"
+#include "ops/resize.h"
 #include "ops/scale.h"
 #include "ops/unary.h"
 
@@ -241,6 +246,10 @@ absl::Status ConvertBatchNormalization(ImportContext& ctx) {
   if (training != 0 || ctx.has_output(1)) {
     return ctx.Unsupported("training mode (running statistics outputs) is not supported");
   }
+  // Before opset 9: spatial=0 keeps statistics per (C, H, W) element; is_test
+  // and consumed_inputs (before 7) do not change inference.
+  KILN_ASSIGN_OR_RETURN(int64_t spatial, ctx.AttrInt("spatial", 1));
+  if (spatial == 0) return ctx.Unsupported("spatial=0 (per-element statistics) is not supported");
   std::vector<TensorId> p;
   for (int i = 1; i <= 4; ++i) {
     KILN_ASSIGN_OR_RETURN(TensorId t, ctx.RequiredInput(i));
@@ -320,8 +329,108 @@ absl::Status ConvertDropout(ImportContext& ctx) {
   return absl::OkStatus();
 }
 
+absl::Status ConvertMeanVarianceNormalization(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  MeanVarianceNormalizationParams params;
+  KILN_ASSIGN_OR_RETURN(params.axes, ctx.AttrInts("axes", {0, 2, 3}));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kMeanVarianceNormalizationOp, {x},
+                                                  params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+absl::Status ConvertLpNormalization(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  LpNormalizationParams params;
+  KILN_ASSIGN_OR_RETURN(params.axis, ctx.AttrInt("axis", -1));
+  KILN_ASSIGN_OR_RETURN(params.p, ctx.AttrInt("p", 2));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kLpNormalizationOp, {x}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+// LpPool maps attribute for attribute; GlobalLpPool is LpPool with the
+// whole spatial extent as its kernel.
+absl::Status ConvertLpPool(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  LpPoolParams params;
+  if (ctx.op_type() == "GlobalLpPool") {
+    const Dims& d = ctx.DescOf(x).dims;
+    if (d.size() < 3) return ctx.Error("needs an input of rank >= 3; got ", DimsString(d));
+    params.kernel_shape.assign(d.begin() + 2, d.end());
+  } else {
+    if (!ctx.HasAttr("kernel_shape")) return ctx.Error("attribute 'kernel_shape' is required");
+    KILN_ASSIGN_OR_RETURN(params.kernel_shape, ctx.AttrInts("kernel_shape", {}));
+    KILN_ASSIGN_OR_RETURN(params.strides, ctx.AttrInts("strides", {}));
+    KILN_ASSIGN_OR_RETURN(params.pads, ctx.AttrInts("pads", {}));
+    KILN_ASSIGN_OR_RETURN(params.dilations, ctx.AttrInts("dilations", {}));
+    KILN_ASSIGN_OR_RETURN(int64_t ceil_mode, ctx.AttrInt("ceil_mode", 0));
+    params.ceil_mode = ceil_mode != 0;
+    KILN_ASSIGN_OR_RETURN(params.auto_pad, ctx.AttrString("auto_pad", "NOTSET"));
+  }
+  KILN_ASSIGN_OR_RETURN(params.p, ctx.AttrInt("p", 2));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kLpPoolOp, {x}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+// Resize (opset 10: X, scales; 11+: X, roi, scales, sizes) and Upsample
+// (opset 7: scales attribute; 9: scales input). roi, scales and sizes must
+// be constants; an empty tensor counts as absent. Resize-10 and Upsample
+// use the asymmetric transform with floor rounding for nearest.
+absl::Status ConvertResize(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  if (ctx.op_type() == "Upsample" && ctx.opset() < 7) {
+    return ctx.Unsupported("the experimental opset-1 Upsample is not supported");
+  }
+  ResizeParams params;
+  KILN_ASSIGN_OR_RETURN(params.mode, ctx.AttrString("mode", "nearest"));
+  const bool legacy = ctx.op_type() == "Upsample" || ctx.opset() < 11;
+  auto present = [&ctx](int i) {
+    return ctx.has_input(i) &&
+           (ctx.constant(i) == nullptr || Volume(ctx.constant(i)->dims()) > 0);
+  };
+  if (legacy) {
+    if (params.mode == "bilinear") params.mode = "linear";
+    params.coordinate_transformation_mode = "asymmetric";
+    params.nearest_mode = "floor";
+    if (ctx.op_type() == "Upsample" && ctx.opset() < 9) {
+      KILN_ASSIGN_OR_RETURN(params.scales, ctx.AttrFloats("scales", {}));
+    } else {
+      KILN_ASSIGN_OR_RETURN(params.scales, ctx.ConstantFloats(1));
+    }
+  } else {
+    KILN_ASSIGN_OR_RETURN(params.coordinate_transformation_mode,
+                          ctx.AttrString("coordinate_transformation_mode", "half_pixel"));
+    KILN_ASSIGN_OR_RETURN(params.nearest_mode, ctx.AttrString("nearest_mode", "round_prefer_floor"));
+    KILN_ASSIGN_OR_RETURN(params.cubic_coeff_a, ctx.AttrFloat("cubic_coeff_a", -0.75f));
+    KILN_ASSIGN_OR_RETURN(int64_t exclude_outside, ctx.AttrInt("exclude_outside", 0));
+    params.exclude_outside = exclude_outside != 0;
+    KILN_ASSIGN_OR_RETURN(params.extrapolation_value, ctx.AttrFloat("extrapolation_value", 0.0f));
+    KILN_ASSIGN_OR_RETURN(int64_t antialias, ctx.AttrInt("antialias", 0));
+    params.antialias = antialias != 0;
+    KILN_ASSIGN_OR_RETURN(params.keep_aspect_ratio_policy,
+                          ctx.AttrString("keep_aspect_ratio_policy", "stretch"));
+    KILN_ASSIGN_OR_RETURN(params.axes, ctx.AttrInts("axes", {}));
+    if (present(1) && params.coordinate_transformation_mode == "tf_crop_and_resize") {
+      KILN_ASSIGN_OR_RETURN(params.roi, ctx.ConstantFloats(1));
+    }
+    if (present(2)) {
+      KILN_ASSIGN_OR_RETURN(params.scales, ctx.ConstantFloats(2));
+    }
+    if (present(3)) {
+      KILN_ASSIGN_OR_RETURN(params.sizes, ctx.ConstantInts(3));
+    }
+  }
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kResizeOp, {x}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
 }  // namespace
 
+KILN_REGISTER_ONNX_CONVERTER("MeanVarianceNormalization", ConvertMeanVarianceNormalization);
+KILN_REGISTER_ONNX_CONVERTER("LpNormalization", ConvertLpNormalization);
+KILN_REGISTER_ONNX_CONVERTER("LpPool", ConvertLpPool);
+KILN_REGISTER_ONNX_CONVERTER("GlobalLpPool", ConvertLpPool);
+KILN_REGISTER_ONNX_CONVERTER("Resize", ConvertResize);
+KILN_REGISTER_ONNX_CONVERTER("Upsample", ConvertResize);
 KILN_REGISTER_ONNX_CONVERTER("Conv", ConvertConv);
 KILN_REGISTER_ONNX_CONVERTER("ConvTranspose", ConvertConvTranspose);
 KILN_REGISTER_ONNX_CONVERTER("MaxPool", PoolConverter(PoolingType::kMax));

@@ -15,10 +15,12 @@
 #include "ops/cast.h"
 #include "ops/concatenation.h"
 #include "ops/element_wise.h"
+#include "ops/expand.h"
 #include "ops/gather.h"
 #include "ops/padding.h"
 #include "ops/shuffle.h"
 #include "ops/slice.h"
+#include "ops/tile.h"
 
 namespace kiln {
 namespace onnx_import {
@@ -228,6 +230,9 @@ absl::Status ConvertSplit(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(int64_t axis_attr, ctx.AttrInt("axis", 0));
   KILN_ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(ctx, axis_attr, static_cast<int64_t>(in.size())));
   std::vector<int64_t> split;
+  if (ctx.opset() < 2 && ctx.has_input(1)) {
+    return ctx.Unsupported("opset-1 Split with the sizes as input 1 is not supported");
+  }
   if (ctx.opset() < 13) {
     KILN_ASSIGN_OR_RETURN(split, ctx.AttrInts("split", {}));
   } else if (ctx.has_input(1)) {
@@ -401,39 +406,22 @@ absl::Status ConvertRange(ImportContext& ctx) {
   return ctx.SetOutput(0, t);
 }
 
-// Expand: x broadcast to `shape` (numpy rules, both ways) as x + zeros(shape).
+// Expand: x broadcast to `shape` (numpy rules, both ways); shape constant.
 absl::Status ConvertExpand(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
-  KILN_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ctx.ConstantInts(1));
-  const DataType type = ctx.DescOf(x).dtype;
-  if (type == DataType::kBool || type == DataType::kInt8) {
-    return ctx.Unsupported("Expand of ", DataTypeName(type), " is not supported");
-  }
-  KILN_ASSIGN_OR_RETURN(TensorId zeros, ctx.AddConstant("zeros", Weights(type, shape)));
-  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kElementWiseOp, {x, zeros},
-                                                  ElementWiseParams{ElementWiseOp::kSum}.ToAttrs()));
+  ExpandParams params;
+  KILN_ASSIGN_OR_RETURN(params.shape, ctx.ConstantInts(1));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kExpandOp, {x}, params.ToAttrs()));
   return ctx.SetOutput(0, y);
 }
 
-// Tile: each axis concatenated `repeats[axis]` times.
+// Tile: each axis repeated `repeats[axis]` times; repeats constant.
 absl::Status ConvertTile(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
-  KILN_ASSIGN_OR_RETURN(std::vector<int64_t> repeats, ctx.ConstantInts(1));
-  if (static_cast<int64_t>(repeats.size()) != ctx.DescOf(x).rank()) {
-    return ctx.Error(repeats.size(), " repeats for rank ", ctx.DescOf(x).rank());
-  }
-  TensorId y = x;
-  for (size_t axis = 0; axis < repeats.size(); ++axis) {
-    if (repeats[axis] == 1) continue;
-    if (repeats[axis] < 1) return ctx.Unsupported("repeats must be >= 1");
-    ConcatenationParams params;
-    params.axis = static_cast<int64_t>(axis);
-    KILN_ASSIGN_OR_RETURN(y, ctx.AddLayer1(absl::StrCat("tile", axis), kConcatenationOp,
-                                           std::vector<TensorId>(repeats[axis], y),
-                                           params.ToAttrs()));
-  }
-  if (y == x) return ctx.SetOutput(0, x);
-  KILN_ASSIGN_OR_RETURN(y, ctx.AddLayer1("", kShuffleOp, {y}, ShuffleParams{}.ToAttrs()));
+  if (ctx.opset() < 6) return ctx.Unsupported("the opset-1 form (tiles, axis) is not supported");
+  TileParams params;
+  KILN_ASSIGN_OR_RETURN(params.repeats, ctx.ConstantInts(1));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kTileOp, {x}, params.ToAttrs()));
   return ctx.SetOutput(0, y);
 }
 

@@ -299,6 +299,27 @@ absl::StatusOr<std::vector<int64_t>> ImportContext::ConstantInts(int i) const {
   return v;
 }
 
+absl::StatusOr<std::vector<float>> ImportContext::ConstantFloats(int i) const {
+  const Weights* w = constant(i);
+  if (w == nullptr) {
+    return Unsupported("input ", i, " ('", has_input(i) ? node_.input(i) : "",
+                       "') must be a constant (an initializer or computable at import) for kiln");
+  }
+  const int64_t n = Volume(w->dims());
+  std::vector<float> v(n);
+  for (int64_t k = 0; k < n; ++k) {
+    switch (w->dtype()) {
+      case DataType::kFloat32: v[k] = w->as<float>()[k]; break;
+      case DataType::kFloat16: v[k] = HalfToFloat(w->as<uint16_t>()[k]); break;
+      case DataType::kInt8: v[k] = static_cast<float>(w->as<int8_t>()[k]); break;
+      case DataType::kInt32: v[k] = static_cast<float>(w->as<int32_t>()[k]); break;
+      case DataType::kInt64: v[k] = static_cast<float>(w->as<int64_t>()[k]); break;
+      case DataType::kBool: v[k] = static_cast<float>(w->as<uint8_t>()[k]); break;
+    }
+  }
+  return v;
+}
+
 absl::StatusOr<float> ImportContext::ConstantScalar(int i) const {
   const Weights* w = constant(i);
   if (w == nullptr) {

@@ -80,6 +80,9 @@ class ImportContext {
   // error saying that kiln needs it constant.
   absl::StatusOr<std::vector<int64_t>> ConstantInts(int i) const;
   absl::StatusOr<float> ConstantScalar(int i) const;  // one value, any numeric type
+  // A constant input's values as fp32 (any numeric type; Resize's scales,
+  // OneHot's values), or the same error as ConstantInts.
+  absl::StatusOr<std::vector<float>> ConstantFloats(int i) const;
 
   int num_outputs() const { return node_.output_size(); }
   bool has_output(int i) const { return i < node_.output_size() && !node_.output(i).empty(); }

@@ -3,7 +3,10 @@
 
 // ONNX -> NetworkDefinition, through onnx's own protobuf bindings.
 //
-// Supported: the default ("ai.onnx") domain at opsets 7 to 21; the ops in
+// Supported: the default ("ai.onnx") domain at opsets 1 to 21 (before 7, the
+// legacy forms kiln cannot honour are errors: broadcast/axis attributes of
+// binary ops, BatchNormalization spatial=0, Tile-1, Split-1 with sizes as an
+// input, Upsample-1; consumed_inputs and is_test are ignored); the ops in
 // SupportedOps(). Initializers and Constant nodes become kiln constants;
 // layers whose inputs are all constant are evaluated at import (so ONNX's
 // shape subgraphs, Shape -> Gather -> Concat -> Reshape, fold away).
@@ -41,7 +44,7 @@ struct OnnxImportOptions {
   std::map<std::string, Weights> constant_inputs;
 };
 
-inline constexpr int kMinOnnxOpset = 7;
+inline constexpr int kMinOnnxOpset = 1;
 inline constexpr int kMaxOnnxOpset = 21;
 
 // Reads `path` (and external data files beside it).
