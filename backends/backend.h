@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "backends/tactic.h"
 
@@ -44,6 +45,36 @@ class Backend {
   // Milliseconds taken by one call of `run`, measured the backend's way.
   virtual absl::StatusOr<double> TimeMs(ExecutionResources* resources,
                                         const std::function<absl::Status()>& run) const = 0;
+
+  // Asynchronous execution (runtime/engine.h, ExecutionContext::Enqueue).
+  // Streams and events are passed as void* (a cudaStream_t / cudaEvent_t for
+  // cuda) so the runtime does not depend on any device library. Host
+  // backends run kernels synchronously: they have nothing to wait for, accept
+  // only the null stream and no event.
+
+  // Waits until the work enqueued on `resources`' current stream is done.
+  virtual absl::Status Synchronize(ExecutionResources* resources) const {
+    return absl::OkStatus();
+  }
+  // Makes later kernels of `resources` run on `stream`; nullptr = the
+  // resources' own stream.
+  virtual absl::Status SetStream(ExecutionResources* resources, void* stream) const {
+    if (stream == nullptr) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("backend '", name(),
+                                                   "' runs synchronously on the host and "
+                                                   "takes no stream; pass nullptr"));
+  }
+  // Records `event` on `resources`' current stream.
+  virtual absl::Status RecordEvent(ExecutionResources* resources, void* event) const {
+    if (event == nullptr) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("backend '", name(),
+                                                   "' runs synchronously on the host and "
+                                                   "takes no event; pass nullptr"));
+  }
+  // The device the calling thread uses (engines remember it and their
+  // contexts switch to it); -1 for backends with a single device.
+  virtual int CurrentDevice() const { return -1; }
+  virtual absl::Status SetDevice(int device) const { return absl::OkStatus(); }
 };
 
 class BackendRegistry {

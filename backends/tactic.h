@@ -28,6 +28,11 @@ struct NodeContext {
   std::vector<TensorDesc> outputs;         // at max batch
   std::vector<const Weights*> constants;   // per input: constant data or nullptr
   int max_batch = 1;
+  // What BuildConfig allows (allow_tf32, allow_fp16). The builder fills
+  // these; at load time they are false, so a tactic that depends on them keeps
+  // its choice in its PrepareState bytes.
+  bool allow_tf32 = false;
+  bool allow_fp16 = false;
 
   const Weights* constant(size_t i) const { return i < constants.size() ? constants[i] : nullptr; }
   bool has_input(size_t i) const { return i < inputs.size() && !inputs[i].name.empty(); }

@@ -92,8 +92,11 @@ absl::Status SetMaxBatch(Graph& graph, int max_batch) {
   return absl::OkStatus();
 }
 
-NodeContext MakeNodeContext(const Graph& graph, const Node& node, int max_batch) {
+NodeContext MakeNodeContext(const Graph& graph, const Node& node, const BuildConfig& config) {
+  const int max_batch = config.max_batch;
   NodeContext ctx;
+  ctx.allow_tf32 = config.allow_tf32;
+  ctx.allow_fp16 = config.allow_fp16;
   ctx.name = node.name;
   ctx.op = node.op;
   ctx.attrs = node.attrs;
@@ -176,7 +179,7 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
     const Node& node = graph.node(n);
     KILN_ASSIGN_OR_RETURN(TacticChoice choice,
-                          SelectTactic(MakeNodeContext(graph, node, config.max_batch), config));
+                          SelectTactic(MakeNodeContext(graph, node, config), config));
     PlanNode pn;
     pn.name = node.name;
     pn.op = node.op;

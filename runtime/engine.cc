@@ -111,7 +111,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
         absl::StrCat("plan needs backend '", p.backend, "', which is not part of this build"));
   }
   KILN_RETURN_IF_ERROR(engine->backend_->Available());
+  engine->device_ = engine->backend_->CurrentDevice();
   KILN_RETURN_IF_ERROR(CheckDataflow(p));
+  for (size_t n = 0; n < p.nodes.size(); ++n) {
+    for (int32_t t : p.nodes[n].inputs) {
+      if (t >= 0 && p.tensors[t].kind == PlanTensorKind::kInput) {
+        engine->last_input_reader_ = static_cast<int>(n);
+      }
+    }
+  }
   for (int32_t t : p.inputs) engine->bindings_.push_back(t);
   for (int32_t t : p.outputs) engine->bindings_.push_back(t);
 
@@ -226,6 +234,7 @@ absl::StatusOr<TensorDesc> Engine::binding_desc(int binding, int batch) const {
 
 absl::StatusOr<std::unique_ptr<ExecutionContext>> Engine::CreateExecutionContext() const {
   std::unique_ptr<ExecutionContext> ctx(new ExecutionContext(this));
+  if (device_ >= 0) KILN_RETURN_IF_ERROR(backend_->SetDevice(device_));
   KILN_ASSIGN_OR_RETURN(ctx->arena_, backend_->Allocate(plan_.arena_size));
   KILN_ASSIGN_OR_RETURN(ctx->workspace_, backend_->Allocate(plan_.workspace_size));
   KILN_ASSIGN_OR_RETURN(ctx->resources_, backend_->CreateResources());
@@ -248,6 +257,13 @@ absl::StatusOr<std::unique_ptr<ExecutionContext>> Engine::CreateExecutionContext
 }
 
 absl::Status ExecutionContext::Execute(int batch, absl::Span<void* const> bindings) {
+  KILN_RETURN_IF_ERROR(Enqueue(batch, bindings, /*stream=*/nullptr,
+                               /*input_consumed_event=*/nullptr));
+  return engine_->backend_->Synchronize(resources_.get());
+}
+
+absl::Status ExecutionContext::Enqueue(int batch, absl::Span<void* const> bindings, void* stream,
+                                       void* input_consumed_event) {
   const Engine& e = *engine_;
   const Plan& plan = e.plan_;
   if (batch < 1 || batch > plan.max_batch) {
@@ -270,6 +286,12 @@ absl::Status ExecutionContext::Execute(int batch, absl::Span<void* const> bindin
                                                      "' is null"));
     }
     tensor_ptrs_[e.bindings_[i]] = bindings[i];
+  }
+  if (e.device_ >= 0) KILN_RETURN_IF_ERROR(e.backend_->SetDevice(e.device_));
+  KILN_RETURN_IF_ERROR(e.backend_->SetStream(resources_.get(), stream));
+  // With no layer reading an input, the inputs are free at once.
+  if (input_consumed_event != nullptr && e.last_input_reader_ < 0) {
+    KILN_RETURN_IF_ERROR(e.backend_->RecordEvent(resources_.get(), input_consumed_event));
   }
   const std::vector<Engine::NodeDescs>& node_descs = e.node_descs_[batch - 1];
   for (size_t n = 0; n < plan.nodes.size(); ++n) {
@@ -300,6 +322,9 @@ absl::Status ExecutionContext::Execute(int batch, absl::Span<void* const> bindin
     if (!status.ok()) {
       return absl::Status(status.code(), absl::StrCat("layer '", node.name, "' (", node.tactic,
                                                       "): ", status.message()));
+    }
+    if (input_consumed_event != nullptr && static_cast<int>(n) == e.last_input_reader_) {
+      KILN_RETURN_IF_ERROR(e.backend_->RecordEvent(resources_.get(), input_consumed_event));
     }
   }
   return absl::OkStatus();

@@ -38,6 +38,9 @@ class Engine {
   absl::StatusOr<TensorDesc> binding_desc(int binding, int batch) const;
 
   int max_batch() const { return plan_.max_batch; }
+  // The device the engine was created on (Backend::CurrentDevice(); -1 for
+  // single-device backends). Its contexts run there whatever thread calls.
+  int device() const { return device_; }
   const Plan& plan() const { return plan_; }
   const Backend& backend() const { return *backend_; }
 
@@ -47,6 +50,10 @@ class Engine {
 
   Plan plan_;
   const Backend* backend_ = nullptr;
+  int device_ = -1;
+  // The last node (in execution order) that reads a network input; after it
+  // runs the inputs may be overwritten. -1 when no node reads one.
+  int last_input_reader_ = -1;
   std::vector<int32_t> bindings_;                        // tensor index per binding
   std::vector<std::unique_ptr<Kernel>> kernels_;          // per node
   std::vector<std::unique_ptr<DeviceBuffer>> weights_;   // per plan weight, on the backend
@@ -69,8 +76,20 @@ class ExecutionContext {
  public:
   // Runs the network for `batch` samples. `bindings[i]` points at binding
   // i's memory (backend memory; host memory for cpu_ref), contiguous, in the
-  // binding's dtype, sized for `batch`. Synchronous.
+  // binding's dtype, sized for `batch`. Synchronous: Enqueue on the
+  // context's own stream, then wait for it.
   absl::Status Execute(int batch, absl::Span<void* const> bindings);
+
+  // Enqueues the network on `stream` (a cudaStream_t for cuda, as void* so
+  // this header needs no CUDA; nullptr = the context's own stream) and
+  // returns without waiting for it. When `input_consumed_event` is not null
+  // (a cudaEvent_t) it is recorded on the stream once the last layer that
+  // reads a network input has been enqueued: after it completes the input
+  // bindings may be refilled. Host backends accept only nullptr for both and
+  // run synchronously. A profiler makes every layer synchronous (it times
+  // each one).
+  absl::Status Enqueue(int batch, absl::Span<void* const> bindings, void* stream,
+                       void* input_consumed_event);
 
   void set_profiler(Profiler* profiler) { profiler_ = profiler; }
   const Engine& engine() const { return *engine_; }

@@ -1,0 +1,78 @@
+#ifndef KILN_BACKENDS_CUDA_COMMON_H_
+#define KILN_BACKENDS_CUDA_COMMON_H_
+
+// Shared pieces of cuda tactics.
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "backends/cuda/backend.h"
+#include "backends/tactic.h"
+#include "graph/types.h"
+
+namespace kiln {
+namespace cuda {
+
+class CudaTactic : public Tactic {
+ public:
+  CudaTactic(std::string name, std::string op)
+      : Tactic(TacticInfo{std::move(name), std::move(op), kBackend, /*is_reference=*/false}) {}
+};
+
+// OK when every present input and every output is fp32 and linear (NCHW /
+// row-major): what the fp32 tactics of this first slice of the backend read.
+inline absl::Status RequireFp32Linear(const NodeContext& node) {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (!node.has_input(i)) continue;
+    if (node.inputs[i].dtype != DataType::kFloat32) {
+      return absl::UnimplementedError(absl::StrCat(
+          "input ", i, " is ", DataTypeName(node.inputs[i].dtype), "; this tactic is fp32 only"));
+    }
+    if (node.inputs[i].format != TensorFormat::kLinear) {
+      return absl::UnimplementedError(absl::StrCat("input ", i, " is not linear (NCHW)"));
+    }
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i].dtype != DataType::kFloat32) {
+      return absl::UnimplementedError(absl::StrCat(
+          "output ", i, " is ", DataTypeName(node.outputs[i].dtype), "; this tactic is fp32 only"));
+    }
+    if (node.outputs[i].format != TensorFormat::kLinear) {
+      return absl::UnimplementedError(absl::StrCat("output ", i, " is not linear (NCHW)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Tactic state as a flat copy of a trivially copyable struct. Plans are read
+// on the machine (and architecture) they were built for, so the host's
+// layout is the plan's.
+template <typename T>
+std::vector<uint8_t> PackState(const T& value) {
+  std::vector<uint8_t> bytes(sizeof(T));
+  std::memcpy(bytes.data(), &value, sizeof(T));
+  return bytes;
+}
+
+template <typename T>
+absl::StatusOr<T> UnpackState(absl::Span<const uint8_t> bytes, absl::string_view tactic) {
+  if (bytes.size() != sizeof(T)) {
+    return absl::DataLossError(absl::StrCat(tactic, ": tactic state has ", bytes.size(),
+                                            " bytes, expected ", sizeof(T),
+                                            "; rebuild the plan with this version of kiln"));
+  }
+  T value;
+  std::memcpy(&value, bytes.data(), sizeof(T));
+  return value;
+}
+
+}  // namespace cuda
+}  // namespace kiln
+
+#endif  // KILN_BACKENDS_CUDA_COMMON_H_

@@ -1,0 +1,48 @@
+// cuda FullyConnected: Y = X · Wᵀ + b through cuBLASLt with the bias epilogue,
+// one tactic per heuristic algorithm. W (K_out x K_in, row-major) is read as
+// stored: in column-major terms it is Wᵀ, so no pre-formatting is needed.
+#include "ops/fully_connected.h"
+
+#include "backends/cuda/gemm_tactic.h"
+#include "backends/tactic_registry.h"
+
+namespace kiln {
+namespace cuda {
+namespace {
+
+class FcTactic : public GemmTactic {
+ public:
+  explicit FcTactic(int index)
+      : GemmTactic(absl::StrCat("cuda.fully_connected.cublaslt.", index, ".fp32"),
+                   kFullyConnectedOp, index) {}
+
+  absl::StatusOr<GemmCall> MakeCall(const NodeContext& node, absl::Span<const TensorDesc> inputs,
+                                    absl::Span<const TensorDesc> outputs) const override {
+    KILN_RETURN_IF_ERROR(FullyConnectedParams::FromAttrs(node.attrs).status());
+    if (inputs.size() < 2 || inputs[1].rank() != 2 || outputs.empty()) {
+      return absl::InvalidArgumentError("FullyConnected needs 2-D weights");
+    }
+    const int64_t k_out = inputs[1].dims[0], k_in = inputs[1].dims[1];
+    // Column-major D (K_out x rows) = Wᵀ-as-stored (op T) · X-as-stored.
+    GemmCall call;
+    call.shape.m = k_out;
+    call.shape.k = k_in;
+    call.shape.n = k_out == 0 ? 0 : outputs[0].volume() / k_out;
+    call.shape.trans_a = true;
+    call.shape.bias = inputs.size() > 2 && !inputs[2].name.empty();
+    call.a_input = 1;
+    call.b_input = 0;
+    call.bias_input = call.shape.bias ? 2 : -1;
+    return call;
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_TACTIC(std::make_unique<FcTactic>(0));
+KILN_REGISTER_TACTIC(std::make_unique<FcTactic>(1));
+KILN_REGISTER_TACTIC(std::make_unique<FcTactic>(2));
+KILN_REGISTER_TACTIC(std::make_unique<FcTactic>(3));
+
+}  // namespace cuda
+}  // namespace kiln

@@ -1,0 +1,153 @@
+#ifndef KILN_BACKENDS_CUDA_GEMM_TACTIC_H_
+#define KILN_BACKENDS_CUDA_GEMM_TACTIC_H_
+
+// The tactic shape shared by FullyConnected and MatMul: tactic <index> runs
+// the cuBLASLt heuristic's <index>-th algorithm for the node at max batch.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "backends/cuda/common.h"
+#include "backends/cuda/gemm.h"
+#include "backends/cuda/status.h"
+#include "graph/status_macros.h"
+
+namespace kiln {
+namespace cuda {
+
+// How many heuristic results become tactics, per op.
+inline constexpr int kGemmTactics = 4;
+// Workspace the heuristic may ask for.
+inline constexpr uint64_t kGemmMaxWorkspace = 32ull << 20;
+
+// A GEMM for one run: its shape and which input is cuBLAS's A, B, bias.
+struct GemmCall {
+  GemmShape shape;
+  int a_input = 0, b_input = 1, bias_input = -1;
+};
+
+class GemmTactic : public CudaTactic {
+ public:
+  GemmTactic(std::string name, std::string op, int index)
+      : CudaTactic(std::move(name), std::move(op)), index_(index) {}
+
+  // The GEMM for `inputs`/`outputs` (at max batch or the run's batch).
+  virtual absl::StatusOr<GemmCall> MakeCall(const NodeContext& node,
+                                            absl::Span<const TensorDesc> inputs,
+                                            absl::Span<const TensorDesc> outputs) const = 0;
+
+  absl::Status Supports(const NodeContext& node) const override {
+    KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
+    KILN_ASSIGN_OR_RETURN(GemmCall call, MakeCall(node, node.inputs, node.outputs));
+    if (call.shape.k == 0) return absl::UnimplementedError("inner dimension is 0");
+    return Algorithm(node, call.shape).status();
+  }
+  size_t WorkspaceSize(const NodeContext& node) const override {
+    absl::StatusOr<GemmCall> call = MakeCall(node, node.inputs, node.outputs);
+    if (!call.ok()) return 0;
+    absl::StatusOr<cublasLtMatmulHeuristicResult_t> algo = Algorithm(node, call->shape);
+    return algo.ok() ? algo->workspaceSize : 0;
+  }
+  absl::StatusOr<std::vector<uint8_t>> PrepareState(const NodeContext& node) const override {
+    KILN_ASSIGN_OR_RETURN(GemmCall call, MakeCall(node, node.inputs, node.outputs));
+    KILN_ASSIGN_OR_RETURN(cublasLtMatmulHeuristicResult_t result, Algorithm(node, call.shape));
+    GemmState state;
+    state.algo = result.algo;
+    state.workspace = result.workspaceSize;
+    state.allow_tf32 = node.allow_tf32 ? 1 : 0;
+    return PackState(state);
+  }
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(
+      const NodeContext& node, absl::Span<const uint8_t> state_bytes) const override;
+
+ private:
+  absl::StatusOr<cublasLtMatmulHeuristicResult_t> Algorithm(const NodeContext& node,
+                                                            const GemmShape& shape) const {
+    KILN_ASSIGN_OR_RETURN(
+        std::vector<cublasLtMatmulHeuristicResult_t> candidates,
+        GemmHeuristics(shape, node.allow_tf32, kGemmMaxWorkspace, 2 * kGemmTactics));
+    // The heuristic answers for the max batch; the runtime also runs smaller
+    // batches, where an algorithm may not apply (measured on an H200: FC
+    // [4x5]·[16x5]ᵀ at batch 1 got CUBLAS_STATUS_NOT_SUPPORTED). Keep the
+    // algorithms that also run batch 1.
+    std::vector<cublasLtMatmulHeuristicResult_t> results;
+    absl::StatusOr<GemmShape> batch_one = BatchOneShape(node);
+    for (const cublasLtMatmulHeuristicResult_t& r : candidates) {
+      if (!batch_one.ok() ||
+          GemmAlgoCheck(*batch_one, node.allow_tf32, r.algo, r.workspaceSize).ok()) {
+        results.push_back(r);
+      }
+    }
+    if (static_cast<int>(results.size()) <= index_) {
+      return absl::UnimplementedError(absl::StrCat("the cuBLASLt heuristic offers ",
+                                                   results.size(), " algorithms for this GEMM (",
+                                                   shape.m, "x", shape.n, "x", shape.k,
+                                                   "), this tactic runs number ", index_));
+    }
+    return results[index_];
+  }
+
+  // The GEMM at batch 1: dim 0 of every non-constant input and of the
+  // outputs set to 1 (these ops keep the batch in dim 0).
+  absl::StatusOr<GemmShape> BatchOneShape(const NodeContext& node) const {
+    if (node.max_batch <= 1) return absl::NotFoundError("max batch is 1");
+    std::vector<TensorDesc> inputs = node.inputs, outputs = node.outputs;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (node.has_input(i) && node.constant(i) == nullptr && !inputs[i].dims.empty()) {
+        inputs[i].dims[0] = 1;
+      }
+    }
+    for (TensorDesc& o : outputs) {
+      if (!o.dims.empty()) o.dims[0] = 1;
+    }
+    KILN_ASSIGN_OR_RETURN(GemmCall call, MakeCall(node, inputs, outputs));
+    return call.shape;
+  }
+
+  int index_;
+};
+
+class GemmKernel : public Kernel {
+ public:
+  GemmKernel(const GemmTactic* tactic, NodeContext node, GemmState state)
+      : tactic_(tactic), node_(std::move(node)), state_(state) {}
+
+  absl::Status Run(const KernelArgs& args) const override {
+    KILN_ASSIGN_OR_RETURN(GemmCall call,
+                          tactic_->MakeCall(node_, args.input_descs, args.output_descs));
+    if (call.shape.m == 0 || call.shape.n == 0 || call.shape.batch == 0) return absl::OkStatus();
+    const float* bias = call.bias_input >= 0 && call.bias_input < static_cast<int>(args.inputs.size())
+                            ? static_cast<const float*>(args.inputs[call.bias_input])
+                            : nullptr;
+    call.shape.bias = bias != nullptr;
+    CudaResources& r = ResourcesOf(args);
+    return RunGemm(r.cublas_lt(), r.stream(), call.shape, state_,
+                   static_cast<const float*>(args.inputs[call.a_input]),
+                   static_cast<const float*>(args.inputs[call.b_input]),
+                   static_cast<float*>(args.outputs[0]), bias, args.workspace,
+                   args.workspace_size);
+  }
+
+ private:
+  const GemmTactic* tactic_;
+  NodeContext node_;  // attributes only; constants are not used at run time
+  GemmState state_;
+};
+
+inline absl::StatusOr<std::unique_ptr<Kernel>> GemmTactic::CreateKernel(
+    const NodeContext& node, absl::Span<const uint8_t> state_bytes) const {
+  KILN_ASSIGN_OR_RETURN(GemmState state, UnpackState<GemmState>(state_bytes, name()));
+  NodeContext copy;
+  copy.name = node.name;
+  copy.op = node.op;
+  copy.attrs = node.attrs;
+  copy.max_batch = node.max_batch;
+  return std::unique_ptr<Kernel>(std::make_unique<GemmKernel>(this, std::move(copy), state));
+}
+
+}  // namespace cuda
+}  // namespace kiln
+
+#endif  // KILN_BACKENDS_CUDA_GEMM_TACTIC_H_

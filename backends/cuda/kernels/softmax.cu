@@ -1,0 +1,67 @@
+// Softmax along the middle dim of (outer, axis, inner). One warp per
+// (outer, inner) row: lanes stride over the axis, the max and the sum are
+// reduced with shuffles, so long rows (attention scores) use the whole warp.
+#include "backends/cuda/kernels/kernels.h"
+
+namespace kiln {
+namespace cuda {
+namespace kernels {
+namespace {
+
+constexpr int kWarp = 32;
+
+__device__ __forceinline__ float WarpMax(float v) {
+  for (int offset = kWarp / 2; offset > 0; offset /= 2) {
+    v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
+  }
+  return v;
+}
+
+__device__ __forceinline__ float WarpSum(float v) {
+  for (int offset = kWarp / 2; offset > 0; offset /= 2) {
+    v += __shfl_xor_sync(0xffffffffu, v, offset);
+  }
+  return v;
+}
+
+__global__ void SoftmaxKernel(int64_t rows, int64_t axis, int64_t inner, bool log,
+                              const float* __restrict__ input, float* __restrict__ output) {
+  const int lane = threadIdx.x % kWarp;
+  const int64_t warps_per_block = blockDim.x / kWarp;
+  for (int64_t row = blockIdx.x * warps_per_block + threadIdx.x / kWarp; row < rows;
+       row += static_cast<int64_t>(gridDim.x) * warps_per_block) {
+    const int64_t o = row / inner, i = row % inner;
+    const float* in = input + o * axis * inner + i;
+    float* out = output + o * axis * inner + i;
+    float max = -INFINITY;
+    for (int64_t c = lane; c < axis; c += kWarp) max = fmaxf(max, in[c * inner]);
+    max = WarpMax(max);
+    float sum = 0.0f;
+    for (int64_t c = lane; c < axis; c += kWarp) sum += expf(in[c * inner] - max);
+    sum = WarpSum(sum);
+    if (log) {
+      const float log_sum = logf(sum);
+      for (int64_t c = lane; c < axis; c += kWarp) out[c * inner] = in[c * inner] - max - log_sum;
+    } else {
+      for (int64_t c = lane; c < axis; c += kWarp) out[c * inner] = expf(in[c * inner] - max) / sum;
+    }
+  }
+}
+
+}  // namespace
+
+cudaError_t SoftmaxFp32(int64_t outer, int64_t axis, int64_t inner, bool log, const float* in,
+                        float* out, cudaStream_t stream) {
+  const int64_t rows = outer * inner;
+  if (rows == 0 || axis == 0) return cudaSuccess;
+  const int threads = 256;
+  const int64_t warps_per_block = threads / kWarp;
+  const int64_t blocks64 = (rows + warps_per_block - 1) / warps_per_block;
+  const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
+  SoftmaxKernel<<<blocks, threads, 0, stream>>>(rows, axis, inner, log, in, out);
+  return cudaGetLastError();
+}
+
+}  // namespace kernels
+}  // namespace cuda
+}  // namespace kiln

@@ -1,0 +1,80 @@
+// cuda MatMul: row-major C = op(A) · op(B) through cuBLASLt, one tactic per
+// heuristic algorithm. Row-major matrices are column-major transposes, so
+// cuBLAS computes Cᵀ = op(B)ᵀ · op(A)ᵀ with the operands swapped. Batch
+// dims run as a strided batch; an operand whose batch dims are all 1 is
+// reused (stride 0); other partial broadcasts are refused.
+#include "ops/matmul.h"
+
+#include "backends/cuda/gemm_tactic.h"
+#include "backends/tactic_registry.h"
+
+namespace kiln {
+namespace cuda {
+namespace {
+
+class MatMulTactic : public GemmTactic {
+ public:
+  explicit MatMulTactic(int index)
+      : GemmTactic(absl::StrCat("cuda.matmul.cublaslt.", index, ".fp32"), kMatMulOp, index) {}
+
+  absl::StatusOr<GemmCall> MakeCall(const NodeContext& node, absl::Span<const TensorDesc> inputs,
+                                    absl::Span<const TensorDesc> outputs) const override {
+    KILN_ASSIGN_OR_RETURN(MatMulParams p, MatMulParams::FromAttrs(node.attrs));
+    if (inputs.size() < 2 || outputs.empty()) return absl::InvalidArgumentError("needs 2 inputs");
+    const Dims& a = inputs[0].dims;
+    const Dims& b = inputs[1].dims;
+    int64_t m = 1, k = 0, n = 1;
+    if (a.size() == 1) {
+      k = a[0];
+    } else {
+      m = p.transpose_a ? a[a.size() - 1] : a[a.size() - 2];
+      k = p.transpose_a ? a[a.size() - 2] : a[a.size() - 1];
+    }
+    if (b.size() >= 2) n = p.transpose_b ? b[b.size() - 2] : b[b.size() - 1];
+    const Dims a_batch(a.begin(), a.end() - std::min<size_t>(a.size(), 2));
+    const Dims b_batch(b.begin(), b.end() - std::min<size_t>(b.size(), 2));
+    const Dims& out = outputs[0].dims;
+    const size_t out_batch_rank = out.size() - (a.size() >= 2) - (b.size() >= 2);
+    const Dims out_batch(out.begin(), out.begin() + out_batch_rank);
+    const int64_t batch = Volume(out_batch);
+    // An operand's batch is either the output's (same dims, right-aligned,
+    // leading 1s aside) or a single matrix.
+    auto stride_of = [&](const Dims& dims, int64_t matrix, absl::string_view which)
+        -> absl::StatusOr<int64_t> {
+      if (Volume(dims) == 1) return int64_t{0};
+      for (size_t i = 0; i < out_batch.size(); ++i) {
+        const size_t from_end = out_batch.size() - 1 - i;
+        const int64_t d = from_end < dims.size() ? dims[dims.size() - 1 - from_end] : 1;
+        if (d != out_batch[i]) {
+          return absl::UnimplementedError(absl::StrCat(
+              "batch dims of ", which, " [", DimsString(dims), "] broadcast partially to [",
+              DimsString(out_batch), "]; this tactic needs them equal to the output's or all 1"));
+        }
+      }
+      return matrix;
+    };
+    GemmCall call;
+    call.shape.m = n;
+    call.shape.n = m;
+    call.shape.k = k;
+    call.shape.trans_a = p.transpose_b;
+    call.shape.trans_b = p.transpose_a;
+    call.shape.batch = batch;
+    KILN_ASSIGN_OR_RETURN(call.shape.stride_a, stride_of(b_batch, k * n, "B"));
+    KILN_ASSIGN_OR_RETURN(call.shape.stride_b, stride_of(a_batch, m * k, "A"));
+    call.shape.stride_c = m * n;
+    call.a_input = 1;
+    call.b_input = 0;
+    return call;
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_TACTIC(std::make_unique<MatMulTactic>(0));
+KILN_REGISTER_TACTIC(std::make_unique<MatMulTactic>(1));
+KILN_REGISTER_TACTIC(std::make_unique<MatMulTactic>(2));
+KILN_REGISTER_TACTIC(std::make_unique<MatMulTactic>(3));
+
+}  // namespace cuda
+}  // namespace kiln

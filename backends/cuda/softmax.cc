@@ -1,0 +1,58 @@
+// cuda SoftMax: kiln's own warp-per-row kernel (kernels/softmax.cu).
+#include "ops/softmax.h"
+
+#include "backends/cuda/common.h"
+#include "backends/cuda/kernels/kernels.h"
+#include "backends/cuda/status.h"
+#include "backends/tactic_registry.h"
+#include "graph/status_macros.h"
+
+namespace kiln {
+namespace cuda {
+namespace {
+
+class SoftmaxKernel : public Kernel {
+ public:
+  explicit SoftmaxKernel(SoftMaxParams params) : params_(params) {}
+  absl::Status Run(const KernelArgs& args) const override {
+    const Dims& dims = args.input_descs[0].dims;
+    const int64_t rank = static_cast<int64_t>(dims.size());
+    const int64_t axis = params_.axis < 0 ? params_.axis + rank : params_.axis;
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= dims[d];
+    for (int64_t d = axis + 1; d < rank; ++d) inner *= dims[d];
+    KILN_CUDA_RETURN_IF_ERROR(kernels::SoftmaxFp32(
+        outer, dims[axis], inner, params_.log, static_cast<const float*>(args.inputs[0]),
+        static_cast<float*>(args.outputs[0]), ResourcesOf(args).stream()));
+    return absl::OkStatus();
+  }
+
+ private:
+  SoftMaxParams params_;
+};
+
+class SoftmaxTactic : public CudaTactic {
+ public:
+  SoftmaxTactic() : CudaTactic("cuda.softmax.kernel.fp32", kSoftMaxOp) {}
+  absl::Status Supports(const NodeContext& node) const override {
+    KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
+    KILN_ASSIGN_OR_RETURN(SoftMaxParams params, SoftMaxParams::FromAttrs(node.attrs));
+    const int64_t rank = node.inputs.empty() ? 0 : node.inputs[0].rank();
+    if (rank == 0 || params.axis < -rank || params.axis >= rank) {
+      return absl::InvalidArgumentError(absl::StrCat("axis ", params.axis, " is outside rank ", rank));
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
+                                                       absl::Span<const uint8_t>) const override {
+    KILN_ASSIGN_OR_RETURN(SoftMaxParams params, SoftMaxParams::FromAttrs(node.attrs));
+    return std::unique_ptr<Kernel>(std::make_unique<SoftmaxKernel>(params));
+  }
+};
+
+}  // namespace
+
+KILN_REGISTER_TACTIC(std::make_unique<SoftmaxTactic>());
+
+}  // namespace cuda
+}  // namespace kiln
