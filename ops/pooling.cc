@@ -26,9 +26,11 @@ absl::StatusOr<std::vector<TensorDesc>> InferPooling(const InferenceContext& ctx
   absl::StatusOr<PoolingParams> params = PoolingParams::FromAttrs(ctx.attrs);
   if (!params.ok()) return ctx.Error(params.status().message());
   const TensorDesc& x = ctx.inputs[0];
-  if (!IsFloatType(x.dtype)) {
+  const bool int_max = params->type == PoolingType::kMax &&
+                       (x.dtype == DataType::kInt32 || x.dtype == DataType::kInt8);
+  if (!IsFloatType(x.dtype) && !int_max) {
     return ctx.Error("input '", x.name, "' is ", DataTypeName(x.dtype),
-                     "; pooling takes fp32 or fp16");
+                     "; pooling takes fp32 or fp16 (max pooling also int32 and int8)");
   }
   if (x.rank() != 4) {
     return ctx.Error("input '", x.name, "' has dims ", DimsString(x.dims),
@@ -39,7 +41,8 @@ absl::StatusOr<std::vector<TensorDesc>> InferPooling(const InferenceContext& ctx
     const int64_t in_size = x.dims[2 + axis];
     const int64_t pad_begin = params->pads[axis];
     const int64_t padded = in_size + pad_begin + params->pads[axis + 2];
-    const int64_t kernel = params->kernel[axis], stride = params->strides[axis];
+    const int64_t kernel = (params->kernel[axis] - 1) * params->dilations[axis] + 1;
+    const int64_t stride = params->strides[axis];
     if (in_size <= 0 || padded < kernel) {
       return ctx.Error("output ", axis == 0 ? "height" : "width",
                        " would be empty: padded input size ", padded, " < kernel size ", kernel,
@@ -85,6 +88,10 @@ AttrMap PoolingParams::ToAttrs() const {
   attrs.Set("kernel", std::vector<int64_t>(kernel.begin(), kernel.end()));
   attrs.Set("strides", std::vector<int64_t>(strides.begin(), strides.end()));
   attrs.Set("pads", std::vector<int64_t>(pads.begin(), pads.end()));
+  // Written only when set, so undilated layers keep the attributes they had.
+  if (dilations[0] != 1 || dilations[1] != 1) {
+    attrs.Set("dilations", std::vector<int64_t>(dilations.begin(), dilations.end()));
+  }
   attrs.Set("count_include_pad", count_include_pad);
   attrs.Set("ceil_mode", ceil_mode);
   return attrs;
@@ -106,17 +113,19 @@ absl::StatusOr<PoolingParams> PoolingParams::FromAttrs(const AttrMap& attrs) {
   }
   KILN_RETURN_IF_ERROR(ReadPair(attrs, "kernel", 1, params.kernel));
   KILN_RETURN_IF_ERROR(ReadPair(attrs, "strides", 1, params.strides));
+  KILN_RETURN_IF_ERROR(ReadPair(attrs, "dilations", 1, params.dilations));
   KILN_RETURN_IF_ERROR(ReadPads(attrs, params.pads));
   KILN_ASSIGN_OR_RETURN(params.count_include_pad, ReadBool(attrs, "count_include_pad"));
   KILN_ASSIGN_OR_RETURN(params.ceil_mode, ReadBool(attrs, "ceil_mode"));
-  // A pad as large as the kernel would make windows of padding only: max
-  // pooling would have nothing to take the maximum of.
+  // A pad as large as the (dilated) kernel would make windows of padding
+  // only: max pooling would have nothing to take the maximum of.
   for (int i = 0; i < 4; ++i) {
-    if (params.pads[i] >= params.kernel[i % 2]) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("attribute 'pads' is [", absl::StrJoin(params.pads, ","),
-                       "]; each pad must be smaller than the kernel [",
-                       absl::StrJoin(params.kernel, ","), "] along its axis"));
+    const int64_t extent = (params.kernel[i % 2] - 1) * params.dilations[i % 2] + 1;
+    if (params.pads[i] >= extent) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "attribute 'pads' is [", absl::StrJoin(params.pads, ","),
+          "]; each pad must be smaller than the kernel [", absl::StrJoin(params.kernel, ","),
+          "] (dilated extent ", extent, ") along its axis"));
     }
   }
   return params;

@@ -18,17 +18,22 @@ enum class PoolingType { kMax, kAverage };
 
 absl::string_view PoolingTypeName(PoolingType type);  // "max", "average"
 
-// 2-D max or average pooling (ONNX MaxPool / AveragePool) on NCHW tensors.
-// Output (N, C, OH, OW) with, in floor mode,
-//   OH = (H + pad_top + pad_bottom - kernel_h) / stride_h + 1
+// 2-D max or average pooling (ONNX MaxPool / AveragePool) on NCHW tensors:
+// fp32 or fp16, and for max also int32 and int8 (ONNX's uint8 max pooling,
+// imported as int32). A window's taps are `dilations` apart, so it spans
+// K = (kernel - 1) * dilation + 1 input rows. Output (N, C, OH, OW) with, in
+// floor mode,
+//   OH = (H + pad_top + pad_bottom - K_h) / stride_h + 1
 // and in ceil mode the division rounded up, less one when the last window
 // would start past the input and its top padding (ONNX and PyTorch rule).
-// Every pad must be smaller than the kernel, so each window holds at least
-// one input element.
+// Every pad must be smaller than K. With dilation a window's taps can all
+// miss the input; it then gives max pooling's lowest value (-inf or the
+// integer minimum) and average pooling's 0.
 struct PoolingParams {
   PoolingType type = PoolingType::kMax;        // "type": "max" | "average"
   std::array<int64_t, 2> kernel = {1, 1};      // "kernel": [kh, kw], required
   std::array<int64_t, 2> strides = {1, 1};     // "strides": [sh, sw]
+  std::array<int64_t, 2> dilations = {1, 1};   // "dilations": [dh, dw]
   std::array<int64_t, 4> pads = {0, 0, 0, 0};  // "pads": [top, left, bottom, right]
   // "count_include_pad" (average only): divide by the window clipped to the
   // padded input (padding counts) when true; by the number of input elements

@@ -118,6 +118,49 @@ TEST(PoolingTest, Fp16TensorsAreComputedInFp32AndRounded) {
   }
 }
 
+TEST(PoolingTest, HandCheckedDilations) {
+  // test_maxpool_2d_dilations: 4x4 = 1..16, kernel 2x2 dilated by 2 (taps
+  // two apart, spanning 3x3), stride 1 -> 2x2. The window at (0,0) reads
+  // 1, 3, 9, 11; at (0,1) 2, 4, 10, 12; at (1,0) 5, 7, 13, 15; at (1,1)
+  // 6, 8, 14, 16.
+  PoolingParams p = Params(PoolingType::kMax, {2, 2}, {1, 1});
+  p.dilations = {2, 2};
+  Dims dims;
+  EXPECT_EQ(Pool(p, {1, 1, 4, 4}, Iota(16, 1), &dims), (std::vector<float>{11, 12, 15, 16}));
+  EXPECT_EQ(dims, (Dims{1, 1, 2, 2}));
+  // Averages of the same taps: 24/4, 28/4, 40/4, 44/4.
+  p.type = PoolingType::kAverage;
+  EXPECT_EQ(Pool(p, {1, 1, 4, 4}, Iota(16, 1)), (std::vector<float>{6, 7, 10, 11}));
+  // Padding 1 on the left of a 1x3 row [1, 2, 3], kernel 1x2 dilated by 2:
+  // windows start at -1, 0, 1 and read {pad, 2}, {1, 3}, {2, pad} ->
+  // max 2, 3, 2; average without the pad 2, 2, 2; with it 1, 2, 1.
+  p = Params(PoolingType::kMax, {1, 2}, {1, 1}, {0, 1, 0, 1});
+  p.dilations = {1, 2};
+  EXPECT_EQ(Pool(p, {1, 1, 1, 3}, {1, 2, 3}), (std::vector<float>{2, 3, 2}));
+  p.type = PoolingType::kAverage;
+  EXPECT_EQ(Pool(p, {1, 1, 1, 3}, {1, 2, 3}), (std::vector<float>{2, 2, 2}));
+  p.count_include_pad = true;
+  EXPECT_EQ(Pool(p, {1, 1, 1, 3}, {1, 2, 3}), (std::vector<float>{1, 2, 1}));
+}
+
+TEST(PoolingTest, IntegerMaxPooling) {
+  // int32 (ONNX uint8 as imported): 2x2 windows at stride 2 over 4x4 = 1..16
+  // -> each window's bottom-right, as in HandCheckedMaxAndPlanes.
+  std::vector<int32_t> x(16);
+  for (int i = 0; i < 16; ++i) x[i] = i + 1;
+  auto out = RunOp(kPoolingOp, Params(PoolingType::kMax, {2, 2}, {2, 2}).ToAttrs(),
+                   {testutil::Typed<int32_t>(DataType::kInt32, {1, 1, 4, 4}, x)});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].dtype(), DataType::kInt32);
+  EXPECT_EQ(ToFloats((*out)[0]), (std::vector<float>{6, 8, 14, 16}));
+  // int8, all negative, padded: padding never wins; -128 survives.
+  out = RunOp(kPoolingOp, Params(PoolingType::kMax, {2, 2}, {1, 1}, {1, 1, 0, 0}).ToAttrs(),
+              {testutil::Typed<int8_t>(DataType::kInt8, {1, 1, 1, 2}, {-128, -7})});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].dtype(), DataType::kInt8);
+  EXPECT_EQ(ToFloats((*out)[0]), (std::vector<float>{-128, -7}));
+}
+
 TEST(PoolingTest, ShapeInferenceThroughNetworkDefinition) {
   // ResNet's stem pool: 3x3, stride 2, pad 1 on 112x112 -> 56x56.
   NetworkDefinition net;
@@ -132,10 +175,21 @@ void ExpectRejected(const std::string& layer, Dims x_dims, DataType x_type, cons
   testutil::ExpectLayerRejected(kPoolingOp, layer, std::move(x_dims), x_type, attrs, expected);
 }
 
+// True when a 1x1x4x4 fp32 pooling layer with `attrs` is accepted.
+bool net_accepts(const AttrMap& attrs) {
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {1, 1, 4, 4});
+  return net.AddLayer1("p", kPoolingOp, {x}, attrs).ok();
+}
+
 TEST(PoolingTest, RejectsBadLayers) {
   const DataType f32 = DataType::kFloat32;
   const AttrMap good = Params(PoolingType::kMax, {2, 2}, {2, 2}).ToAttrs();
-  ExpectRejected("p_int", {1, 1, 4, 4}, DataType::kInt32, good, "is int32; pooling takes");
+  // Integers only for max pooling (see IntegerMaxPooling).
+  ExpectRejected("p_int", {1, 1, 4, 4}, DataType::kInt32,
+                 Params(PoolingType::kAverage, {2, 2}, {2, 2}).ToAttrs(),
+                 "is int32; pooling takes");
+  ExpectRejected("p_booltype", {1, 1, 4, 4}, DataType::kBool, good, "is bool; pooling takes");
   ExpectRejected("p_rank", {1, 4, 4}, f32, good, "expected 4 dims (N, C, H, W)");
   ExpectRejected("p_empty", {1, 1, 4, 1}, f32, good,
                  "output width would be empty: padded input size 1 < kernel size 2");
@@ -165,6 +219,16 @@ TEST(PoolingTest, RejectsBadLayers) {
   attrs = good;
   attrs.Set("count_include_pad", int64_t{2});
   ExpectRejected("p_bool", {1, 1, 4, 4}, f32, attrs, "'count_include_pad' is 2; expected 0 or 1");
+  attrs = good;
+  attrs.Set("dilations", std::vector<int64_t>{1, 0});
+  ExpectRejected("p_dil0", {1, 1, 4, 4}, f32, attrs, "every value must be >= 1");
+  // Kernel 2 dilated by 2 spans 3 rows: a pad of 2 is fine, 3 is not.
+  attrs = good;
+  attrs.Set("dilations", std::vector<int64_t>{2, 2});
+  attrs.Set("pads", std::vector<int64_t>{2, 0, 0, 0});
+  EXPECT_TRUE(net_accepts(attrs));
+  attrs.Set("pads", std::vector<int64_t>{3, 0, 0, 0});
+  ExpectRejected("p_dilpad", {1, 1, 4, 4}, f32, attrs, "(dilated extent 3)");
   attrs = good;
   attrs.Set("ceil_mode", 1.0f);
   ExpectRejected("p_ceil_type", {1, 1, 4, 4}, f32, attrs, "ceil_mode");

@@ -238,6 +238,14 @@ absl::StatusOr<std::unique_ptr<ExecutionContext>> Engine::CreateExecutionContext
   KILN_ASSIGN_OR_RETURN(ctx->arena_, backend_->Allocate(plan_.arena_size));
   KILN_ASSIGN_OR_RETURN(ctx->workspace_, backend_->Allocate(plan_.workspace_size));
   KILN_ASSIGN_OR_RETURN(ctx->resources_, backend_->CreateResources());
+  if (!backend_->host_memory()) {
+    for (int32_t t : bindings_) {
+      KILN_ASSIGN_OR_RETURN(std::unique_ptr<DeviceBuffer> buf,
+                            backend_->Allocate(plan_.tensors[t].desc.bytes()));
+      ctx->staging_ptrs_.push_back(buf->data());
+      ctx->staging_.push_back(std::move(buf));
+    }
+  }
   ctx->tensor_ptrs_.assign(plan_.tensors.size(), nullptr);
   auto* arena = static_cast<uint8_t*>(ctx->arena_->data());
   for (size_t t = 0; t < plan_.tensors.size(); ++t) {
@@ -260,6 +268,38 @@ absl::Status ExecutionContext::Execute(int batch, absl::Span<void* const> bindin
   KILN_RETURN_IF_ERROR(Enqueue(batch, bindings, /*stream=*/nullptr,
                                /*input_consumed_event=*/nullptr));
   return engine_->backend_->Synchronize(resources_.get());
+}
+
+absl::Status ExecutionContext::ExecuteFromHost(int batch, absl::Span<void* const> host_bindings) {
+  const Engine& e = *engine_;
+  if (e.backend_->host_memory()) return Execute(batch, host_bindings);
+  if (host_bindings.size() != e.bindings_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("got ", host_bindings.size(),
+                                                   " bindings, the engine has ",
+                                                   e.bindings_.size(), " (inputs then outputs)"));
+  }
+  // Execute checks the batch; sizes below come from the checked descs.
+  if (batch < 1 || batch > e.plan_.max_batch || e.descs_[batch - 1].empty()) {
+    return Execute(batch, staging_ptrs_);
+  }
+  for (int i = 0; i < e.num_inputs(); ++i) {
+    if (host_bindings[i] == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("binding ", i, " '", e.binding_name(i),
+                                                     "' is null"));
+    }
+    const size_t bytes = e.descs_[batch - 1][e.bindings_[i]].bytes();
+    KILN_RETURN_IF_ERROR(e.backend_->CopyFromHost(staging_ptrs_[i], host_bindings[i], bytes));
+  }
+  KILN_RETURN_IF_ERROR(Execute(batch, staging_ptrs_));
+  for (int i = e.num_inputs(); i < e.num_bindings(); ++i) {
+    if (host_bindings[i] == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("binding ", i, " '", e.binding_name(i),
+                                                     "' is null"));
+    }
+    const size_t bytes = e.descs_[batch - 1][e.bindings_[i]].bytes();
+    KILN_RETURN_IF_ERROR(e.backend_->CopyToHost(host_bindings[i], staging_ptrs_[i], bytes));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ExecutionContext::Enqueue(int batch, absl::Span<void* const> bindings, void* stream,

@@ -91,6 +91,11 @@ class ExecutionContext {
   absl::Status Enqueue(int batch, absl::Span<void* const> bindings, void* stream,
                        void* input_consumed_event);
 
+  // Execute for callers whose data is in host memory whatever the backend:
+  // inputs are copied to the device, outputs back, through staging buffers
+  // the context allocated when it was created (for cpu_ref this is Execute).
+  absl::Status ExecuteFromHost(int batch, absl::Span<void* const> host_bindings);
+
   void set_profiler(Profiler* profiler) { profiler_ = profiler; }
   const Engine& engine() const { return *engine_; }
 
@@ -100,6 +105,10 @@ class ExecutionContext {
 
   const Engine* engine_;
   std::unique_ptr<DeviceBuffer> arena_;
+  // Device copies of every binding at max batch, for ExecuteFromHost on a
+  // backend that does not run on host memory; empty otherwise.
+  std::vector<std::unique_ptr<DeviceBuffer>> staging_;
+  std::vector<void*> staging_ptrs_;
   std::unique_ptr<DeviceBuffer> workspace_;
   std::unique_ptr<ExecutionResources> resources_;
   Profiler* profiler_ = nullptr;

@@ -175,6 +175,20 @@ TEST(RuntimeTest, UnbatchedInputsKeepTheirDims) {
   EXPECT_FALSE(net.AddInput("empty", DataType::kFloat32, {}).ok()) << "a batched input needs rank >= 1";
 }
 
+TEST(RuntimeTest, ExecuteFromHostOnAHostBackendIsExecute) {
+  auto plan = Builder::Build(SmallNet(), BuildConfig{});
+  ASSERT_TRUE(plan.ok());
+  auto engine = Runtime::CreateEngine(*plan);
+  auto ctx = (*engine)->CreateExecutionContext();
+  std::vector<float> x(12, -1.0f), y(12, NAN);
+  x[3] = 0.5f;
+  std::vector<void*> b = {x.data(), y.data()};
+  ASSERT_TRUE((*ctx)->ExecuteFromHost(1, b).ok());
+  EXPECT_EQ(y, Expected(x));
+  std::vector<void*> short_bindings = {x.data()};
+  EXPECT_FALSE((*ctx)->ExecuteFromHost(1, short_bindings).ok());
+}
+
 class RecordingProfiler : public Profiler {
  public:
   void ReportLayerTime(absl::string_view layer, absl::string_view tactic, double ms) override {

@@ -49,7 +49,7 @@ absl::Status RunBatch(kiln::ExecutionContext& ctx, const kiln::Engine& engine, c
   std::vector<void*> bindings(2);
   bindings[engine.binding_index("image")] = const_cast<float*>(images);
   bindings[engine.binding_index("logits")] = logits.data();
-  absl::Status status = ctx.Execute(batch, bindings);
+  absl::Status status = ctx.ExecuteFromHost(batch, bindings);
   if (!status.ok()) return status;
   for (int b = 0; b < batch; ++b) {
     const float* row = logits.data() + b * 10;

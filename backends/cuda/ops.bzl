@@ -12,6 +12,7 @@ CUDA_OPS = [
     "fully_connected",
     "matmul",
     "pooling",
+    "shuffle",
     "softmax",
 ]
 

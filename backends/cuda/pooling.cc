@@ -53,7 +53,13 @@ class PoolingTactic : public CudaTactic {
     if (node.inputs.empty() || node.inputs[0].rank() != 4) {
       return absl::UnimplementedError("input is not 4-D NCHW");
     }
-    return PoolingParams::FromAttrs(node.attrs).status();
+    KILN_ASSIGN_OR_RETURN(PoolingParams params, PoolingParams::FromAttrs(node.attrs));
+    if (params.dilations[0] != 1 || params.dilations[1] != 1) {
+      return absl::UnimplementedError(absl::StrCat("dilated pooling (dilations ", params.dilations[0],
+                                                   "x", params.dilations[1],
+                                                   ") is not implemented in this kernel"));
+    }
+    return absl::OkStatus();
   }
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {

@@ -21,11 +21,13 @@ def main():
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--threads", type=int, default=0, help="0 = onnxruntime's default")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--provider", default="CPUExecutionProvider",
+                        help="e.g. CUDAExecutionProvider on a GPU machine")
     args = parser.parse_args()
     opts = ort.SessionOptions()
     if args.threads:
         opts.intra_op_num_threads = args.threads
-    sess = ort.InferenceSession(args.model, opts, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(args.model, opts, providers=[args.provider])
     x = np.load(args.images)
     y = np.load(args.labels)
     preds = np.zeros(len(y), dtype=np.int64)
@@ -39,7 +41,7 @@ def main():
             preds[first:first + len(batch)] = logits.argmax(1)
             if repeat > 0 and len(batch) == args.batch:
                 times.append(ms)
-    print(f"onnxruntime {ort.__version__} CPU, threads={args.threads or 'default'}: "
+    print(f"onnxruntime {ort.__version__} {sess.get_providers()[0]}, threads={args.threads or 'default'}: "
           f"accuracy {100.0 * (preds == y).mean():.2f}%; per batch of {args.batch}: "
           f"median {np.median(times):.3f} ms, min {np.min(times):.3f} ms")
 

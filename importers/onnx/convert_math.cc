@@ -1,6 +1,6 @@
 // ONNX math ops: elementwise binary (Add ... Pow, variadic Sum/Mean/Max/Min),
 // comparisons and logic, unary math, activations, Softmax/LogSoftmax, Gemm,
-// MatMul, the Reduce* family, Mod, Shrink, Celu and Einsum.
+// MatMul, the Reduce* family, Mod, Shrink, Celu, Einsum, BitShift and Det.
 
 #include <cmath>
 #include <limits>
@@ -11,9 +11,11 @@
 #include "graph/status_macros.h"
 #include "importers/onnx/import_context.h"
 #include "ops/activation.h"
+#include "ops/bit_shift.h"
 #include "ops/cast.h"
 #include "ops/celu.h"
 #include "ops/compare.h"
+#include "ops/det.h"
 #include "ops/einsum.h"
 #include "ops/element_wise.h"
 #include "ops/logical.h"
@@ -400,7 +402,48 @@ absl::Status ConvertEinsum(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+// BitShift is defined on unsigned types, which kiln imports widened (uint8
+// and uint16 as int32, uint32 and uint64 as int64): the op is told the
+// original width so that left shifts wrap as they would in that type.
+absl::Status ConvertBitShift(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.RequiredInput(1));
+  BitShiftParams params;
+  KILN_ASSIGN_OR_RETURN(std::string direction, ctx.AttrString("direction", ""));
+  if (direction != "LEFT" && direction != "RIGHT") {
+    return ctx.Error("attribute 'direction' is '", direction, "'; expected LEFT or RIGHT");
+  }
+  params.left = direction == "LEFT";
+  int elem_type = ctx.OnnxInputElemType(0);
+  if (elem_type == 0) elem_type = ctx.OnnxInputElemType(1);
+  if (elem_type == 0) elem_type = ctx.OnnxOutputElemType(0);
+  switch (elem_type) {
+    case onnx::TensorProto::UINT8: params.width = 8; break;
+    case onnx::TensorProto::UINT16: params.width = 16; break;
+    case onnx::TensorProto::UINT32: params.width = 32; break;
+    case onnx::TensorProto::UINT64: params.width = 64; break;
+    case 0:
+      return ctx.Unsupported("the model does not state the type of input 0, and kiln needs its "
+                             "unsigned width (it imports uint8/uint16 as int32, uint32/uint64 as "
+                             "int64)");
+    default:
+      return ctx.Error("input 0 is ", OnnxElemTypeName(elem_type),
+                       "; BitShift takes uint8, uint16, uint32 or uint64");
+  }
+  KILN_ASSIGN_OR_RETURN(TensorId z, ctx.AddLayer1("", kBitShiftOp, {x, y}, params.ToAttrs()));
+  return ctx.SetOutput(0, z);
+}
+
+absl::Status ConvertDet(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kDetOp, {x}, AttrMap()));
+  return ctx.SetOutput(0, y);
+}
+
 }  // namespace
+
+KILN_REGISTER_ONNX_CONVERTER("BitShift", ConvertBitShift);
+KILN_REGISTER_ONNX_CONVERTER("Det", ConvertDet);
 
 KILN_REGISTER_ONNX_CONVERTER("Mod", ConvertMod);
 KILN_REGISTER_ONNX_CONVERTER("Shrink", ConvertShrink);

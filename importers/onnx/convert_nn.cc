@@ -1,7 +1,7 @@
 // ONNX neural-network ops: Conv, ConvTranspose, MaxPool, AveragePool,
 // GlobalAveragePool, GlobalMaxPool, BatchNormalization, InstanceNormalization,
 // LayerNormalization, LRN, Dropout, MeanVarianceNormalization, LpNormalization,
-// LpPool, GlobalLpPool, Resize, Upsample.
+// LpPool, GlobalLpPool, Resize, Upsample, GridSample, MaxUnpool.
 //
 // kiln's windowed ops are 2-D (NCHW); 1-D ONNX forms (N, C, W) run as
 // (N, C, 1, W) between two reshapes.
@@ -16,11 +16,13 @@
 #include "ops/convolution.h"
 #include "ops/deconvolution.h"
 #include "ops/element_wise.h"
+#include "ops/grid_sample.h"
 #include "ops/instance_normalization.h"
 #include "ops/layer_normalization.h"
 #include "ops/lp_normalization.h"
 #include "ops/lp_pool.h"
 #include "ops/lrn.h"
+#include "ops/max_unpool.h"
 #include "ops/mean_variance_normalization.h"
 #include "ops/pooling.h"
 #include "ops/reduce.h"
@@ -200,14 +202,12 @@ OnnxConverter PoolConverter(PoolingType type) {
     if (!ctx.HasAttr("kernel_shape")) return ctx.Error("attribute 'kernel_shape' is required");
     KILN_RETURN_IF_ERROR(ReadSpatial(ctx, "kernel_shape", spatial, kernel));
     KILN_ASSIGN_OR_RETURN(Window w, ReadWindow(ctx, spatial, kernel));
-    if (w.dilations[0] != 1 || w.dilations[1] != 1) {
-      return ctx.Unsupported("dilated pooling is not supported by kiln's Pooling op");
-    }
     KILN_RETURN_IF_ERROR(ResolveAutoPad(ctx, SpatialOf(ctx.DescOf(x2).dims), w));
     PoolingParams params;
     params.type = type;
     params.kernel = w.kernel;
     params.strides = w.strides;
+    params.dilations = w.dilations;
     params.pads = w.pads;
     KILN_ASSIGN_OR_RETURN(int64_t ceil_mode, ctx.AttrInt("ceil_mode", 0));
     KILN_ASSIGN_OR_RETURN(int64_t count_include_pad, ctx.AttrInt("count_include_pad", 0));
@@ -423,7 +423,41 @@ absl::Status ConvertResize(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+// GridSample maps attribute for attribute (kiln accepts opset 16's
+// bilinear/bicubic names as well as opset 20's linear/cubic).
+absl::Status ConvertGridSample(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId grid, ctx.RequiredInput(1));
+  GridSampleParams params;
+  KILN_ASSIGN_OR_RETURN(params.mode, ctx.AttrString("mode", ctx.opset() >= 20 ? "linear" : "bilinear"));
+  KILN_ASSIGN_OR_RETURN(params.padding_mode, ctx.AttrString("padding_mode", "zeros"));
+  KILN_ASSIGN_OR_RETURN(int64_t align_corners, ctx.AttrInt("align_corners", 0));
+  params.align_corners = align_corners != 0;
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kGridSampleOp, {x, grid}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+// MaxUnpool: the optional output_shape input (the full output dims) must be
+// a constant; kiln takes it as an attribute.
+absl::Status ConvertMaxUnpool(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId indices, ctx.RequiredInput(1));
+  MaxUnpoolParams params;
+  if (!ctx.HasAttr("kernel_shape")) return ctx.Error("attribute 'kernel_shape' is required");
+  KILN_ASSIGN_OR_RETURN(params.kernel_shape, ctx.AttrInts("kernel_shape", {}));
+  KILN_ASSIGN_OR_RETURN(params.strides, ctx.AttrInts("strides", {}));
+  KILN_ASSIGN_OR_RETURN(params.pads, ctx.AttrInts("pads", {}));
+  if (ctx.has_input(2)) {
+    KILN_ASSIGN_OR_RETURN(params.output_shape, ctx.ConstantInts(2));
+  }
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kMaxUnpoolOp, {x, indices}, params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
 }  // namespace
+
+KILN_REGISTER_ONNX_CONVERTER("GridSample", ConvertGridSample);
+KILN_REGISTER_ONNX_CONVERTER("MaxUnpool", ConvertMaxUnpool);
 
 KILN_REGISTER_ONNX_CONVERTER("MeanVarianceNormalization", ConvertMeanVarianceNormalization);
 KILN_REGISTER_ONNX_CONVERTER("LpNormalization", ConvertLpNormalization);

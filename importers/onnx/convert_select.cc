@@ -1,5 +1,6 @@
 // ONNX index and selection ops: ArgMax, ArgMin, Hardmax, TopK, Where,
-// GatherElements, ScatterElements, Scatter (opset 9-10), OneHot, Trilu, CumSum.
+// GatherElements, ScatterElements, Scatter (opset 9-10), OneHot, Trilu, CumSum,
+// ReverseSequence, GatherND, ScatterND.
 //
 // ONNX inputs that kiln takes as attributes (TopK's k, CumSum's axis,
 // OneHot's depth and values, Trilu's k) must be constants at import.
@@ -13,9 +14,12 @@
 #include "ops/arg_reduce.h"
 #include "ops/cum_sum.h"
 #include "ops/gather_elements.h"
+#include "ops/gather_nd.h"
 #include "ops/hardmax.h"
 #include "ops/one_hot.h"
+#include "ops/reverse_sequence.h"
 #include "ops/scatter_elements.h"
+#include "ops/scatter_nd.h"
 #include "ops/top_k.h"
 #include "ops/trilu.h"
 #include "ops/where.h"
@@ -177,7 +181,44 @@ absl::Status ConvertCumSum(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+absl::Status ConvertReverseSequence(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId lens, ctx.RequiredInput(1));
+  ReverseSequenceParams params;
+  KILN_ASSIGN_OR_RETURN(params.batch_axis, ctx.AttrInt("batch_axis", 1));
+  KILN_ASSIGN_OR_RETURN(params.time_axis, ctx.AttrInt("time_axis", 0));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kReverseSequenceOp, {x, lens},
+                                                  params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+absl::Status ConvertGatherND(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId data, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId indices, ctx.RequiredInput(1));
+  GatherNDParams params;
+  KILN_ASSIGN_OR_RETURN(params.batch_dims, ctx.AttrInt("batch_dims", 0));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kGatherNDOp, {data, indices},
+                                                  params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
+absl::Status ConvertScatterND(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(TensorId data, ctx.RequiredInput(0));
+  KILN_ASSIGN_OR_RETURN(TensorId indices, ctx.RequiredInput(1));
+  KILN_ASSIGN_OR_RETURN(TensorId updates, ctx.RequiredInput(2));
+  ScatterNDParams params;
+  KILN_ASSIGN_OR_RETURN(params.reduction, ctx.AttrString("reduction", "none"));
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kScatterNDOp, {data, indices, updates},
+                                                  params.ToAttrs()));
+  return ctx.SetOutput(0, y);
+}
+
 }  // namespace
+
+KILN_REGISTER_ONNX_CONVERTER("GatherND", ConvertGatherND);
+KILN_REGISTER_ONNX_CONVERTER("ScatterND", ConvertScatterND);
+
+KILN_REGISTER_ONNX_CONVERTER("ReverseSequence", ConvertReverseSequence);
 
 KILN_REGISTER_ONNX_CONVERTER("ArgMax", ArgReduceConverter(ArgReduceOp::kMax));
 KILN_REGISTER_ONNX_CONVERTER("ArgMin", ArgReduceConverter(ArgReduceOp::kMin));

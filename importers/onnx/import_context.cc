@@ -255,6 +255,18 @@ absl::Status ImportContext::Wrap(const absl::Status& status) const {
   return absl::Status(status.code(), absl::StrCat(Prefix(), status.message()));
 }
 
+int ImportContext::OnnxInputElemType(int i) const {
+  if (!has_input(i)) return 0;
+  auto it = state_.onnx_elem_types.find(node_.input(i));
+  return it == state_.onnx_elem_types.end() ? 0 : it->second;
+}
+
+int ImportContext::OnnxOutputElemType(int i) const {
+  if (!has_output(i)) return 0;
+  auto it = state_.onnx_elem_types.find(node_.output(i));
+  return it == state_.onnx_elem_types.end() ? 0 : it->second;
+}
+
 TensorId ImportContext::input(int i) const {
   if (!has_input(i)) return -1;
   auto it = state_.tensors.find(node_.input(i));

@@ -35,6 +35,10 @@ struct ImportState {
   std::string model_dir;                    // for external data files
   int batch = 1;                            // dim 0 given to batched inputs
   bool any_batched = false;                 // some graph input is batched
+  // ONNX elem_type of the values whose type the model states (initializers,
+  // graph inputs and outputs, value_info): ops whose meaning depends on a
+  // type kiln widens (BitShift on uint8...) read it here.
+  std::map<std::string, int> onnx_elem_types;
 
   // `base`, or `base_1`, `base_2`... so that no tensor or layer has it yet.
   std::string UniqueName(absl::string_view base);
@@ -83,6 +87,11 @@ class ImportContext {
   // A constant input's values as fp32 (any numeric type; Resize's scales,
   // OneHot's values), or the same error as ConstantInts.
   absl::StatusOr<std::vector<float>> ConstantFloats(int i) const;
+
+  // The ONNX elem_type the model states for input i (or output i), or 0
+  // (UNDEFINED) when it states none.
+  int OnnxInputElemType(int i) const;
+  int OnnxOutputElemType(int i) const;
 
   int num_outputs() const { return node_.output_size(); }
   bool has_output(int i) const { return i < node_.output_size() && !node_.output(i).empty(); }

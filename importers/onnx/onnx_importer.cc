@@ -230,6 +230,16 @@ absl::StatusOr<NetworkDefinition> ImportOnnxModel(const onnx::ModelProto& model,
   state.model_dir = model_dir;
   state.batch = options.batch;
 
+  for (const auto* infos : {&graph.input(), &graph.output(), &graph.value_info()}) {
+    for (const onnx::ValueInfoProto& info : *infos) {
+      if (info.type().has_tensor_type()) {
+        state.onnx_elem_types[info.name()] = info.type().tensor_type().elem_type();
+      }
+    }
+  }
+  for (const onnx::TensorProto& init : graph.initializer()) {
+    state.onnx_elem_types[init.name()] = init.data_type();
+  }
   std::set<std::string> available;
   if (graph.sparse_initializer_size() > 0) {
     return absl::UnimplementedError(absl::StrCat("sparse initializer '",

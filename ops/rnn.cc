@@ -1,0 +1,32 @@
+#include "ops/rnn.h"
+
+#include "ops/op_registry.h"
+
+namespace kiln {
+namespace {
+
+OpSchema MakeRnnSchema() {
+  OpSchema schema;
+  schema.name = kRnnOp;
+  schema.min_inputs = 3;
+  schema.max_inputs = 6;
+  schema.num_outputs = 2;
+  schema.infer = [](const InferenceContext& ctx) {
+    return InferRecurrent(ctx, RecurrentKind::kRnn);
+  };
+  return schema;
+}
+
+}  // namespace
+
+KILN_REGISTER_OP(MakeRnnSchema());
+
+absl::StatusOr<std::vector<TensorId>> AddRnn(NetworkDefinition& network, absl::string_view name,
+                                             TensorId x, TensorId w, TensorId r, TensorId b,
+                                             TensorId sequence_lens, TensorId initial_h,
+                                             const RecurrentParams& params) {
+  return network.AddLayer(name, kRnnOp, {x, w, r, b, sequence_lens, initial_h},
+                          params.ToAttrs(RecurrentKind::kRnn));
+}
+
+}  // namespace kiln
