@@ -78,7 +78,10 @@ Graph PlanGraph(const Plan& plan) {
   return graph;
 }
 
-NodeContext MakeNodeContext(const Plan& plan, const PlanNode& node) {
+
+}  // namespace
+
+NodeContext PlanNodeContext(const Plan& plan, const PlanNode& node) {
   NodeContext ctx;
   ctx.name = node.name;
   ctx.op = node.op;
@@ -98,8 +101,6 @@ NodeContext MakeNodeContext(const Plan& plan, const PlanNode& node) {
   for (int32_t t : node.outputs) ctx.outputs.push_back(plan.tensors[t].desc);
   return ctx;
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
   std::unique_ptr<Engine> engine(new Engine());
@@ -179,7 +180,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
           "layer '", node.name, "' uses tactic '", node.tactic,
           "', which does not exist in this build; load the plugin that provides it"));
     }
-    const NodeContext ctx = MakeNodeContext(p, node);
+    const NodeContext ctx = PlanNodeContext(p, node);
     absl::Status supported = tactic->Supports(ctx);
     if (!supported.ok()) {
       return Mismatch(absl::StrCat("tactic '", node.tactic, "' does not support layer '",

@@ -87,27 +87,6 @@ absl::StatusOr<NetworkDefinition> MakeNetwork(const OpCase& c, int* max_batch) {
   return network;
 }
 
-// What a tactic sees of a plan node (the runtime builds the same at load).
-NodeContext PlanNodeContext(const Plan& plan, const PlanNode& node) {
-  NodeContext ctx;
-  ctx.name = node.name;
-  ctx.op = node.op;
-  ctx.attrs = node.attrs;
-  ctx.max_batch = plan.max_batch;
-  for (int32_t t : node.inputs) {
-    if (t < 0) {
-      ctx.inputs.emplace_back();
-      ctx.constants.push_back(nullptr);
-      continue;
-    }
-    const PlanTensor& pt = plan.tensors[t];
-    ctx.inputs.push_back(pt.desc);
-    ctx.constants.push_back(pt.kind == PlanTensorKind::kConstant ? &plan.weights[pt.weight]
-                                                                 : nullptr);
-  }
-  for (int32_t t : node.outputs) ctx.outputs.push_back(plan.tensors[t].desc);
-  return ctx;
-}
 
 // Builds `network` for `tactic`'s backend, replaces the builder's choice for
 // the node with `tactic` (its own state and workspace), and loads the plan
