@@ -1,7 +1,7 @@
 // ONNX ops whose output shape depends on input values or only on shapes,
 // computed at import from constant inputs: EyeLike, NonZero, Compress (its
 // condition), and the window generators HannWindow, HammingWindow,
-// BlackmanWindow. Also QuantizeLinear / DequantizeLinear /
+// BlackmanWindow, and MelWeightMatrix. Also QuantizeLinear / DequantizeLinear /
 // DynamicQuantizeLinear, composed of kiln's float ops.
 
 #include <cmath>
@@ -136,6 +136,65 @@ OnnxConverter WindowConverter(std::vector<double> coefficients) {
   };
 }
 
+// MelWeightMatrix of constant inputs: (dft_length / 2 + 1, num_mel_bins)
+// triangular filters, computed as ONNX's reference does: num_mel_bins + 2
+// points spaced evenly in mel between the edges (step = range /
+// (num_mel_bins + 2)), mapped back to Hz and to spectrogram bins
+// floor((dft_length + 1) * hz / sample_rate).
+absl::Status ConvertMelWeightMatrix(ImportContext& ctx) {
+  KILN_ASSIGN_OR_RETURN(float mel_bins_f, ctx.ConstantScalar(0));
+  KILN_ASSIGN_OR_RETURN(float dft_length_f, ctx.ConstantScalar(1));
+  KILN_ASSIGN_OR_RETURN(float sample_rate_f, ctx.ConstantScalar(2));
+  KILN_ASSIGN_OR_RETURN(float lower_hz, ctx.ConstantScalar(3));
+  KILN_ASSIGN_OR_RETURN(float upper_hz, ctx.ConstantScalar(4));
+  const int64_t mel_bins = static_cast<int64_t>(mel_bins_f);
+  const int64_t dft_length = static_cast<int64_t>(dft_length_f);
+  const int64_t sample_rate = static_cast<int64_t>(sample_rate_f);
+  if (mel_bins <= 0 || dft_length <= 0 || sample_rate <= 0) {
+    return ctx.Error("num_mel_bins (", mel_bins, "), dft_length (", dft_length,
+                     ") and sample_rate (", sample_rate, ") must be positive");
+  }
+  KILN_ASSIGN_OR_RETURN(int64_t out_type, ctx.AttrInt("output_datatype", 1));
+  absl::StatusOr<DataType> type = OnnxElemTypeToKiln(static_cast<int>(out_type));
+  if (!type.ok()) return ctx.Unsupported("output_datatype: ", type.status().message());
+  const int64_t spectrogram_bins = dft_length / 2 + 1;
+  const auto to_mel = [](double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); };
+  const double low_mel = to_mel(lower_hz), high_mel = to_mel(upper_hz);
+  const double step = (high_mel - low_mel) / static_cast<double>(mel_bins + 2);
+  std::vector<int64_t> bins(mel_bins + 2);
+  for (int64_t i = 0; i < mel_bins + 2; ++i) {
+    const double hz = 700.0 * (std::pow(10.0, (i * step + low_mel) / 2595.0) - 1.0);
+    bins[i] = static_cast<int64_t>(std::floor(static_cast<double>(dft_length + 1) * hz /
+                                              static_cast<double>(sample_rate)));
+    if (bins[i] < 0 || bins[i] >= spectrogram_bins) {
+      return ctx.Error("edge ", hz, " Hz falls outside the ", spectrogram_bins,
+                       " spectrogram bins; check the edges against sample_rate");
+    }
+  }
+  std::vector<double> m(spectrogram_bins * mel_bins, 0.0);
+  for (int64_t i = 0; i < mel_bins; ++i) {
+    const int64_t left = bins[i], center = bins[i + 1], right = bins[i + 2];
+    if (center == left) {
+      m[center * mel_bins + i] = 1.0;
+    } else {
+      for (int64_t j = left; j <= center; ++j) {
+        m[j * mel_bins + i] = static_cast<double>(j - left) / static_cast<double>(center - left);
+      }
+    }
+    for (int64_t j = center; j < right; ++j) {
+      m[j * mel_bins + i] = static_cast<double>(right - j) / static_cast<double>(right - center);
+    }
+  }
+  Weights out(*type, {spectrogram_bins, mel_bins});
+  const size_t elem = DataTypeSize(*type);
+  for (size_t n = 0; n < m.size(); ++n) {
+    const Weights w = ScalarWeights(*type, m[n]);
+    std::memcpy(static_cast<uint8_t*>(out.mutable_data()) + n * elem, w.data(), elem);
+  }
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddConstant("", std::move(out)));
+  return ctx.SetOutput(0, y);
+}
+
 absl::StatusOr<TensorId> Binary(ImportContext& ctx, absl::string_view suffix, TensorId a,
                                 TensorId b, ElementWiseOp op) {
   return ctx.AddLayer1(suffix, kElementWiseOp, {a, b}, ElementWiseParams{op}.ToAttrs());
@@ -258,6 +317,7 @@ KILN_REGISTER_ONNX_CONVERTER("HammingWindow", WindowConverter({25.0 / 46.0, -21.
 KILN_REGISTER_ONNX_CONVERTER("BlackmanWindow", WindowConverter({0.42, -0.5, 0.08}));
 KILN_REGISTER_ONNX_CONVERTER("QuantizeLinear", ConvertQuantizeLinear);
 KILN_REGISTER_ONNX_CONVERTER("DequantizeLinear", ConvertDequantizeLinear);
+KILN_REGISTER_ONNX_CONVERTER("MelWeightMatrix", ConvertMelWeightMatrix);
 
 }  // namespace onnx_import
 }  // namespace kiln
