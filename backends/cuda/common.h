@@ -50,6 +50,42 @@ inline absl::Status RequireFp32Linear(const NodeContext& node) {
   return absl::OkStatus();
 }
 
+// OK when every present input and every output is linear (row-major): what
+// the data-movement kernels index. They move elements of any dtype.
+inline absl::Status RequireLinear(const NodeContext& node) {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.has_input(i) && node.inputs[i].format != TensorFormat::kLinear) {
+      return absl::UnimplementedError(absl::StrCat("input ", i, " is not linear (row-major)"));
+    }
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i].format != TensorFormat::kLinear) {
+      return absl::UnimplementedError(absl::StrCat("output ", i, " is not linear (row-major)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// OK when every dims of `node` has rank <= max_rank (the fixed-size shape
+// structs passed to kernels).
+inline absl::Status RequireRankAtMost(const NodeContext& node, int64_t max_rank) {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.has_input(i) && node.inputs[i].rank() > max_rank) {
+      return absl::UnimplementedError(absl::StrCat("input ", i, " has rank ",
+                                                   node.inputs[i].rank(), "; at most ", max_rank,
+                                                   " is supported"));
+    }
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i].rank() > max_rank) {
+      return absl::UnimplementedError(absl::StrCat("output ", i, " has rank ",
+                                                   node.outputs[i].rank(), "; at most ",
+                                                   max_rank, " is supported"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Tactic state as a flat copy of a trivially copyable struct. Plans are read
 // on the machine (and architecture) they were built for, so the host's
 // layout is the plan's.

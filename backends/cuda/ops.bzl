@@ -7,13 +7,24 @@ load("@local_config_cuda//:defs.bzl", "HAS_CUDA")
 
 CUDA_OPS = [
     "activation",
+    "cast",
+    "concatenation",
     "convolution",
+    "deconvolution",
     "element_wise",
     "fully_connected",
+    "gather",
+    "identity",
+    "lrn",
     "matmul",
+    "padding",
     "pooling",
+    "reduce",
+    "scale",
     "shuffle",
+    "slice",
     "softmax",
+    "unary",
 ]
 
 def cuda_op_deps(op):

@@ -50,6 +50,81 @@ cudaError_t PoolingFp32(const PoolShape& shape, const float* in, float* out,
 cudaError_t SoftmaxFp32(int64_t outer, int64_t axis, int64_t inner, bool log, const float* in,
                         float* out, cudaStream_t stream);
 
+
+// ---- Data movement (any dtype: elements of 1, 2, 4 or 8 bytes are copied as
+// unsigned integers of that size, so every dtype moves bit-exactly). ----
+
+// out[i_0..i_{r-1}] (row-major over out_dims) = in[sum_d i_d * in_strides[d]]
+// (element strides, possibly negative or 0). rank 0 copies one element.
+struct StridedShape {
+  int rank = 0;
+  int64_t out_dims[kMaxRank] = {};
+  int64_t in_strides[kMaxRank] = {};
+};
+cudaError_t StridedCopy(int elem_size, const StridedShape& shape, const void* in, void* out,
+                        cudaStream_t stream);
+
+// `rows` rows of `row_elems` elements: out[r * out_pitch + j] = in[r * in_pitch + j]
+// (pitches in elements). Concatenation copies each input this way.
+cudaError_t Copy2D(int elem_size, int64_t rows, int64_t row_elems, int64_t in_pitch,
+                   int64_t out_pitch, const void* in, void* out, cudaStream_t stream);
+
+// Gather along an axis of data viewed as (outer, axis_size, inner):
+// out[o][i][j] = data[o][index_i (+ axis_size when negative)][j]. Indices are
+// int32 or int64 (index_is_64). An index outside [-axis_size, axis_size)
+// writes zero bytes (Run validates nothing; cpu_ref reports it instead).
+cudaError_t Gather(int elem_size, int64_t outer, int64_t axis_size, int64_t inner,
+                   int64_t num_indices, const void* indices, bool index_is_64, const void* data,
+                   void* out, cudaStream_t stream);
+
+// Padding (cpu_ref's semantics): mode 0 constant, 1 reflect, 2 edge; `value`
+// holds the constant's bytes (low elem_size bytes).
+struct PadShape {
+  int rank = 0;
+  int mode = 0;
+  uint64_t value = 0;
+  int64_t out_dims[kMaxRank] = {};
+  int64_t in_dims[kMaxRank] = {};
+  int64_t begin[kMaxRank] = {};  // leading pad per dim (negative: crop)
+};
+cudaError_t Pad(int elem_size, const PadShape& shape, const void* in, void* out,
+                cudaStream_t stream);
+
+// Cast with ops/cast.h's semantics; types are kiln::DataType as ints
+// (0 fp32, 1 fp16, 2 int8, 3 int32, 4 int64, 5 bool). from != to.
+cudaError_t Cast(int from, int to, int64_t n, const void* in, void* out, cudaStream_t stream);
+
+// ---- fp32 arithmetic ----
+
+// Reduce (ops/reduce.h, `op` is kiln::ReduceOp as an int): each output reads
+// the input at base(kept coords) + offset(reduced coords). Accumulates in
+// double, one warp per output.
+struct ReduceShape {
+  int kept_rank = 0;
+  int reduced_rank = 0;
+  int64_t kept_dims[kMaxRank] = {};
+  int64_t kept_strides[kMaxRank] = {};
+  int64_t reduced_dims[kMaxRank] = {};
+  int64_t reduced_strides[kMaxRank] = {};
+  int64_t out_volume = 0;
+  int64_t count = 0;  // elements folded into each output
+};
+cudaError_t ReduceFp32(int op, const ReduceShape& shape, const float* in, float* out,
+                       cudaStream_t stream);
+
+// Scale: x viewed as (outer, count, inner); value m of shift/scale/power
+// (each may be nullptr: 0, 1, no power) applies to x[o][m][i].
+cudaError_t ScaleFp32(int64_t outer, int64_t count, int64_t inner, const float* x,
+                      const float* shift, const float* scale, const float* power, float* y,
+                      cudaStream_t stream);
+
+// LRN across channels of (batches, channels, plane), ops/lrn.h's formula.
+cudaError_t LrnFp32(int64_t batches, int64_t channels, int64_t plane, int64_t size, float alpha,
+                    float beta, float bias, const float* in, float* out, cudaStream_t stream);
+
+// Unary math (`op` is kiln::UnaryOp as an int).
+cudaError_t UnaryFp32(int op, int64_t n, const float* in, float* out, cudaStream_t stream);
+
 }  // namespace kernels
 }  // namespace cuda
 }  // namespace kiln

@@ -1,0 +1,170 @@
+// Data-movement kernels: strided copy (transpose, slice), 2-D copy
+// (concatenation), gather and padding. Elements are moved as unsigned
+// integers of their size, so every dtype is copied bit for bit.
+#include <cstdint>
+
+#include "backends/cuda/kernels/kernels.h"
+
+namespace kiln {
+namespace cuda {
+namespace kernels {
+namespace {
+
+constexpr int kThreads = 256;
+
+int Blocks(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<int>(blocks < 65535 * 32 ? blocks : 65535 * 32);
+}
+
+// Calls Launch<T>(args...) with T the unsigned type of `elem_size` bytes.
+#define KILN_DISPATCH_ELEM(elem_size, call)          \
+  switch (elem_size) {                               \
+    case 1: { using T = uint8_t; call; break; }      \
+    case 2: { using T = uint16_t; call; break; }     \
+    case 4: { using T = uint32_t; call; break; }     \
+    case 8: { using T = uint64_t; call; break; }     \
+    default: return cudaErrorInvalidValue;           \
+  }
+
+__device__ __forceinline__ int64_t GridStart() {
+  return blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+}
+__device__ __forceinline__ int64_t GridStep() {
+  return static_cast<int64_t>(gridDim.x) * blockDim.x;
+}
+
+template <typename T>
+__global__ void StridedCopyKernel(StridedShape shape, int64_t n, const T* __restrict__ in,
+                                  T* __restrict__ out) {
+  for (int64_t i = GridStart(); i < n; i += GridStep()) {
+    int64_t rest = i, offset = 0;
+    for (int d = shape.rank - 1; d >= 0; --d) {
+      const int64_t dim = shape.out_dims[d];
+      offset += (rest % dim) * shape.in_strides[d];
+      rest /= dim;
+    }
+    out[i] = in[offset];
+  }
+}
+
+template <typename T>
+__global__ void Copy2DKernel(int64_t rows, int64_t row_elems, int64_t in_pitch,
+                             int64_t out_pitch, const T* __restrict__ in, T* __restrict__ out) {
+  const int64_t n = rows * row_elems;
+  for (int64_t i = GridStart(); i < n; i += GridStep()) {
+    const int64_t r = i / row_elems, j = i - r * row_elems;
+    out[r * out_pitch + j] = in[r * in_pitch + j];
+  }
+}
+
+template <typename T, typename Index>
+__global__ void GatherKernel(int64_t outer, int64_t axis_size, int64_t inner,
+                             int64_t num_indices, const Index* __restrict__ indices,
+                             const T* __restrict__ data, T* __restrict__ out) {
+  const int64_t n = outer * num_indices * inner;
+  for (int64_t i = GridStart(); i < n; i += GridStep()) {
+    const int64_t j = i % inner;
+    const int64_t rest = i / inner;
+    const int64_t k = rest % num_indices;
+    const int64_t o = rest / num_indices;
+    int64_t index = static_cast<int64_t>(indices[k]);
+    if (index < 0) index += axis_size;
+    out[i] = (index >= 0 && index < axis_size) ? data[(o * axis_size + index) * inner + j]
+                                               : static_cast<T>(0);
+  }
+}
+
+template <typename T>
+__global__ void PadKernel(PadShape shape, int64_t n, const T* __restrict__ in,
+                          T* __restrict__ out) {
+  const T value = static_cast<T>(shape.value);
+  for (int64_t i = GridStart(); i < n; i += GridStep()) {
+    int64_t rest = i, offset = 0, stride = 1;
+    bool constant = false;
+    for (int d = shape.rank - 1; d >= 0; --d) {
+      const int64_t out_index = rest % shape.out_dims[d];
+      rest /= shape.out_dims[d];
+      const int64_t size = shape.in_dims[d];
+      int64_t in_index = out_index - shape.begin[d];
+      if (in_index < 0 || in_index >= size) {
+        if (shape.mode == 0) {
+          constant = true;
+          break;
+        }
+        if (shape.mode == 2) {  // edge
+          in_index = in_index < 0 ? 0 : size - 1;
+        } else {  // reflect (shape inference keeps pads < size)
+          in_index = in_index < 0 ? -in_index : 2 * (size - 1) - in_index;
+        }
+      }
+      offset += in_index * stride;
+      stride *= size;
+    }
+    out[i] = constant ? value : in[offset];
+  }
+}
+
+template <typename T>
+cudaError_t LaunchStrided(const StridedShape& shape, const void* in, void* out,
+                          cudaStream_t stream) {
+  int64_t n = 1;
+  for (int d = 0; d < shape.rank; ++d) n *= shape.out_dims[d];
+  if (n == 0) return cudaSuccess;
+  StridedCopyKernel<T><<<Blocks(n), kThreads, 0, stream>>>(shape, n, static_cast<const T*>(in),
+                                                           static_cast<T*>(out));
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t StridedCopy(int elem_size, const StridedShape& shape, const void* in, void* out,
+                        cudaStream_t stream) {
+  if (shape.rank < 0 || shape.rank > kMaxRank) return cudaErrorInvalidValue;
+  KILN_DISPATCH_ELEM(elem_size, return LaunchStrided<T>(shape, in, out, stream));
+  return cudaSuccess;
+}
+
+cudaError_t Copy2D(int elem_size, int64_t rows, int64_t row_elems, int64_t in_pitch,
+                   int64_t out_pitch, const void* in, void* out, cudaStream_t stream) {
+  const int64_t n = rows * row_elems;
+  if (n == 0) return cudaSuccess;
+  KILN_DISPATCH_ELEM(elem_size, (Copy2DKernel<T><<<Blocks(n), kThreads, 0, stream>>>(
+                                    rows, row_elems, in_pitch, out_pitch,
+                                    static_cast<const T*>(in), static_cast<T*>(out))));
+  return cudaGetLastError();
+}
+
+cudaError_t Gather(int elem_size, int64_t outer, int64_t axis_size, int64_t inner,
+                   int64_t num_indices, const void* indices, bool index_is_64, const void* data,
+                   void* out, cudaStream_t stream) {
+  const int64_t n = outer * num_indices * inner;
+  if (n == 0) return cudaSuccess;
+  if (index_is_64) {
+    KILN_DISPATCH_ELEM(elem_size, (GatherKernel<T, int64_t><<<Blocks(n), kThreads, 0, stream>>>(
+                                      outer, axis_size, inner, num_indices,
+                                      static_cast<const int64_t*>(indices),
+                                      static_cast<const T*>(data), static_cast<T*>(out))));
+  } else {
+    KILN_DISPATCH_ELEM(elem_size, (GatherKernel<T, int32_t><<<Blocks(n), kThreads, 0, stream>>>(
+                                      outer, axis_size, inner, num_indices,
+                                      static_cast<const int32_t*>(indices),
+                                      static_cast<const T*>(data), static_cast<T*>(out))));
+  }
+  return cudaGetLastError();
+}
+
+cudaError_t Pad(int elem_size, const PadShape& shape, const void* in, void* out,
+                cudaStream_t stream) {
+  if (shape.rank < 1 || shape.rank > kMaxRank) return cudaErrorInvalidValue;
+  int64_t n = 1;
+  for (int d = 0; d < shape.rank; ++d) n *= shape.out_dims[d];
+  if (n == 0) return cudaSuccess;
+  KILN_DISPATCH_ELEM(elem_size, (PadKernel<T><<<Blocks(n), kThreads, 0, stream>>>(
+                                    shape, n, static_cast<const T*>(in), static_cast<T*>(out))));
+  return cudaGetLastError();
+}
+
+}  // namespace kernels
+}  // namespace cuda
+}  // namespace kiln
