@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backends/cuda/common.h"
+#include "backends/cuda/cudnn_conv_common.h"
 #include "backends/cuda/status.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -16,187 +17,65 @@ namespace kiln {
 namespace cuda {
 namespace {
 
-struct ConvState {
-  int32_t allow_tf32 = 0;
-};
-
-cudnnMathType_t MathType(bool allow_tf32) {
-  return allow_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+// cuDNN must agree with kiln's shape inference.
+absl::Status CheckConvShapes(const NodeContext& node, const CudnnConvDescriptors& descs,
+                             int batch, cudnnTensorDescriptor_t xd, cudnnTensorDescriptor_t) {
+  const Dims& y = node.outputs[0].dims;
+  int n = 0, c = 0, h = 0, wd = 0;
+  KILN_CUDNN_RETURN_IF_ERROR(
+      cudnnGetConvolution2dForwardOutputDim(descs.conv(), xd, descs.filter(), &n, &c, &h, &wd));
+  if (n != batch || c != y[1] || h != y[2] || wd != y[3]) {
+    return absl::UnimplementedError(absl::StrCat(
+        "cuDNN computes output ", n, "x", c, "x", h, "x", wd, ", kiln ", batch, "x", y[1],
+        "x", y[2], "x", y[3]));
+  }
+  return absl::OkStatus();
 }
 
-// cuDNN descriptors of one convolution. x/y descriptors are per batch size
-// (index batch - 1) so Run only picks one: it creates nothing.
-class ConvDescriptors {
+class CudnnConvKernel : public CudnnConvKernelBase {
  public:
-  ~ConvDescriptors() {
-    for (cudnnTensorDescriptor_t d : x_) cudnnDestroyTensorDescriptor(d);
-    for (cudnnTensorDescriptor_t d : y_) cudnnDestroyTensorDescriptor(d);
-    if (bias_ != nullptr) cudnnDestroyTensorDescriptor(bias_);
-    if (filter_ != nullptr) cudnnDestroyFilterDescriptor(filter_);
-    if (conv_ != nullptr) cudnnDestroyConvolutionDescriptor(conv_);
-  }
+  CudnnConvKernel(std::unique_ptr<CudnnConvDescriptors> descs, cudnnConvolutionFwdAlgo_t algo)
+      : CudnnConvKernelBase(std::move(descs)), algo_(algo) {}
 
-  // Descriptors for `batches` (each 1..max_batch) of `node`.
-  absl::Status Init(const NodeContext& node, const ConvolutionParams& p, bool allow_tf32,
-                    const std::vector<int>& batches) {
-    const Dims& x = node.inputs[0].dims;
-    const Dims& w = node.inputs[1].dims;
-    const Dims& y = node.outputs[0].dims;
-    KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateFilterDescriptor(&filter_));
-    KILN_CUDNN_RETURN_IF_ERROR(cudnnSetFilter4dDescriptor(
-        filter_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, static_cast<int>(w[0]),
-        static_cast<int>(w[1]), static_cast<int>(w[2]), static_cast<int>(w[3])));
-    KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateConvolutionDescriptor(&conv_));
-    KILN_CUDNN_RETURN_IF_ERROR(cudnnSetConvolution2dDescriptor(
-        conv_, static_cast<int>(p.pads[0]), static_cast<int>(p.pads[1]),
-        static_cast<int>(p.strides[0]), static_cast<int>(p.strides[1]),
-        static_cast<int>(p.dilations[0]), static_cast<int>(p.dilations[1]),
-        CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-    KILN_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionGroupCount(conv_, static_cast<int>(p.group)));
-    KILN_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionMathType(conv_, MathType(allow_tf32)));
-    if (node.has_input(2)) {
-      KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&bias_));
-      KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(
-          bias_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, static_cast<int>(y[1]), 1, 1));
-    }
-    for (int batch : batches) {
-      cudnnTensorDescriptor_t xd = nullptr, yd = nullptr;
-      KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&xd));
-      x_.push_back(xd);
-      KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(
-          xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch, static_cast<int>(x[1]),
-          static_cast<int>(x[2]), static_cast<int>(x[3])));
-      KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&yd));
-      y_.push_back(yd);
-      KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(
-          yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch, static_cast<int>(y[1]),
-          static_cast<int>(y[2]), static_cast<int>(y[3])));
-      // cuDNN must agree with kiln's shape inference.
-      int n = 0, c = 0, h = 0, wd = 0;
-      KILN_CUDNN_RETURN_IF_ERROR(
-          cudnnGetConvolution2dForwardOutputDim(conv_, xd, filter_, &n, &c, &h, &wd));
-      if (n != batch || c != y[1] || h != y[2] || wd != y[3]) {
-        return absl::UnimplementedError(absl::StrCat(
-            "cuDNN computes output ", n, "x", c, "x", h, "x", wd, ", kiln ", batch, "x", y[1],
-            "x", y[2], "x", y[3]));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  cudnnTensorDescriptor_t x(size_t i) const { return x_[i]; }
-  cudnnTensorDescriptor_t y(size_t i) const { return y_[i]; }
-  cudnnTensorDescriptor_t bias() const { return bias_; }
-  cudnnFilterDescriptor_t filter() const { return filter_; }
-  cudnnConvolutionDescriptor_t conv() const { return conv_; }
-
- private:
-  std::vector<cudnnTensorDescriptor_t> x_, y_;
-  cudnnTensorDescriptor_t bias_ = nullptr;
-  cudnnFilterDescriptor_t filter_ = nullptr;
-  cudnnConvolutionDescriptor_t conv_ = nullptr;
-};
-
-class CudnnConvKernel : public Kernel {
- public:
-  CudnnConvKernel(std::unique_ptr<ConvDescriptors> descs, cudnnConvolutionFwdAlgo_t algo)
-      : descs_(std::move(descs)), algo_(algo) {}
-
-  absl::Status Run(const KernelArgs& args) const override {
-    const size_t b = static_cast<size_t>(args.input_descs[0].dims[0]) - 1;
-    cudnnHandle_t handle = ResourcesOf(args).cudnn();
+ protected:
+  absl::Status Compute(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t b,
+                       const KernelArgs& args) const override {
     const float one = 1.0f, zero = 0.0f;
     KILN_CUDNN_RETURN_IF_ERROR(cudnnConvolutionForward(
-        handle, &one, descs_->x(b), args.inputs[0], descs_->filter(), args.inputs[1],
-        descs_->conv(), algo_, args.workspace, args.workspace_size, &zero, descs_->y(b),
-        args.outputs[0]));
-    if (args.inputs.size() > 2 && args.inputs[2] != nullptr) {
-      KILN_CUDNN_RETURN_IF_ERROR(cudnnAddTensor(handle, &one, descs_->bias(), args.inputs[2],
-                                                &one, descs_->y(b), args.outputs[0]));
-    }
+        handle, &one, descs.x(b), args.inputs[0], descs.filter(), args.inputs[1], descs.conv(),
+        algo_, args.workspace, args.workspace_size, &zero, descs.y(b), args.outputs[0]));
     return absl::OkStatus();
   }
 
  private:
-  std::unique_ptr<ConvDescriptors> descs_;
   cudnnConvolutionFwdAlgo_t algo_;
 };
 
-class CudnnConvTactic : public CudaTactic {
+class CudnnConvTactic : public CudnnConvTacticBase {
  public:
   CudnnConvTactic(cudnnConvolutionFwdAlgo_t algo, absl::string_view algo_name)
-      : CudaTactic(absl::StrCat("cuda.convolution.cudnn.", algo_name, ".nchw.fp32"),
-                   kConvolutionOp),
+      : CudnnConvTacticBase(absl::StrCat("cuda.convolution.cudnn.", algo_name, ".nchw.fp32"),
+                            kConvolutionOp, "convolution",
+                            "cudnnGetConvolutionForwardWorkspaceSize", CheckConvShapes),
         algo_(algo) {}
 
-  absl::Status Supports(const NodeContext& node) const override {
-    KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
+ protected:
+  absl::StatusOr<CudnnConvGeometry> Geometry(const NodeContext& node) const override {
     KILN_ASSIGN_OR_RETURN(ConvolutionParams p, ConvolutionParams::FromAttrs(node.attrs));
-    if (node.inputs.size() < 2 || node.inputs[0].rank() != 4 || node.inputs[1].rank() != 4) {
-      return absl::UnimplementedError("only 2-D convolutions (4-D NCHW input and weights)");
-    }
-    if (p.pads[0] != p.pads[2] || p.pads[1] != p.pads[3]) {
-      return absl::UnimplementedError(absl::StrCat(
-          "asymmetric padding [", p.pads[0], ", ", p.pads[1], ", ", p.pads[2], ", ", p.pads[3],
-          "] (top, left, bottom, right); cuDNN pads symmetrically"));
-    }
-    return WorkspaceBytes(node, node.allow_tf32).status();
+    return CudnnConvGeometryOf(p);
   }
 
-  size_t WorkspaceSize(const NodeContext& node) const override {
-    // The runtime checks the plan's workspace against this with
-    // allow_tf32 = false (NodeContext at load), the builder with the
-    // config's: report the larger so both agree.
-    absl::StatusOr<size_t> strict = WorkspaceBytes(node, false);
-    absl::StatusOr<size_t> tf32 = WorkspaceBytes(node, true);
-    return std::max(strict.ok() ? *strict : 0, tf32.ok() ? *tf32 : 0);
+  cudnnStatus_t QueryWorkspace(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t i,
+                               size_t* bytes) const override {
+    return cudnnGetConvolutionForwardWorkspaceSize(handle, descs.x(i), descs.filter(),
+                                                   descs.conv(), descs.y(i), algo_, bytes);
   }
 
-  absl::StatusOr<std::vector<uint8_t>> PrepareState(const NodeContext& node) const override {
-    ConvState state;
-    state.allow_tf32 = node.allow_tf32 ? 1 : 0;
-    return PackState(state);
-  }
-
-  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(
-      const NodeContext& node, absl::Span<const uint8_t> state_bytes) const override {
-    KILN_ASSIGN_OR_RETURN(ConvState state, UnpackState<ConvState>(state_bytes, name()));
-    KILN_ASSIGN_OR_RETURN(ConvolutionParams p, ConvolutionParams::FromAttrs(node.attrs));
-    std::vector<int> batches;
-    for (int b = 1; b <= node.max_batch; ++b) batches.push_back(b);
-    auto descs = std::make_unique<ConvDescriptors>();
-    KILN_RETURN_IF_ERROR(descs->Init(node, p, state.allow_tf32 != 0, batches));
-    return std::unique_ptr<Kernel>(std::make_unique<CudnnConvKernel>(std::move(descs), algo_));
+  std::unique_ptr<Kernel> MakeKernel(std::unique_ptr<CudnnConvDescriptors> descs) const override {
+    return std::make_unique<CudnnConvKernel>(std::move(descs), algo_);
   }
 
  private:
-  // cuDNN's workspace for this algorithm, the larger of batch 1 and the max
-  // batch; Unimplemented when the algorithm cannot run the convolution.
-  absl::StatusOr<size_t> WorkspaceBytes(const NodeContext& node, bool allow_tf32) const {
-    KILN_ASSIGN_OR_RETURN(ConvolutionParams p, ConvolutionParams::FromAttrs(node.attrs));
-    std::vector<int> batches = {1};
-    if (node.max_batch > 1) batches.push_back(node.max_batch);
-    std::lock_guard<std::mutex> lock(QueryMutex());
-    KILN_ASSIGN_OR_RETURN(cudnnHandle_t handle, QueryCudnnHandle());
-    ConvDescriptors descs;
-    KILN_RETURN_IF_ERROR(descs.Init(node, p, allow_tf32, batches));
-    size_t most = 0;
-    for (size_t i = 0; i < batches.size(); ++i) {
-      size_t bytes = 0;
-      const cudnnStatus_t code = cudnnGetConvolutionForwardWorkspaceSize(
-          handle, descs.x(i), descs.filter(), descs.conv(), descs.y(i), algo_, &bytes);
-      if (code == CUDNN_STATUS_NOT_SUPPORTED) {
-        return absl::UnimplementedError(
-            absl::StrCat("cuDNN does not support this algorithm for the convolution at batch ",
-                         batches[i], " (cudnnGetConvolutionForwardWorkspaceSize: ",
-                         cudnnGetErrorString(code), ")"));
-      }
-      KILN_RETURN_IF_ERROR(CudnnStatus(code, "cudnnGetConvolutionForwardWorkspaceSize"));
-      most = std::max(most, bytes);
-    }
-    return most;
-  }
-
   cudnnConvolutionFwdAlgo_t algo_;
 };
 

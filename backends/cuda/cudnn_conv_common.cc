@@ -1,0 +1,153 @@
+#include "backends/cuda/cudnn_conv_common.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "backends/cuda/status.h"
+#include "graph/status_macros.h"
+
+namespace kiln {
+namespace cuda {
+
+cudnnMathType_t MathType(bool allow_tf32) {
+  return allow_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+
+CudnnConvDescriptors::~CudnnConvDescriptors() {
+  for (cudnnTensorDescriptor_t d : x_) cudnnDestroyTensorDescriptor(d);
+  for (cudnnTensorDescriptor_t d : y_) cudnnDestroyTensorDescriptor(d);
+  if (bias_ != nullptr) cudnnDestroyTensorDescriptor(bias_);
+  if (filter_ != nullptr) cudnnDestroyFilterDescriptor(filter_);
+  if (conv_ != nullptr) cudnnDestroyConvolutionDescriptor(conv_);
+}
+
+absl::Status CudnnConvDescriptors::Init(const NodeContext& node, const CudnnConvGeometry& p,
+                                        bool allow_tf32, const std::vector<int>& batches,
+                                        CudnnConvShapeCheck check) {
+  const Dims& x = node.inputs[0].dims;
+  const Dims& w = node.inputs[1].dims;
+  const Dims& y = node.outputs[0].dims;
+  KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateFilterDescriptor(&filter_));
+  KILN_CUDNN_RETURN_IF_ERROR(cudnnSetFilter4dDescriptor(
+      filter_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, static_cast<int>(w[0]),
+      static_cast<int>(w[1]), static_cast<int>(w[2]), static_cast<int>(w[3])));
+  KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateConvolutionDescriptor(&conv_));
+  KILN_CUDNN_RETURN_IF_ERROR(cudnnSetConvolution2dDescriptor(
+      conv_, static_cast<int>(p.pads[0]), static_cast<int>(p.pads[1]),
+      static_cast<int>(p.strides[0]), static_cast<int>(p.strides[1]),
+      static_cast<int>(p.dilations[0]), static_cast<int>(p.dilations[1]),
+      CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  KILN_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionGroupCount(conv_, static_cast<int>(p.group)));
+  KILN_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionMathType(conv_, MathType(allow_tf32)));
+  if (node.has_input(2)) {
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&bias_));
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(
+        bias_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, static_cast<int>(y[1]), 1, 1));
+  }
+  for (int batch : batches) {
+    cudnnTensorDescriptor_t xd = nullptr, yd = nullptr;
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&xd));
+    x_.push_back(xd);
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(
+        xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch, static_cast<int>(x[1]),
+        static_cast<int>(x[2]), static_cast<int>(x[3])));
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&yd));
+    y_.push_back(yd);
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(
+        yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch, static_cast<int>(y[1]),
+        static_cast<int>(y[2]), static_cast<int>(y[3])));
+    KILN_RETURN_IF_ERROR(check(node, *this, batch, xd, yd));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The tactic state: whether the build allowed TF32.
+struct CudnnConvState {
+  int32_t allow_tf32 = 0;
+};
+
+}  // namespace
+
+absl::Status CudnnConvKernelBase::Run(const KernelArgs& args) const {
+  const size_t b = static_cast<size_t>(args.input_descs[0].dims[0]) - 1;
+  cudnnHandle_t handle = ResourcesOf(args).cudnn();
+  const float one = 1.0f;
+  KILN_RETURN_IF_ERROR(Compute(handle, *descs_, b, args));
+  if (args.inputs.size() > 2 && args.inputs[2] != nullptr) {
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnAddTensor(handle, &one, descs_->bias(), args.inputs[2],
+                                              &one, descs_->y(b), args.outputs[0]));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CudnnConvTacticBase::Supports(const NodeContext& node) const {
+  KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
+  KILN_ASSIGN_OR_RETURN(CudnnConvGeometry p, Geometry(node));
+  if (node.inputs.size() < 2 || node.inputs[0].rank() != 4 || node.inputs[1].rank() != 4) {
+    return absl::UnimplementedError(
+        absl::StrCat("only 2-D ", what_, "s (4-D NCHW input and weights)"));
+  }
+  if (p.pads[0] != p.pads[2] || p.pads[1] != p.pads[3]) {
+    return absl::UnimplementedError(absl::StrCat(
+        "asymmetric padding [", p.pads[0], ", ", p.pads[1], ", ", p.pads[2], ", ", p.pads[3],
+        "] (top, left, bottom, right); cuDNN pads symmetrically"));
+  }
+  return WorkspaceBytes(node, node.allow_tf32).status();
+}
+
+size_t CudnnConvTacticBase::WorkspaceSize(const NodeContext& node) const {
+  // The runtime checks the plan's workspace against this with
+  // allow_tf32 = false (NodeContext at load), the builder with the
+  // config's: report the larger so both agree.
+  absl::StatusOr<size_t> strict = WorkspaceBytes(node, false);
+  absl::StatusOr<size_t> tf32 = WorkspaceBytes(node, true);
+  return std::max(strict.ok() ? *strict : 0, tf32.ok() ? *tf32 : 0);
+}
+
+absl::StatusOr<std::vector<uint8_t>> CudnnConvTacticBase::PrepareState(
+    const NodeContext& node) const {
+  CudnnConvState state;
+  state.allow_tf32 = node.allow_tf32 ? 1 : 0;
+  return PackState(state);
+}
+
+absl::StatusOr<std::unique_ptr<Kernel>> CudnnConvTacticBase::CreateKernel(
+    const NodeContext& node, absl::Span<const uint8_t> state_bytes) const {
+  KILN_ASSIGN_OR_RETURN(CudnnConvState state, UnpackState<CudnnConvState>(state_bytes, name()));
+  KILN_ASSIGN_OR_RETURN(CudnnConvGeometry p, Geometry(node));
+  std::vector<int> batches;
+  for (int b = 1; b <= node.max_batch; ++b) batches.push_back(b);
+  auto descs = std::make_unique<CudnnConvDescriptors>();
+  KILN_RETURN_IF_ERROR(descs->Init(node, p, state.allow_tf32 != 0, batches, check_));
+  return MakeKernel(std::move(descs));
+}
+
+absl::StatusOr<size_t> CudnnConvTacticBase::WorkspaceBytes(const NodeContext& node,
+                                                           bool allow_tf32) const {
+  KILN_ASSIGN_OR_RETURN(CudnnConvGeometry p, Geometry(node));
+  std::vector<int> batches = {1};
+  if (node.max_batch > 1) batches.push_back(node.max_batch);
+  std::lock_guard<std::mutex> lock(QueryMutex());
+  KILN_ASSIGN_OR_RETURN(cudnnHandle_t handle, QueryCudnnHandle());
+  CudnnConvDescriptors descs;
+  KILN_RETURN_IF_ERROR(descs.Init(node, p, allow_tf32, batches, check_));
+  size_t most = 0;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    size_t bytes = 0;
+    const cudnnStatus_t code = QueryWorkspace(handle, descs, i, &bytes);
+    if (code == CUDNN_STATUS_NOT_SUPPORTED) {
+      return absl::UnimplementedError(absl::StrCat(
+          "cuDNN does not support this algorithm for the ", what_, " at batch ", batches[i], " (",
+          query_name_, ": ", cudnnGetErrorString(code), ")"));
+    }
+    KILN_RETURN_IF_ERROR(CudnnStatus(code, query_name_));
+    most = std::max(most, bytes);
+  }
+  return most;
+}
+
+}  // namespace cuda
+}  // namespace kiln

@@ -1,0 +1,135 @@
+#ifndef KILN_BACKENDS_CUDA_CUDNN_CONV_COMMON_H_
+#define KILN_BACKENDS_CUDA_CUDNN_CONV_COMMON_H_
+
+// The cuDNN setup shared by the Convolution (forward) and Deconvolution
+// (backward-data) tactics: descriptors per batch size, the math type, the
+// 2-D / symmetric-padding checks, the workspace query over batch sizes and
+// the tactic state. Each op keeps its cuDNN calls and its shape check.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "backends/cuda/common.h"
+#include "backends/tactic.h"
+
+namespace kiln {
+namespace cuda {
+
+// The attributes cuDNN's convolution descriptor takes.
+struct CudnnConvGeometry {
+  std::array<int64_t, 4> pads;  // top, left, bottom, right
+  std::array<int64_t, 2> strides;
+  std::array<int64_t, 2> dilations;
+  int64_t group;
+};
+template <typename Params>
+CudnnConvGeometry CudnnConvGeometryOf(const Params& p) {
+  return CudnnConvGeometry{p.pads, p.strides, p.dilations, p.group};
+}
+
+// Strict fp32 (CUDNN_FMA_MATH: no TF32 tensor cores) unless TF32 is allowed.
+cudnnMathType_t MathType(bool allow_tf32);
+
+// cuDNN descriptors of one convolution. x/y descriptors are per batch size
+// (index batch - 1 in kernels) so Run only picks one: it creates nothing.
+class CudnnConvDescriptors;
+
+// Checks that cuDNN's shapes of one batch's x/y descriptors agree with
+// kiln's shape inference.
+using CudnnConvShapeCheck = absl::Status (*)(const NodeContext& node,
+                                             const CudnnConvDescriptors& descs, int batch,
+                                             cudnnTensorDescriptor_t xd,
+                                             cudnnTensorDescriptor_t yd);
+
+class CudnnConvDescriptors {
+ public:
+  CudnnConvDescriptors() = default;
+  CudnnConvDescriptors(const CudnnConvDescriptors&) = delete;
+  CudnnConvDescriptors& operator=(const CudnnConvDescriptors&) = delete;
+  ~CudnnConvDescriptors();
+
+  // Descriptors for `batches` (each 1..max_batch) of `node`, each batch's
+  // checked by `check`.
+  absl::Status Init(const NodeContext& node, const CudnnConvGeometry& p, bool allow_tf32,
+                    const std::vector<int>& batches, CudnnConvShapeCheck check);
+
+  cudnnTensorDescriptor_t x(size_t i) const { return x_[i]; }
+  cudnnTensorDescriptor_t y(size_t i) const { return y_[i]; }
+  cudnnTensorDescriptor_t bias() const { return bias_; }
+  cudnnFilterDescriptor_t filter() const { return filter_; }
+  cudnnConvolutionDescriptor_t conv() const { return conv_; }
+
+ private:
+  std::vector<cudnnTensorDescriptor_t> x_, y_;
+  cudnnTensorDescriptor_t bias_ = nullptr;
+  cudnnFilterDescriptor_t filter_ = nullptr;
+  cudnnConvolutionDescriptor_t conv_ = nullptr;
+};
+
+// Runs one batch from the descriptors made for every batch size 1..max, then
+// adds the bias (when present) to y.
+class CudnnConvKernelBase : public Kernel {
+ public:
+  explicit CudnnConvKernelBase(std::unique_ptr<CudnnConvDescriptors> descs)
+      : descs_(std::move(descs)) {}
+
+  absl::Status Run(const KernelArgs& args) const final;
+
+ protected:
+  // y = the op's cuDNN call on batch index b (batch size b + 1), bias aside.
+  virtual absl::Status Compute(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t b,
+                               const KernelArgs& args) const = 0;
+
+ private:
+  std::unique_ptr<CudnnConvDescriptors> descs_;
+};
+
+// A tactic per cuDNN algorithm of a 2-D convolution-like op (the builder
+// times them all and keeps the fastest), NCHW fp32. Strict fp32 by default
+// (CUDNN_FMA_MATH); TF32 when the build allows it, remembered in the state.
+class CudnnConvTacticBase : public CudaTactic {
+ public:
+  // `what`: "convolution" or "deconvolution", for messages; `query_name`:
+  // cuDNN's workspace query that QueryWorkspace calls.
+  CudnnConvTacticBase(std::string name, std::string op, absl::string_view what,
+                      absl::string_view query_name, CudnnConvShapeCheck check)
+      : CudaTactic(std::move(name), std::move(op)),
+        what_(what),
+        query_name_(query_name),
+        check_(check) {}
+
+  absl::Status Supports(const NodeContext& node) const final;
+  size_t WorkspaceSize(const NodeContext& node) const final;
+  absl::StatusOr<std::vector<uint8_t>> PrepareState(const NodeContext& node) const final;
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(
+      const NodeContext& node, absl::Span<const uint8_t> state_bytes) const final;
+
+ protected:
+  // The op's attributes (its FromAttrs).
+  virtual absl::StatusOr<CudnnConvGeometry> Geometry(const NodeContext& node) const = 0;
+  // cuDNN's workspace for this algorithm at batch index i of `descs`.
+  virtual cudnnStatus_t QueryWorkspace(cudnnHandle_t handle, const CudnnConvDescriptors& descs,
+                                       size_t i, size_t* bytes) const = 0;
+  virtual std::unique_ptr<Kernel> MakeKernel(
+      std::unique_ptr<CudnnConvDescriptors> descs) const = 0;
+
+ private:
+  // cuDNN's workspace for this algorithm, the larger of batch 1 and the max
+  // batch; Unimplemented when the algorithm cannot run the op.
+  absl::StatusOr<size_t> WorkspaceBytes(const NodeContext& node, bool allow_tf32) const;
+
+  std::string what_;
+  std::string query_name_;
+  CudnnConvShapeCheck check_;
+};
+
+}  // namespace cuda
+}  // namespace kiln
+
+#endif  // KILN_BACKENDS_CUDA_CUDNN_CONV_COMMON_H_
