@@ -23,4 +23,18 @@ absl::StatusOr<Dims> BroadcastDims(const Dims& a, const Dims& b) {
   return out;
 }
 
+absl::StatusOr<Dims> SameTypeBroadcastDims(const TensorDesc& a, const TensorDesc& b) {
+  if (a.dtype != b.dtype) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "inputs have different types: '", a.name, "' is ", DataTypeName(a.dtype), ", '", b.name,
+        "' is ", DataTypeName(b.dtype), "; convert one of them first (Cast)"));
+  }
+  absl::StatusOr<Dims> dims = BroadcastDims(a.dims, b.dims);
+  if (!dims.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("'", a.name, "' and '", b.name,
+                                                   "' do not broadcast: ", dims.status().message()));
+  }
+  return dims;
+}
+
 }  // namespace kiln

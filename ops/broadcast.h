@@ -14,6 +14,11 @@ namespace kiln {
 // both shapes and the dim that conflicts.
 absl::StatusOr<Dims> BroadcastDims(const Dims& a, const Dims& b);
 
+// For binary ops whose operands must share a type: checks that `a` and `b`
+// have the same dtype and broadcast, and returns the broadcast dims. The
+// error (no layer prefix) names both tensors.
+absl::StatusOr<Dims> SameTypeBroadcastDims(const TensorDesc& a, const TensorDesc& b);
+
 }  // namespace kiln
 
 #endif  // KILN_OPS_BROADCAST_H_

@@ -28,16 +28,8 @@ absl::StatusOr<std::vector<TensorDesc>> InferCompare(const InferenceContext& ctx
     return ctx.Error("input '", a.name, "' is ", DataTypeName(a.dtype),
                      "; Compare takes fp32, fp16, int32, int64 or bool");
   }
-  if (a.dtype != b.dtype) {
-    return ctx.Error("inputs have different types: '", a.name, "' is ", DataTypeName(a.dtype),
-                     ", '", b.name, "' is ", DataTypeName(b.dtype),
-                     "; convert one of them first (Cast)");
-  }
-  absl::StatusOr<Dims> dims = BroadcastDims(a.dims, b.dims);
-  if (!dims.ok()) {
-    return ctx.Error("'", a.name, "' and '", b.name,
-                     "' do not broadcast: ", dims.status().message());
-  }
+  absl::StatusOr<Dims> dims = SameTypeBroadcastDims(a, b);
+  if (!dims.ok()) return ctx.Error(dims.status().message());
   TensorDesc out;
   out.dtype = DataType::kBool;
   out.dims = *dims;

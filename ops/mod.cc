@@ -21,20 +21,13 @@ absl::StatusOr<std::vector<TensorDesc>> InferMod(const InferenceContext& ctx) {
     return ctx.Error("input '", a.name, "' is ", DataTypeName(a.dtype),
                      "; Mod takes fp32, fp16, int32, int64 or int8");
   }
-  if (a.dtype != b.dtype) {
-    return ctx.Error("inputs have different types: '", a.name, "' is ", DataTypeName(a.dtype),
-                     ", '", b.name, "' is ", DataTypeName(b.dtype),
-                     "; convert one of them first (Cast)");
-  }
+  absl::StatusOr<Dims> dims = SameTypeBroadcastDims(a, b);
+  if (!dims.ok()) return ctx.Error(dims.status().message());
   if (IsFloatType(a.dtype) && !params->fmod) {
     return ctx.Error("inputs are ", DataTypeName(a.dtype),
                      " but fmod is 0; ONNX requires fmod = 1 for floating-point Mod");
   }
-  absl::StatusOr<Dims> dims = BroadcastDims(a.dims, b.dims);
-  if (!dims.ok()) {
-    return ctx.Error("'", a.name, "' and '", b.name,
-                     "' do not broadcast: ", dims.status().message());
-  }
+
   TensorDesc out;
   out.dtype = a.dtype;
   out.dims = *dims;
