@@ -35,7 +35,11 @@ _CUDA_OPS_NORM = []
 _CUDA_OPS_INDEX = []
 
 # Spatial families (resize, sampling, pooling, deconvolution N-D, integer conv/matmul).
-_CUDA_OPS_SPATIAL = []
+_CUDA_OPS_SPATIAL = [
+    "lp_pool",
+    "max_unpool",
+    "pooling_nd",
+]
 
 # Recurrent, signal and linear-algebra families.
 _CUDA_OPS_SEQ = []

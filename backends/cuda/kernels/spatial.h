@@ -1,0 +1,70 @@
+#ifndef KILN_BACKENDS_CUDA_KERNELS_SPATIAL_H_
+#define KILN_BACKENDS_CUDA_KERNELS_SPATIAL_H_
+
+// Launchers of the spatial-family kernels (kernels/spatial.cu): N-D pooling,
+// LpPool, MaxUnpool. Plain C++ with CUDA types only; each launcher enqueues
+// on `stream` and returns the launch's error. Float kernels take fp32 or fp16
+// tensors (`fp16`): fp16 is loaded into fp32, computed as cpu_ref computes
+// fp32, and rounded once at the output.
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace kiln {
+namespace cuda {
+namespace kernels {
+
+// Spatial dims a window kernel handles (rank 8 less N and C).
+inline constexpr int kMaxSpatial = 6;
+
+// Windows over the spatial dims of (planes, in...) -> (planes, out...):
+// tap t of output o along axis d reads in position
+// o * stride[d] - pad_begin[d] + t * dilation[d].
+struct WindowShape {
+  int rank = 0;
+  int64_t planes = 0;
+  int64_t in[kMaxSpatial] = {};
+  int64_t out[kMaxSpatial] = {};
+  int64_t kernel[kMaxSpatial] = {};
+  int64_t stride[kMaxSpatial] = {};
+  int64_t dilation[kMaxSpatial] = {};
+  int64_t pad_begin[kMaxSpatial] = {};
+  int64_t pad_end[kMaxSpatial] = {};
+};
+
+// PoolingNd / MaxPoolWithIndices (ops/pooling_nd.h), cpu_ref's semantics:
+// taps in row-major window order (so average sums round the same way), NaN
+// propagates in max, the first maximum wins ties; `indices` (nullable, fp32
+// only) receives max pooling's flattened source positions, column-major over
+// the spatial dims when `column_major`.
+cudaError_t PoolingNd(const WindowShape& shape, bool average, bool count_include_pad,
+                      bool column_major, bool fp16, const void* in, void* out, int64_t* indices,
+                      cudaStream_t stream);
+
+// LpPool (ops/lp_pool.h): (sum over in-input taps of |x|^p)^(1/p) in double.
+cudaError_t LpPool(const WindowShape& shape, int64_t p, bool fp16, const void* in, void* out,
+                   cudaStream_t stream);
+
+// MaxUnpool (ops/max_unpool.h), any dtype of `elem_size` bytes, bit-exact.
+// `inferred` holds the inferred spatial dims E, `out_spatial` the output's;
+// `winner` is workspace of one uint64 per output element. Each output takes
+// the last input element (in input order, as cpu_ref's sequential scatter)
+// whose index names it, else zero; indices outside the inferred tensor are
+// skipped.
+struct UnpoolShape {
+  int rank = 0;
+  int64_t planes = 0;        // N * C
+  int64_t in_volume = 0;     // elements of X (and of I)
+  int64_t inferred[kMaxSpatial] = {};
+  int64_t out_spatial[kMaxSpatial] = {};
+};
+cudaError_t MaxUnpool(int elem_size, const UnpoolShape& shape, const void* in,
+                      const int64_t* indices, unsigned long long* winner, void* out,
+                      cudaStream_t stream);
+
+}  // namespace kernels
+}  // namespace cuda
+}  // namespace kiln
+
+#endif  // KILN_BACKENDS_CUDA_KERNELS_SPATIAL_H_
