@@ -32,7 +32,12 @@ _CUDA_OPS_CORE = [
 _CUDA_OPS_NORM = []
 
 # Indexing, scatter/gather and data-movement families.
-_CUDA_OPS_INDEX = []
+_CUDA_OPS_INDEX = [
+    "depth_to_space",
+    "expand",
+    "space_to_depth",
+    "tile",
+]
 
 # Spatial families (resize, sampling, pooling, deconvolution N-D, integer conv/matmul).
 _CUDA_OPS_SPATIAL = [
