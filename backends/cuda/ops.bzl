@@ -44,6 +44,7 @@ _CUDA_OPS_SPATIAL = [
     "lp_pool",
     "max_unpool",
     "pooling_nd",
+    "resize",
 ]
 
 # Recurrent, signal and linear-algebra families.

@@ -1,11 +1,11 @@
 #ifndef KILN_BACKENDS_CUDA_KERNELS_SPATIAL_H_
 #define KILN_BACKENDS_CUDA_KERNELS_SPATIAL_H_
 
-// Launchers of the spatial-family kernels (kernels/spatial.cu): N-D pooling,
-// LpPool, MaxUnpool. Plain C++ with CUDA types only; each launcher enqueues
-// on `stream` and returns the launch's error. Float kernels take fp32 or fp16
-// tensors (`fp16`): fp16 is loaded into fp32, computed as cpu_ref computes
-// fp32, and rounded once at the output.
+// Launchers of the spatial-family kernels (kernels/spatial.cu, resize.cu,
+// ...): N-D pooling, LpPool, MaxUnpool, Resize. Plain C++ with CUDA types
+// only; each launcher enqueues on `stream` and returns the launch's error.
+// Float kernels take fp32 or fp16 tensors (`fp16`): fp16 is loaded into fp32,
+// computed as cpu_ref computes fp32, and rounded once at the output.
 
 #include <cuda_runtime.h>
 
@@ -62,6 +62,39 @@ struct UnpoolShape {
 cudaError_t MaxUnpool(int elem_size, const UnpoolShape& shape, const void* in,
                       const int64_t* indices, unsigned long long* winner, void* out,
                       cudaStream_t stream);
+
+// Resize (ops/resize.h), cpu_ref's arithmetic: per output element, each
+// resized axis's taps computed in double exactly as cpu_ref computes them
+// (the source coordinate with explicitly rounded operations, so nvcc's
+// contraction cannot move a nearest tap), then the tensor product of the
+// taps summed in double. Enums are cpu_ref's order: mode nearest, linear,
+// cubic; transform half_pixel, half_pixel_symmetric, pytorch_half_pixel,
+// align_corners, asymmetric, tf_crop_and_resize, tf_half_pixel_for_nn;
+// rounding round_prefer_floor, round_prefer_ceil, floor, ceil.
+inline constexpr int kResizeMaxRank = 8;
+inline constexpr int kResizeMaxResizedAxes = 4;
+inline constexpr int kResizeMaxTaps = 64;
+struct ResizeShape {
+  int rank = 0;
+  int mode = 0;
+  int transform = 0;
+  int rounding = 0;
+  double cubic_coeff_a = -0.75;
+  bool exclude_outside = false;
+  bool antialias = false;
+  float extrapolation_value = 0.0f;
+  int64_t in_dims[kResizeMaxRank] = {};
+  int64_t out_dims[kResizeMaxRank] = {};
+  bool resized[kResizeMaxRank] = {};
+  int taps[kResizeMaxRank] = {};  // tap count of a resized axis
+  double scale[kResizeMaxRank] = {};
+  double roi_start[kResizeMaxRank] = {};
+  double roi_end[kResizeMaxRank] = {};
+};
+// At most kResizeMaxResizedAxes axes resized, each with at most
+// kResizeMaxTaps taps.
+cudaError_t Resize(const ResizeShape& shape, bool fp16, const void* in, void* out,
+                   cudaStream_t stream);
 
 }  // namespace kernels
 }  // namespace cuda
