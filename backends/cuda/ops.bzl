@@ -29,7 +29,12 @@ _CUDA_OPS_CORE = [
 ]
 
 # Normalization, activation-like and element-wise families.
-_CUDA_OPS_NORM = []
+_CUDA_OPS_NORM = [
+    "celu",
+    "is_nan_inf",
+    "prelu",
+    "shrink",
+]
 
 # Indexing, scatter/gather and data-movement families.
 _CUDA_OPS_INDEX = [
