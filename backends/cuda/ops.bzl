@@ -53,7 +53,9 @@ _CUDA_OPS_SPATIAL = [
 ]
 
 # Recurrent, signal and linear-algebra families.
-_CUDA_OPS_SEQ = []
+_CUDA_OPS_SEQ = [
+    "einsum",
+]
 
 CUDA_OPS = _CUDA_OPS_CORE + _CUDA_OPS_NORM + _CUDA_OPS_INDEX + _CUDA_OPS_SPATIAL + _CUDA_OPS_SEQ
 
