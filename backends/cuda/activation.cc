@@ -1,5 +1,10 @@
-// cuda Activation: kiln's own element-wise kernel (kernels/activation.cu).
+// cuda Activation: kiln's own element-wise kernel (kernels/activation.cu),
+// one tactic per precision (fp16 computed in fp32, rounded once at the
+// output). The kernel never looks at coordinates, so it runs on any format
+// the input and the output share (NCHW or NHWC).
 #include "ops/activation.h"
+
+#include <cuda_fp16.h>
 
 #include "backends/cuda/common.h"
 #include "backends/cuda/kernels/kernels.h"
@@ -11,14 +16,15 @@ namespace kiln {
 namespace cuda {
 namespace {
 
+template <typename T>
 class ActivationKernel : public Kernel {
  public:
   explicit ActivationKernel(ActivationParams params) : params_(params) {}
   absl::Status Run(const KernelArgs& args) const override {
-    KILN_CUDA_RETURN_IF_ERROR(kernels::ActivationFp32(
+    KILN_CUDA_RETURN_IF_ERROR(kernels::Activation<T>(
         static_cast<int>(params_.type), params_.alpha, params_.beta,
-        args.output_descs[0].volume(), static_cast<const float*>(args.inputs[0]),
-        static_cast<float*>(args.outputs[0]), ResourcesOf(args).stream()));
+        args.output_descs[0].volume(), static_cast<const T*>(args.inputs[0]),
+        static_cast<T*>(args.outputs[0]), ResourcesOf(args).stream()));
     return absl::OkStatus();
   }
 
@@ -28,21 +34,31 @@ class ActivationKernel : public Kernel {
 
 class ActivationTactic : public CudaTactic {
  public:
-  ActivationTactic() : CudaTactic("cuda.activation.kernel.fp32", kActivationOp) {}
+  explicit ActivationTactic(DataType dtype)
+      : CudaTactic(absl::StrCat("cuda.activation.kernel.", DataTypeName(dtype)), kActivationOp),
+        dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
-    KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
+    KILN_RETURN_IF_ERROR(RequireDtype(node, dtype_));
+    KILN_RETURN_IF_ERROR(RequireOneFormat(node));
     return ActivationParams::FromAttrs(node.attrs).status();
   }
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
     KILN_ASSIGN_OR_RETURN(ActivationParams params, ActivationParams::FromAttrs(node.attrs));
-    return std::unique_ptr<Kernel>(std::make_unique<ActivationKernel>(params));
+    if (dtype_ == DataType::kFloat16) {
+      return std::unique_ptr<Kernel>(std::make_unique<ActivationKernel<__half>>(params));
+    }
+    return std::unique_ptr<Kernel>(std::make_unique<ActivationKernel<float>>(params));
   }
+
+ private:
+  DataType dtype_;
 };
 
 }  // namespace
 
-KILN_REGISTER_TACTIC(std::make_unique<ActivationTactic>());
+KILN_REGISTER_TACTIC(std::make_unique<ActivationTactic>(DataType::kFloat32));
+KILN_REGISTER_TACTIC(std::make_unique<ActivationTactic>(DataType::kFloat16));
 
 }  // namespace cuda
 }  // namespace kiln

@@ -108,6 +108,59 @@ absl::StatusOr<T> UnpackState(absl::Span<const uint8_t> bytes, absl::string_view
   return value;
 }
 
+// OK when every present input and every output is `dtype`: the float
+// kernels of the element-wise family read one storage type (fp32 or fp16)
+// throughout, so a tactic per precision.
+inline absl::Status RequireDtype(const NodeContext& node, DataType dtype) {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.has_input(i) && node.inputs[i].dtype != dtype) {
+      return absl::UnimplementedError(absl::StrCat("input ", i, " is ",
+                                                   DataTypeName(node.inputs[i].dtype),
+                                                   "; this tactic is ", DataTypeName(dtype),
+                                                   " only"));
+    }
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i].dtype != dtype) {
+      return absl::UnimplementedError(absl::StrCat("output ", i, " is ",
+                                                   DataTypeName(node.outputs[i].dtype),
+                                                   "; this tactic is ", DataTypeName(dtype),
+                                                   " only"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// RequireDtype and RequireLinear: a float kernel that indexes row-major
+// (NCHW) tensors of one precision.
+inline absl::Status RequireFloatLinear(const NodeContext& node, DataType dtype) {
+  if (absl::Status s = RequireDtype(node, dtype); !s.ok()) return s;
+  return RequireLinear(node);
+}
+
+// OK when every present input and every output has one format: element-wise
+// kernels that never look at coordinates run on any layout the tensors
+// share.
+inline absl::Status RequireOneFormat(const NodeContext& node) {
+  const TensorFormat format = node.outputs.empty() ? TensorFormat::kLinear
+                                                   : node.outputs[0].format;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.has_input(i) && node.inputs[i].format != format) {
+      return absl::UnimplementedError(absl::StrCat(
+          "input ", i, " is ", TensorFormatName(node.inputs[i].format), " but output 0 is ",
+          TensorFormatName(format), "; this tactic needs one format throughout"));
+    }
+  }
+  for (size_t i = 1; i < node.outputs.size(); ++i) {
+    if (node.outputs[i].format != format) {
+      return absl::UnimplementedError(absl::StrCat(
+          "output ", i, " is ", TensorFormatName(node.outputs[i].format), " but output 0 is ",
+          TensorFormatName(format), "; this tactic needs one format throughout"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace cuda
 }  // namespace kiln
 

@@ -1,5 +1,12 @@
-// cuda ElementWise: kiln's own broadcasting kernel (kernels/element_wise.cu).
+// cuda ElementWise: kiln's own broadcasting kernel (kernels/element_wise.cu),
+// one tactic per precision (fp16 computed in fp32, rounded once at the
+// output). NCHW tensors of any rank, or 4-D NHWC ones when every operand and
+// the output are NHWC: their logical dims are permuted to the memory order
+// (N,H,W,C) before the broadcast strides are computed, so the same kernel
+// walks NHWC memory.
 #include "ops/element_wise.h"
+
+#include <cuda_fp16.h>
 
 #include "backends/cuda/common.h"
 #include "backends/cuda/kernels/kernels.h"
@@ -10,6 +17,13 @@
 namespace kiln {
 namespace cuda {
 namespace {
+
+// The dims in memory order: (N,C,H,W) -> (N,H,W,C) for NHWC.
+Dims MemoryOrder(const TensorDesc& desc) {
+  const Dims& d = desc.dims;
+  if (desc.format != TensorFormat::kNHWC) return d;
+  return Dims{d[0], d[2], d[3], d[1]};
+}
 
 // Right-aligns both operands to the output's rank; a dim of size 1 (or a
 // missing leading dim) gets stride 0.
@@ -35,17 +49,18 @@ kernels::BroadcastShape MakeShape(const Dims& a, const Dims& b, const Dims& out)
   return s;
 }
 
+template <typename T>
 class ElementWiseKernel : public Kernel {
  public:
   explicit ElementWiseKernel(ElementWiseOp op) : op_(op) {}
   absl::Status Run(const KernelArgs& args) const override {
-    const Dims& out = args.output_descs[0].dims;
     const kernels::BroadcastShape shape =
-        MakeShape(args.input_descs[0].dims, args.input_descs[1].dims, out);
-    KILN_CUDA_RETURN_IF_ERROR(kernels::ElementWiseFp32(
+        MakeShape(MemoryOrder(args.input_descs[0]), MemoryOrder(args.input_descs[1]),
+                  MemoryOrder(args.output_descs[0]));
+    KILN_CUDA_RETURN_IF_ERROR(kernels::ElementWise<T>(
         static_cast<int>(op_), shape, args.output_descs[0].volume(),
-        static_cast<const float*>(args.inputs[0]), static_cast<const float*>(args.inputs[1]),
-        static_cast<float*>(args.outputs[0]), ResourcesOf(args).stream()));
+        static_cast<const T*>(args.inputs[0]), static_cast<const T*>(args.inputs[1]),
+        static_cast<T*>(args.outputs[0]), ResourcesOf(args).stream()));
     return absl::OkStatus();
   }
 
@@ -53,11 +68,38 @@ class ElementWiseKernel : public Kernel {
   ElementWiseOp op_;
 };
 
+// OK for all-NCHW tensors, or all-NHWC 4-D ones.
+absl::Status RequireLinearOrNhwc4d(const NodeContext& node) {
+  if (RequireLinear(node).ok()) return absl::OkStatus();
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (!node.has_input(i)) continue;
+    if (node.inputs[i].format != TensorFormat::kNHWC || node.inputs[i].rank() != 4) {
+      return absl::UnimplementedError(absl::StrCat(
+          "input ", i, " is ", TensorFormatName(node.inputs[i].format), " of rank ",
+          node.inputs[i].rank(),
+          "; this tactic needs every tensor linear, or every tensor 4-D NHWC"));
+    }
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i].format != TensorFormat::kNHWC || node.outputs[i].rank() != 4) {
+      return absl::UnimplementedError(absl::StrCat(
+          "output ", i, " is ", TensorFormatName(node.outputs[i].format), " of rank ",
+          node.outputs[i].rank(),
+          "; this tactic needs every tensor linear, or every tensor 4-D NHWC"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 class ElementWiseTactic : public CudaTactic {
  public:
-  ElementWiseTactic() : CudaTactic("cuda.element_wise.kernel.fp32", kElementWiseOp) {}
+  explicit ElementWiseTactic(DataType dtype)
+      : CudaTactic(absl::StrCat("cuda.element_wise.kernel.", DataTypeName(dtype)),
+                   kElementWiseOp),
+        dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
-    KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
+    KILN_RETURN_IF_ERROR(RequireDtype(node, dtype_));
+    KILN_RETURN_IF_ERROR(RequireLinearOrNhwc4d(node));
     if (node.outputs.empty() || node.outputs[0].rank() > kernels::kMaxRank) {
       return absl::UnimplementedError(
           absl::StrCat("output rank is above ", kernels::kMaxRank, ", the kernel's limit"));
@@ -67,13 +109,20 @@ class ElementWiseTactic : public CudaTactic {
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
     KILN_ASSIGN_OR_RETURN(ElementWiseParams params, ElementWiseParams::FromAttrs(node.attrs));
-    return std::unique_ptr<Kernel>(std::make_unique<ElementWiseKernel>(params.op));
+    if (dtype_ == DataType::kFloat16) {
+      return std::unique_ptr<Kernel>(std::make_unique<ElementWiseKernel<__half>>(params.op));
+    }
+    return std::unique_ptr<Kernel>(std::make_unique<ElementWiseKernel<float>>(params.op));
   }
+
+ private:
+  DataType dtype_;
 };
 
 }  // namespace
 
-KILN_REGISTER_TACTIC(std::make_unique<ElementWiseTactic>());
+KILN_REGISTER_TACTIC(std::make_unique<ElementWiseTactic>(DataType::kFloat32));
+KILN_REGISTER_TACTIC(std::make_unique<ElementWiseTactic>(DataType::kFloat16));
 
 }  // namespace cuda
 }  // namespace kiln

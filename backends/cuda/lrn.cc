@@ -1,7 +1,10 @@
 // cuda LRN: kiln's own kernel (kernels/lrn.cu), fp32 NCHW (any rank >= 2),
 // one thread per output element summing the channel window in cpu_ref's
-// order without FMA; powf is within 2 ulp of std::pow.
+// order without FMA; powf is within 2 ulp of std::pow. One tactic per
+// precision (fp16 computed in fp32, rounded once at the output).
 #include "ops/lrn.h"
+
+#include <cuda_fp16.h>
 
 #include <algorithm>
 
@@ -15,6 +18,7 @@ namespace kiln {
 namespace cuda {
 namespace {
 
+template <typename T>
 class LrnKernel : public Kernel {
  public:
   explicit LrnKernel(LrnParams params) : params_(params) {}
@@ -23,9 +27,9 @@ class LrnKernel : public Kernel {
     const Dims& dims = args.input_descs[0].dims;
     const int64_t batches = dims[0], channels = dims[1];
     const int64_t plane = Volume(dims) / std::max<int64_t>(batches * channels, 1);
-    KILN_CUDA_RETURN_IF_ERROR(kernels::LrnFp32(
+    KILN_CUDA_RETURN_IF_ERROR(kernels::Lrn<T>(
         batches, channels, plane, params_.size, params_.alpha, params_.beta, params_.bias,
-        static_cast<const float*>(args.inputs[0]), static_cast<float*>(args.outputs[0]),
+        static_cast<const T*>(args.inputs[0]), static_cast<T*>(args.outputs[0]),
         ResourcesOf(args).stream()));
     return absl::OkStatus();
   }
@@ -36,9 +40,11 @@ class LrnKernel : public Kernel {
 
 class LrnTactic : public CudaTactic {
  public:
-  LrnTactic() : CudaTactic("cuda.lrn.kernel.fp32", kLrnOp) {}
+  explicit LrnTactic(DataType dtype)
+      : CudaTactic(absl::StrCat("cuda.lrn.kernel.", DataTypeName(dtype)), kLrnOp),
+        dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
-    KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
+    KILN_RETURN_IF_ERROR(RequireFloatLinear(node, dtype_));
     if (node.inputs[0].rank() < 2) {
       return absl::UnimplementedError("input needs a batch and a channel dim");
     }
@@ -47,13 +53,20 @@ class LrnTactic : public CudaTactic {
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
     KILN_ASSIGN_OR_RETURN(LrnParams params, LrnParams::FromAttrs(node.attrs));
-    return std::unique_ptr<Kernel>(std::make_unique<LrnKernel>(params));
+    if (dtype_ == DataType::kFloat16) {
+      return std::unique_ptr<Kernel>(std::make_unique<LrnKernel<__half>>(params));
+    }
+    return std::unique_ptr<Kernel>(std::make_unique<LrnKernel<float>>(params));
   }
+
+ private:
+  DataType dtype_;
 };
 
 }  // namespace
 
-KILN_REGISTER_TACTIC(std::make_unique<LrnTactic>());
+KILN_REGISTER_TACTIC(std::make_unique<LrnTactic>(DataType::kFloat32));
+KILN_REGISTER_TACTIC(std::make_unique<LrnTactic>(DataType::kFloat16));
 
 }  // namespace cuda
 }  // namespace kiln

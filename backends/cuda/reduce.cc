@@ -2,8 +2,12 @@
 // ops/reduce.h. One warp per output element accumulating in double, like
 // cpu_ref: sums differ from cpu_ref only by summation order in double
 // (about count * 2^-53 relative before the final rounding to fp32, so within
-// one fp32 ulp for any realistic count); max and min are bit-exact.
+// one fp32 ulp for any realistic count); max and min are bit-exact. One
+// tactic per precision: fp16 elements are read as fp32 and the result is
+// rounded once to fp16.
 #include "ops/reduce.h"
+
+#include <cuda_fp16.h>
 
 #include "backends/cuda/common.h"
 #include "backends/cuda/kernels/kernels.h"
@@ -15,6 +19,7 @@ namespace kiln {
 namespace cuda {
 namespace {
 
+template <typename T>
 class ReduceKernel : public Kernel {
  public:
   ReduceKernel(ReduceOp op, int rank, uint32_t reduced_mask)
@@ -44,9 +49,9 @@ class ReduceKernel : public Kernel {
         shape.out_volume *= dims[d];
       }
     }
-    KILN_CUDA_RETURN_IF_ERROR(kernels::ReduceFp32(
-        static_cast<int>(op_), shape, static_cast<const float*>(args.inputs[0]),
-        static_cast<float*>(args.outputs[0]), ResourcesOf(args).stream()));
+    KILN_CUDA_RETURN_IF_ERROR(kernels::Reduce<T>(
+        static_cast<int>(op_), shape, static_cast<const T*>(args.inputs[0]),
+        static_cast<T*>(args.outputs[0]), ResourcesOf(args).stream()));
     return absl::OkStatus();
   }
 
@@ -58,9 +63,11 @@ class ReduceKernel : public Kernel {
 
 class ReduceTactic : public CudaTactic {
  public:
-  ReduceTactic() : CudaTactic("cuda.reduce.warp.fp32", kReduceOp) {}
+  explicit ReduceTactic(DataType dtype)
+      : CudaTactic(absl::StrCat("cuda.reduce.warp.", DataTypeName(dtype)), kReduceOp),
+        dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
-    KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
+    KILN_RETURN_IF_ERROR(RequireFloatLinear(node, dtype_));
     KILN_RETURN_IF_ERROR(RequireRankAtMost(node, kernels::kMaxRank));
     return ReduceParams::FromAttrs(node.attrs).status();
   }
@@ -75,14 +82,22 @@ class ReduceTactic : public CudaTactic {
     for (int64_t d = 0; d < rank; ++d) {
       if ((*reduced)[d]) mask |= 1u << d;
     }
+    if (dtype_ == DataType::kFloat16) {
+      return std::unique_ptr<Kernel>(
+          std::make_unique<ReduceKernel<__half>>(params.op, static_cast<int>(rank), mask));
+    }
     return std::unique_ptr<Kernel>(
-        std::make_unique<ReduceKernel>(params.op, static_cast<int>(rank), mask));
+        std::make_unique<ReduceKernel<float>>(params.op, static_cast<int>(rank), mask));
   }
+
+ private:
+  DataType dtype_;
 };
 
 }  // namespace
 
-KILN_REGISTER_TACTIC(std::make_unique<ReduceTactic>());
+KILN_REGISTER_TACTIC(std::make_unique<ReduceTactic>(DataType::kFloat32));
+KILN_REGISTER_TACTIC(std::make_unique<ReduceTactic>(DataType::kFloat16));
 
 }  // namespace cuda
 }  // namespace kiln

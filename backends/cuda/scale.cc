@@ -1,8 +1,12 @@
 // cuda Scale: kiln's own element-wise kernel (kernels/scale.cu), fp32,
 // uniform / channel / elementwise modes. x is viewed as (outer, count,
 // inner) from the run's dims; multiply and add are rounded separately as in
-// cpu_ref, powf is within 2 ulp of std::pow.
+// cpu_ref, powf is within 2 ulp of std::pow. One tactic per precision: x,
+// the parameters and y all fp32 or all fp16 (computed in fp32, rounded once
+// at the output).
 #include "ops/scale.h"
+
+#include <cuda_fp16.h>
 
 #include "backends/cuda/common.h"
 #include "backends/cuda/kernels/kernels.h"
@@ -14,6 +18,7 @@ namespace kiln {
 namespace cuda {
 namespace {
 
+template <typename T>
 class ScaleKernel : public Kernel {
  public:
   ScaleKernel(ScaleMode mode, int64_t axis) : mode_(mode), axis_(axis) {}
@@ -35,12 +40,12 @@ class ScaleKernel : public Kernel {
         break;
     }
     const auto input = [&](size_t i) {
-      return i < args.inputs.size() ? static_cast<const float*>(args.inputs[i]) : nullptr;
+      return i < args.inputs.size() ? static_cast<const T*>(args.inputs[i]) : nullptr;
     };
-    KILN_CUDA_RETURN_IF_ERROR(kernels::ScaleFp32(outer, count, inner, input(0), input(1),
-                                                 input(2), input(3),
-                                                 static_cast<float*>(args.outputs[0]),
-                                                 ResourcesOf(args).stream()));
+    KILN_CUDA_RETURN_IF_ERROR(kernels::Scale<T>(outer, count, inner, input(0), input(1),
+                                                input(2), input(3),
+                                                static_cast<T*>(args.outputs[0]),
+                                                ResourcesOf(args).stream()));
     return absl::OkStatus();
   }
 
@@ -51,9 +56,11 @@ class ScaleKernel : public Kernel {
 
 class ScaleTactic : public CudaTactic {
  public:
-  ScaleTactic() : CudaTactic("cuda.scale.kernel.fp32", kScaleOp) {}
+  explicit ScaleTactic(DataType dtype)
+      : CudaTactic(absl::StrCat("cuda.scale.kernel.", DataTypeName(dtype)), kScaleOp),
+        dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
-    KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
+    KILN_RETURN_IF_ERROR(RequireFloatLinear(node, dtype_));
     return ScaleParams::FromAttrs(node.attrs).status();
   }
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
@@ -67,13 +74,20 @@ class ScaleTactic : public CudaTactic {
     if (params.mode == ScaleMode::kElementwise && rank < 1) {
       return node.Error("elementwise scale of a scalar");
     }
-    return std::unique_ptr<Kernel>(std::make_unique<ScaleKernel>(params.mode, axis));
+    if (dtype_ == DataType::kFloat16) {
+      return std::unique_ptr<Kernel>(std::make_unique<ScaleKernel<__half>>(params.mode, axis));
+    }
+    return std::unique_ptr<Kernel>(std::make_unique<ScaleKernel<float>>(params.mode, axis));
   }
+
+ private:
+  DataType dtype_;
 };
 
 }  // namespace
 
-KILN_REGISTER_TACTIC(std::make_unique<ScaleTactic>());
+KILN_REGISTER_TACTIC(std::make_unique<ScaleTactic>(DataType::kFloat32));
+KILN_REGISTER_TACTIC(std::make_unique<ScaleTactic>(DataType::kFloat16));
 
 }  // namespace cuda
 }  // namespace kiln

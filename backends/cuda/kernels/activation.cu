@@ -1,4 +1,6 @@
-// Activations, one thread per element, the formulas of cpu_ref/activation.cc.
+// Activations, one thread per element, the formulas of cpu_ref/activation.cc
+// (fp16 computed in fp32, rounded once at the store).
+#include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/kernels.h"
 
 namespace kiln {
@@ -30,33 +32,31 @@ __device__ __forceinline__ float Apply(float x, float alpha, float beta) {
   return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));  // kHardSwish
 }
 
-template <int kType>
-__global__ void ActivationKernel(int64_t n, float alpha, float beta,
-                                 const float* __restrict__ in, float* __restrict__ out) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    out[i] = Apply<kType>(in[i], alpha, beta);
+template <int kType, typename T>
+__global__ void ActivationKernel(int64_t n, float alpha, float beta, const T* __restrict__ in,
+                                 T* __restrict__ out) {
+  for (int64_t i = GridStart(); i < n; i += GridStep()) {
+    StoreFloat(out, i, Apply<kType>(LoadFloat(in, i), alpha, beta));
   }
 }
 
-template <int kType>
-cudaError_t Launch(int64_t n, float alpha, float beta, const float* in, float* out,
+template <int kType, typename T>
+cudaError_t Launch(int64_t n, float alpha, float beta, const T* in, T* out,
                    cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
-  const int threads = 256;
-  const int64_t blocks64 = (n + threads - 1) / threads;
-  const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
-  ActivationKernel<kType><<<blocks, threads, 0, stream>>>(n, alpha, beta, in, out);
+  ActivationKernel<kType, T>
+      <<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(n, alpha, beta, in, out);
   return cudaGetLastError();
 }
 
 }  // namespace
 
-cudaError_t ActivationFp32(int type, float alpha, float beta, int64_t n, const float* in,
-                           float* out, cudaStream_t stream) {
+template <typename T>
+cudaError_t Activation(int type, float alpha, float beta, int64_t n, const T* in, T* out,
+                       cudaStream_t stream) {
   switch (type) {
 #define KILN_ACTIVATION_CASE(t) \
-  case t: return Launch<t>(n, alpha, beta, in, out, stream);
+  case t: return Launch<t, T>(n, alpha, beta, in, out, stream);
     KILN_ACTIVATION_CASE(kRelu)
     KILN_ACTIVATION_CASE(kSigmoid)
     KILN_ACTIVATION_CASE(kTanh)
@@ -75,6 +75,11 @@ cudaError_t ActivationFp32(int type, float alpha, float beta, int64_t n, const f
   }
   return cudaErrorInvalidValue;
 }
+
+template cudaError_t Activation<float>(int, float, float, int64_t, const float*, float*,
+                                       cudaStream_t);
+template cudaError_t Activation<__half>(int, float, float, int64_t, const __half*, __half*,
+                                        cudaStream_t);
 
 }  // namespace kernels
 }  // namespace cuda

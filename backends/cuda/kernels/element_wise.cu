@@ -1,5 +1,7 @@
 // Binary element-wise ops with numpy broadcasting: one thread per output
-// element, the operand offsets recovered from the output index.
+// element, the operand offsets recovered from the output index. fp16 is
+// computed in fp32 and rounded once at the store.
+#include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/kernels.h"
 
 namespace kiln {
@@ -18,11 +20,10 @@ __device__ __forceinline__ float Apply(float a, float b) {
   return powf(a, b);
 }
 
-template <int kOp>
-__global__ void BroadcastKernel(BroadcastShape shape, int64_t n, const float* __restrict__ a,
-                                const float* __restrict__ b, float* __restrict__ out) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+template <int kOp, typename T>
+__global__ void BroadcastKernel(BroadcastShape shape, int64_t n, const T* __restrict__ a,
+                                const T* __restrict__ b, T* __restrict__ out) {
+  for (int64_t i = GridStart(); i < n; i += GridStep()) {
     int64_t rest = i, a_off = 0, b_off = 0;
     for (int d = shape.rank - 1; d >= 0; --d) {
       const int64_t coord = rest % shape.out_dims[d];
@@ -30,27 +31,24 @@ __global__ void BroadcastKernel(BroadcastShape shape, int64_t n, const float* __
       a_off += coord * shape.a_strides[d];
       b_off += coord * shape.b_strides[d];
     }
-    out[i] = Apply<kOp>(a[a_off], b[b_off]);
+    StoreFloat(out, i, Apply<kOp>(LoadFloat(a, a_off), LoadFloat(b, b_off)));
   }
 }
 
 // Both operands have the output's shape: no index arithmetic.
-template <int kOp>
-__global__ void SameShapeKernel(int64_t n, const float* __restrict__ a,
-                                const float* __restrict__ b, float* __restrict__ out) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    out[i] = Apply<kOp>(a[i], b[i]);
+template <int kOp, typename T>
+__global__ void SameShapeKernel(int64_t n, const T* __restrict__ a, const T* __restrict__ b,
+                                T* __restrict__ out) {
+  for (int64_t i = GridStart(); i < n; i += GridStep()) {
+    StoreFloat(out, i, Apply<kOp>(LoadFloat(a, i), LoadFloat(b, i)));
   }
 }
 
-template <int kOp>
-cudaError_t Launch(const BroadcastShape& shape, int64_t n, const float* a, const float* b,
-                   float* out, cudaStream_t stream) {
+template <int kOp, typename T>
+cudaError_t Launch(const BroadcastShape& shape, int64_t n, const T* a, const T* b, T* out,
+                   cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
-  const int threads = 256;
-  const int64_t blocks64 = (n + threads - 1) / threads;
-  const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
+  const int blocks = GridBlocks(n);
   bool same = true;
   int64_t stride = 1;
   for (int d = shape.rank - 1; d >= 0; --d) {
@@ -61,17 +59,18 @@ cudaError_t Launch(const BroadcastShape& shape, int64_t n, const float* a, const
     stride *= shape.out_dims[d];
   }
   if (same) {
-    SameShapeKernel<kOp><<<blocks, threads, 0, stream>>>(n, a, b, out);
+    SameShapeKernel<kOp, T><<<blocks, kFloatIoThreads, 0, stream>>>(n, a, b, out);
   } else {
-    BroadcastKernel<kOp><<<blocks, threads, 0, stream>>>(shape, n, a, b, out);
+    BroadcastKernel<kOp, T><<<blocks, kFloatIoThreads, 0, stream>>>(shape, n, a, b, out);
   }
   return cudaGetLastError();
 }
 
 }  // namespace
 
-cudaError_t ElementWiseFp32(int op, const BroadcastShape& shape, int64_t n, const float* a,
-                            const float* b, float* out, cudaStream_t stream) {
+template <typename T>
+cudaError_t ElementWise(int op, const BroadcastShape& shape, int64_t n, const T* a, const T* b,
+                        T* out, cudaStream_t stream) {
   switch (op) {
     case kSum: return Launch<kSum>(shape, n, a, b, out, stream);
     case kSub: return Launch<kSub>(shape, n, a, b, out, stream);
@@ -83,6 +82,11 @@ cudaError_t ElementWiseFp32(int op, const BroadcastShape& shape, int64_t n, cons
   }
   return cudaErrorInvalidValue;
 }
+
+template cudaError_t ElementWise<float>(int, const BroadcastShape&, int64_t, const float*,
+                                        const float*, float*, cudaStream_t);
+template cudaError_t ElementWise<__half>(int, const BroadcastShape&, int64_t, const __half*,
+                                         const __half*, __half*, cudaStream_t);
 
 }  // namespace kernels
 }  // namespace cuda

@@ -6,6 +6,7 @@
 // backends/cuda/<op>.cc turn the cudaError_t into a Status. Every launcher
 // enqueues on `stream` and returns the launch's error.
 
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -25,30 +26,42 @@ struct BroadcastShape {
   int64_t b_strides[kMaxRank] = {};
 };
 
+// ---- Float element-wise family. T is the storage type, float or __half
+// (instantiated for both): fp16 elements are computed in fp32 and rounded
+// once at the output, as cpu_ref does. ----
+
 // Same order as kiln::ElementWiseOp.
 enum BinaryOp : int { kSum = 0, kSub, kProd, kDiv, kMax, kMin, kPow };
-cudaError_t ElementWiseFp32(int op, const BroadcastShape& shape, int64_t n, const float* a,
-                            const float* b, float* out, cudaStream_t stream);
+template <typename T>
+cudaError_t ElementWise(int op, const BroadcastShape& shape, int64_t n, const T* a, const T* b,
+                        T* out, cudaStream_t stream);
 
 // `type` is kiln::ActivationType as an int (same formulas as cpu_ref).
-cudaError_t ActivationFp32(int type, float alpha, float beta, int64_t n, const float* in,
-                           float* out, cudaStream_t stream);
+template <typename T>
+cudaError_t Activation(int type, float alpha, float beta, int64_t n, const T* in, T* out,
+                       cudaStream_t stream);
 
-// 2-D pooling over NCHW planes, cpu_ref's semantics (NaN propagates in max;
-// average divides by the clipped window, or by the window clipped to the
-// padded input when count_include_pad).
+// 2-D pooling, cpu_ref's semantics (NaN propagates in max; average divides
+// by the clipped window, or by the window clipped to the padded input when
+// count_include_pad). Pooling reads NCHW planes (planes = N * C);
+// PoolingNhwc reads N,H,W,C memory (planes = batches * channels) with the
+// channels innermost, so neighbouring threads read neighbouring elements.
 struct PoolShape {
   int64_t planes, height, width, out_h, out_w;
   int64_t kernel_h, kernel_w, stride_h, stride_w;
   int64_t pad_top, pad_left, pad_bottom, pad_right;
   bool is_max, count_include_pad;
+  int64_t channels = 1;  // PoolingNhwc only
 };
-cudaError_t PoolingFp32(const PoolShape& shape, const float* in, float* out,
-                        cudaStream_t stream);
+template <typename T>
+cudaError_t Pooling(const PoolShape& shape, const T* in, T* out, cudaStream_t stream);
+template <typename T>
+cudaError_t PoolingNhwc(const PoolShape& shape, const T* in, T* out, cudaStream_t stream);
 
 // Softmax (or log-softmax) of x viewed as (outer, axis, inner) along axis.
-cudaError_t SoftmaxFp32(int64_t outer, int64_t axis, int64_t inner, bool log, const float* in,
-                        float* out, cudaStream_t stream);
+template <typename T>
+cudaError_t Softmax(int64_t outer, int64_t axis, int64_t inner, bool log, const T* in, T* out,
+                    cudaStream_t stream);
 
 
 // ---- Data movement (any dtype: elements of 1, 2, 4 or 8 bytes are copied as
@@ -94,7 +107,7 @@ cudaError_t Pad(int elem_size, const PadShape& shape, const void* in, void* out,
 // (0 fp32, 1 fp16, 2 int8, 3 int32, 4 int64, 5 bool). from != to.
 cudaError_t Cast(int from, int to, int64_t n, const void* in, void* out, cudaStream_t stream);
 
-// ---- fp32 arithmetic ----
+// ---- Float element-wise family, continued (T: float or __half). ----
 
 // Reduce (ops/reduce.h, `op` is kiln::ReduceOp as an int): each output reads
 // the input at base(kept coords) + offset(reduced coords). Accumulates in
@@ -109,21 +122,23 @@ struct ReduceShape {
   int64_t out_volume = 0;
   int64_t count = 0;  // elements folded into each output
 };
-cudaError_t ReduceFp32(int op, const ReduceShape& shape, const float* in, float* out,
-                       cudaStream_t stream);
+template <typename T>
+cudaError_t Reduce(int op, const ReduceShape& shape, const T* in, T* out, cudaStream_t stream);
 
 // Scale: x viewed as (outer, count, inner); value m of shift/scale/power
 // (each may be nullptr: 0, 1, no power) applies to x[o][m][i].
-cudaError_t ScaleFp32(int64_t outer, int64_t count, int64_t inner, const float* x,
-                      const float* shift, const float* scale, const float* power, float* y,
-                      cudaStream_t stream);
+template <typename T>
+cudaError_t Scale(int64_t outer, int64_t count, int64_t inner, const T* x, const T* shift,
+                  const T* scale, const T* power, T* y, cudaStream_t stream);
 
 // LRN across channels of (batches, channels, plane), ops/lrn.h's formula.
-cudaError_t LrnFp32(int64_t batches, int64_t channels, int64_t plane, int64_t size, float alpha,
-                    float beta, float bias, const float* in, float* out, cudaStream_t stream);
+template <typename T>
+cudaError_t Lrn(int64_t batches, int64_t channels, int64_t plane, int64_t size, float alpha,
+                float beta, float bias, const T* in, T* out, cudaStream_t stream);
 
 // Unary math (`op` is kiln::UnaryOp as an int).
-cudaError_t UnaryFp32(int op, int64_t n, const float* in, float* out, cudaStream_t stream);
+template <typename T>
+cudaError_t Unary(int op, int64_t n, const T* in, T* out, cudaStream_t stream);
 
 }  // namespace kernels
 }  // namespace cuda

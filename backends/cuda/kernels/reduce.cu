@@ -2,11 +2,13 @@
 // elements accumulating in double (as cpu_ref does), then combine by warp
 // shuffles. With double accumulation the only difference from cpu_ref is the
 // summation order, far below fp32's rounding of the result (max and min are
-// bit-exact).
+// bit-exact). fp16 elements are read as fp32 and the result rounded once to
+// fp16 at the store.
 #include <math_constants.h>
 
 #include <cstdint>
 
+#include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/kernels.h"
 
 namespace kiln {
@@ -64,8 +66,8 @@ __device__ __forceinline__ int64_t ReducedOffset(const ReduceShape& s, int64_t r
   return offset;
 }
 
-template <int kOp>
-__global__ void ReduceKernel(ReduceShape s, const float* __restrict__ in, float* __restrict__ out) {
+template <int kOp, typename T>
+__global__ void ReduceKernel(ReduceShape s, const T* __restrict__ in, T* __restrict__ out) {
   const int lane = threadIdx.x % 32;
   const int64_t first = blockIdx.x * static_cast<int64_t>(kWarps) + threadIdx.x / 32;
   const int64_t step = static_cast<int64_t>(gridDim.x) * kWarps;
@@ -75,10 +77,10 @@ __global__ void ReduceKernel(ReduceShape s, const float* __restrict__ in, float*
       base += (rest % s.kept_dims[d]) * s.kept_strides[d];
       rest /= s.kept_dims[d];
     }
-    const float* x = in + base;
+    const T* x = in + base;
     double acc = Identity(kOp);
     for (int64_t r = lane; r < s.count; r += 32) {
-      acc = Combine(kOp, acc, Term(kOp, x[ReducedOffset(s, r)]));
+      acc = Combine(kOp, acc, Term(kOp, LoadFloat(x, ReducedOffset(s, r))));
     }
     acc = WarpCombine(kOp, acc);
     if (kOp == kReduceLogSumExp) {
@@ -86,10 +88,10 @@ __global__ void ReduceKernel(ReduceShape s, const float* __restrict__ in, float*
       const float shift = isinf(acc) ? 0.0f : static_cast<float>(acc);
       double sum = 0.0;
       for (int64_t r = lane; r < s.count; r += 32) {
-        sum += exp(static_cast<double>(x[ReducedOffset(s, r)]) - shift);
+        sum += exp(static_cast<double>(LoadFloat(x, ReducedOffset(s, r))) - shift);
       }
       sum = WarpCombine(kReduceSum, sum);
-      if (lane == 0) out[o] = static_cast<float>(shift + log(sum));
+      if (lane == 0) StoreFloat(out, o, static_cast<float>(shift + log(sum)));
       continue;
     }
     if (lane == 0) {
@@ -97,27 +99,25 @@ __global__ void ReduceKernel(ReduceShape s, const float* __restrict__ in, float*
       if (kOp == kReduceMean) v /= static_cast<double>(s.count);
       if (kOp == kReduceL2) v = sqrt(v);
       if (kOp == kReduceLogSum) v = log(v);
-      out[o] = static_cast<float>(v);
+      StoreFloat(out, o, static_cast<float>(v));
     }
   }
 }
 
-template <int kOp>
-cudaError_t Launch(const ReduceShape& s, const float* in, float* out, cudaStream_t stream) {
-  const int64_t blocks64 = (s.out_volume + kWarps - 1) / kWarps;
-  const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
-  ReduceKernel<kOp><<<blocks, kThreads, 0, stream>>>(s, in, out);
+template <int kOp, typename T>
+cudaError_t Launch(const ReduceShape& s, const T* in, T* out, cudaStream_t stream) {
+  ReduceKernel<kOp, T><<<GridBlocks(s.out_volume, kWarps), kThreads, 0, stream>>>(s, in, out);
   return cudaGetLastError();
 }
 
 }  // namespace
 
-cudaError_t ReduceFp32(int op, const ReduceShape& shape, const float* in, float* out,
-                       cudaStream_t stream) {
+template <typename T>
+cudaError_t Reduce(int op, const ReduceShape& shape, const T* in, T* out, cudaStream_t stream) {
   if (shape.out_volume == 0) return cudaSuccess;
   switch (op) {
 #define KILN_REDUCE_CASE(o) \
-  case o: return Launch<o>(shape, in, out, stream);
+  case o: return Launch<o, T>(shape, in, out, stream);
     KILN_REDUCE_CASE(kReduceSum)
     KILN_REDUCE_CASE(kReduceMean)
     KILN_REDUCE_CASE(kReduceMax)
@@ -132,6 +132,10 @@ cudaError_t ReduceFp32(int op, const ReduceShape& shape, const float* in, float*
   }
   return cudaErrorInvalidValue;
 }
+
+template cudaError_t Reduce<float>(int, const ReduceShape&, const float*, float*, cudaStream_t);
+template cudaError_t Reduce<__half>(int, const ReduceShape&, const __half*, __half*,
+                                    cudaStream_t);
 
 }  // namespace kernels
 }  // namespace cuda

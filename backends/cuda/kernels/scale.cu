@@ -1,7 +1,9 @@
 // Scale: y = (x * scale + shift) ^ power, one thread per element. The
-// multiply and add are rounded separately (no FMA), as cpu_ref computes them.
+// multiply and add are rounded separately (no FMA), as cpu_ref computes them;
+// fp16 is computed in fp32 and rounded once at the store.
 #include <cstdint>
 
+#include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/kernels.h"
 
 namespace kiln {
@@ -9,33 +11,35 @@ namespace cuda {
 namespace kernels {
 namespace {
 
-constexpr int kThreads = 256;
-
-__global__ void ScaleKernel(int64_t n, int64_t count, int64_t inner, const float* __restrict__ x,
-                            const float* __restrict__ shift, const float* __restrict__ scale,
-                            const float* __restrict__ power, float* __restrict__ y) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+template <typename T>
+__global__ void ScaleKernel(int64_t n, int64_t count, int64_t inner, const T* __restrict__ x,
+                            const T* __restrict__ shift, const T* __restrict__ scale,
+                            const T* __restrict__ power, T* __restrict__ y) {
+  for (int64_t i = GridStart(); i < n; i += GridStep()) {
     const int64_t m = (i / inner) % count;
-    float v = x[i];
-    if (scale != nullptr) v = __fmul_rn(v, scale[m]);
-    if (shift != nullptr) v = __fadd_rn(v, shift[m]);
-    y[i] = power != nullptr ? powf(v, power[m]) : v;
+    float v = LoadFloat(x, i);
+    if (scale != nullptr) v = __fmul_rn(v, LoadFloat(scale, m));
+    if (shift != nullptr) v = __fadd_rn(v, LoadFloat(shift, m));
+    StoreFloat(y, i, power != nullptr ? powf(v, LoadFloat(power, m)) : v);
   }
 }
 
 }  // namespace
 
-cudaError_t ScaleFp32(int64_t outer, int64_t count, int64_t inner, const float* x,
-                      const float* shift, const float* scale, const float* power, float* y,
-                      cudaStream_t stream) {
+template <typename T>
+cudaError_t Scale(int64_t outer, int64_t count, int64_t inner, const T* x, const T* shift,
+                  const T* scale, const T* power, T* y, cudaStream_t stream) {
   const int64_t n = outer * count * inner;
   if (n == 0) return cudaSuccess;
-  const int64_t blocks64 = (n + kThreads - 1) / kThreads;
-  const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
-  ScaleKernel<<<blocks, kThreads, 0, stream>>>(n, count, inner, x, shift, scale, power, y);
+  ScaleKernel<T><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(n, count, inner, x, shift, scale,
+                                                                power, y);
   return cudaGetLastError();
 }
+
+template cudaError_t Scale<float>(int64_t, int64_t, int64_t, const float*, const float*,
+                                  const float*, const float*, float*, cudaStream_t);
+template cudaError_t Scale<__half>(int64_t, int64_t, int64_t, const __half*, const __half*,
+                                   const __half*, const __half*, __half*, cudaStream_t);
 
 }  // namespace kernels
 }  // namespace cuda

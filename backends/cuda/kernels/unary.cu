@@ -1,8 +1,12 @@
 // Unary math, one thread per element, CUDA's libm (the same functions as
 // cpu_ref's <cmath>; the exact ops - abs, neg, ceil, floor, round, sign - are
-// bit-exact, the rest within a few ulp).
+// bit-exact, the rest within a few ulp). fp16 is computed in fp32 and
+// rounded once at the store; NaN signs and payloads survive the fp16 loads
+// and stores as they do on the host (float_io.h), so the exact ops stay
+// bit-exact in fp16 too.
 #include <cstdint>
 
+#include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/kernels.h"
 
 namespace kiln {
@@ -15,8 +19,6 @@ enum Op : int {
   kExp = 0, kLog, kSqrt, kRecip, kAbs, kNeg, kSin, kCos, kTan, kAsin, kAcos, kAtan, kSinh,
   kCosh, kAsinh, kAcosh, kAtanh, kCeil, kFloor, kRound, kErf, kSign,
 };
-
-constexpr int kThreads = 256;
 
 template <int kOp>
 __device__ __forceinline__ float Apply(float x) {
@@ -47,29 +49,27 @@ __device__ __forceinline__ float Apply(float x) {
   return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;  // kSign: keeps 0, -0, NaN
 }
 
-template <int kOp>
-__global__ void UnaryKernel(int64_t n, const float* __restrict__ in, float* __restrict__ out) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    out[i] = Apply<kOp>(in[i]);
+template <int kOp, typename T>
+__global__ void UnaryKernel(int64_t n, const T* __restrict__ in, T* __restrict__ out) {
+  for (int64_t i = GridStart(); i < n; i += GridStep()) {
+    StoreFloat(out, i, Apply<kOp>(LoadFloat(in, i)));
   }
 }
 
-template <int kOp>
-cudaError_t Launch(int64_t n, const float* in, float* out, cudaStream_t stream) {
-  const int64_t blocks64 = (n + kThreads - 1) / kThreads;
-  const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
-  UnaryKernel<kOp><<<blocks, kThreads, 0, stream>>>(n, in, out);
+template <int kOp, typename T>
+cudaError_t Launch(int64_t n, const T* in, T* out, cudaStream_t stream) {
+  UnaryKernel<kOp, T><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(n, in, out);
   return cudaGetLastError();
 }
 
 }  // namespace
 
-cudaError_t UnaryFp32(int op, int64_t n, const float* in, float* out, cudaStream_t stream) {
+template <typename T>
+cudaError_t Unary(int op, int64_t n, const T* in, T* out, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
   switch (op) {
 #define KILN_UNARY_CASE(o) \
-  case o: return Launch<o>(n, in, out, stream);
+  case o: return Launch<o, T>(n, in, out, stream);
     KILN_UNARY_CASE(kExp)
     KILN_UNARY_CASE(kLog)
     KILN_UNARY_CASE(kSqrt)
@@ -96,6 +96,9 @@ cudaError_t UnaryFp32(int op, int64_t n, const float* in, float* out, cudaStream
   }
   return cudaErrorInvalidValue;
 }
+
+template cudaError_t Unary<float>(int, int64_t, const float*, float*, cudaStream_t);
+template cudaError_t Unary<__half>(int, int64_t, const __half*, __half*, cudaStream_t);
 
 }  // namespace kernels
 }  // namespace cuda
