@@ -1,7 +1,10 @@
 // cuda Convolution: cuDNN's legacy forward API, one tactic per forward
-// algorithm (the builder times them all and keeps the fastest), NCHW fp32.
-// Strict fp32 by default (CUDNN_FMA_MATH: no TF32 tensor cores); TF32 when
-// the build allows it, remembered in the tactic state.
+// algorithm and variant (NCHW or NHWC, fp32 or fp16; the builder times them
+// all and keeps the fastest): cuda.convolution.cudnn.<algo>.<nchw|nhwc>.<fp32|fp16>.
+// fp32 is strict by default (CUDNN_FMA_MATH: no TF32 tensor cores), TF32 when
+// the build allows it, remembered in the tactic state; fp16 runs on tensor
+// cores with fp32 accumulation. Whether cuDNN runs an algorithm for a
+// variant and shape is its workspace query's answer, asked in Supports.
 #include "ops/convolution.h"
 
 #include <memory>
@@ -53,10 +56,12 @@ class CudnnConvKernel : public CudnnConvKernelBase {
 
 class CudnnConvTactic : public CudnnConvTacticBase {
  public:
-  CudnnConvTactic(cudnnConvolutionFwdAlgo_t algo, absl::string_view algo_name)
-      : CudnnConvTacticBase(absl::StrCat("cuda.convolution.cudnn.", algo_name, ".nchw.fp32"),
-                            kConvolutionOp, "convolution",
-                            "cudnnGetConvolutionForwardWorkspaceSize", CheckConvShapes),
+  CudnnConvTactic(cudnnConvolutionFwdAlgo_t algo, absl::string_view algo_name,
+                  const CudnnConvVariant& variant)
+      : CudnnConvTacticBase(
+            absl::StrCat("cuda.convolution.cudnn.", algo_name, ".", VariantSuffix(variant)),
+            kConvolutionOp, variant, "convolution", "cudnnGetConvolutionForwardWorkspaceSize",
+            CheckConvShapes),
         algo_(algo) {}
 
  protected:
@@ -79,22 +84,31 @@ class CudnnConvTactic : public CudnnConvTacticBase {
   cudnnConvolutionFwdAlgo_t algo_;
 };
 
-}  // namespace
-
 // CUDNN_CONVOLUTION_FWD_ALGO_DIRECT and _WINOGRAD are not registered: on an
 // H200 with cuDNN 9.19 and FMA math neither supported any conformance or
 // ResNet-50 case (2026-11-22 run), and a tactic that never applies only
 // costs Supports calls.
-KILN_REGISTER_TACTIC(std::make_unique<CudnnConvTactic>(
-    CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, "implicit_gemm"));
-KILN_REGISTER_TACTIC(std::make_unique<CudnnConvTactic>(
-    CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, "implicit_precomp_gemm"));
-KILN_REGISTER_TACTIC(std::make_unique<CudnnConvTactic>(CUDNN_CONVOLUTION_FWD_ALGO_GEMM, "gemm"));
-KILN_REGISTER_TACTIC(std::make_unique<CudnnConvTactic>(CUDNN_CONVOLUTION_FWD_ALGO_FFT, "fft"));
-KILN_REGISTER_TACTIC(std::make_unique<CudnnConvTactic>(CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING,
-                                                       "fft_tiling"));
-KILN_REGISTER_TACTIC(std::make_unique<CudnnConvTactic>(
-    CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED, "winograd_nonfused"));
+bool RegisterConvTactics() {
+  struct Algo {
+    cudnnConvolutionFwdAlgo_t algo;
+    const char* name;
+  };
+  for (const Algo& a : {Algo{CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, "implicit_gemm"},
+                        Algo{CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM,
+                             "implicit_precomp_gemm"},
+                        Algo{CUDNN_CONVOLUTION_FWD_ALGO_GEMM, "gemm"},
+                        Algo{CUDNN_CONVOLUTION_FWD_ALGO_FFT, "fft"},
+                        Algo{CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING, "fft_tiling"},
+                        Algo{CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED, "winograd_nonfused"}}) {
+    for (const CudnnConvVariant& v : CudnnConvVariants()) {
+      internal::RegisterTacticOrDie(std::make_unique<CudnnConvTactic>(a.algo, a.name, v));
+    }
+  }
+  return true;
+}
 
+const bool kConvTacticsRegistered = RegisterConvTactics();
+
+}  // namespace
 }  // namespace cuda
 }  // namespace kiln

@@ -10,7 +10,32 @@
 namespace kiln {
 namespace cuda {
 
-cudnnMathType_t MathType(bool allow_tf32) {
+namespace {
+
+cudnnDataType_t CudnnDataType(const CudnnConvVariant& v) {
+  return v.dtype == DataType::kFloat16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+}
+
+cudnnTensorFormat_t CudnnFormat(const CudnnConvVariant& v) {
+  return v.format == TensorFormat::kNHWC ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+}
+
+}  // namespace
+
+std::vector<CudnnConvVariant> CudnnConvVariants() {
+  return {{DataType::kFloat32, TensorFormat::kLinear},
+          {DataType::kFloat16, TensorFormat::kLinear},
+          {DataType::kFloat32, TensorFormat::kNHWC},
+          {DataType::kFloat16, TensorFormat::kNHWC}};
+}
+
+std::string VariantSuffix(const CudnnConvVariant& v) {
+  return absl::StrCat(v.format == TensorFormat::kNHWC ? "nhwc" : "nchw", ".",
+                      v.dtype == DataType::kFloat16 ? "fp16" : "fp32");
+}
+
+cudnnMathType_t MathType(const CudnnConvVariant& v, bool allow_tf32) {
+  if (v.dtype == DataType::kFloat16) return CUDNN_TENSOR_OP_MATH;
   return allow_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
 }
 
@@ -23,14 +48,19 @@ CudnnConvDescriptors::~CudnnConvDescriptors() {
 }
 
 absl::Status CudnnConvDescriptors::Init(const NodeContext& node, const CudnnConvGeometry& p,
-                                        bool allow_tf32, const std::vector<int>& batches,
+                                        const CudnnConvVariant& variant, bool allow_tf32,
+                                        const std::vector<int>& batches,
                                         CudnnConvShapeCheck check) {
   const Dims& x = node.inputs[0].dims;
   const Dims& w = node.inputs[1].dims;
   const Dims& y = node.outputs[0].dims;
+  // Dims are logical (NCHW order) whatever the format; the format tells
+  // cuDNN the memory order (an NHWC filter is KRSC).
+  const cudnnDataType_t dtype = CudnnDataType(variant);
+  const cudnnTensorFormat_t format = CudnnFormat(variant);
   KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateFilterDescriptor(&filter_));
   KILN_CUDNN_RETURN_IF_ERROR(cudnnSetFilter4dDescriptor(
-      filter_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, static_cast<int>(w[0]),
+      filter_, dtype, format, static_cast<int>(w[0]),
       static_cast<int>(w[1]), static_cast<int>(w[2]), static_cast<int>(w[3])));
   KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateConvolutionDescriptor(&conv_));
   KILN_CUDNN_RETURN_IF_ERROR(cudnnSetConvolution2dDescriptor(
@@ -39,23 +69,26 @@ absl::Status CudnnConvDescriptors::Init(const NodeContext& node, const CudnnConv
       static_cast<int>(p.dilations[0]), static_cast<int>(p.dilations[1]),
       CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   KILN_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionGroupCount(conv_, static_cast<int>(p.group)));
-  KILN_CUDNN_RETURN_IF_ERROR(cudnnSetConvolutionMathType(conv_, MathType(allow_tf32)));
+  KILN_CUDNN_RETURN_IF_ERROR(
+      cudnnSetConvolutionMathType(conv_, MathType(variant, allow_tf32)));
   if (node.has_input(2)) {
+    // [1, K, 1, 1] is the same memory in NCHW and NHWC; described in y's
+    // format so cudnnAddTensor sees matching descriptors.
     KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&bias_));
     KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(
-        bias_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, static_cast<int>(y[1]), 1, 1));
+        bias_, format, dtype, 1, static_cast<int>(y[1]), 1, 1));
   }
   for (int batch : batches) {
     cudnnTensorDescriptor_t xd = nullptr, yd = nullptr;
     KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&xd));
     x_.push_back(xd);
     KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(
-        xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch, static_cast<int>(x[1]),
+        xd, format, dtype, batch, static_cast<int>(x[1]),
         static_cast<int>(x[2]), static_cast<int>(x[3])));
     KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateTensorDescriptor(&yd));
     y_.push_back(yd);
     KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensor4dDescriptor(
-        yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch, static_cast<int>(y[1]),
+        yd, format, dtype, batch, static_cast<int>(y[1]),
         static_cast<int>(y[2]), static_cast<int>(y[3])));
     KILN_RETURN_IF_ERROR(check(node, *this, batch, xd, yd));
   }
@@ -72,6 +105,9 @@ struct CudnnConvState {
 }  // namespace
 
 absl::Status CudnnConvKernelBase::Run(const KernelArgs& args) const {
+  // Scaling factors are float for fp16 tensors too (cuDNN takes double only
+  // for double data). In fp16 the bias is added to the rounded y, so y is
+  // rounded twice (cpu_ref rounds once): within the fp16 bound.
   const size_t b = static_cast<size_t>(args.input_descs[0].dims[0]) - 1;
   cudnnHandle_t handle = ResourcesOf(args).cudnn();
   const float one = 1.0f;
@@ -83,13 +119,36 @@ absl::Status CudnnConvKernelBase::Run(const KernelArgs& args) const {
   return absl::OkStatus();
 }
 
+absl::Status CudnnConvTacticBase::RequireVariant(const NodeContext& node) const {
+  auto check = [&](const TensorDesc& t, absl::string_view which) -> absl::Status {
+    if (t.dtype != variant_.dtype) {
+      return absl::UnimplementedError(absl::StrCat(which, " is ", DataTypeName(t.dtype),
+                                                   "; this tactic is ", VariantSuffix(variant_)));
+    }
+    const TensorFormat want = t.rank() == 4 ? variant_.format : TensorFormat::kLinear;
+    if (t.format != want) {
+      return absl::UnimplementedError(absl::StrCat(
+          which, " (rank ", t.rank(), ") is ", TensorFormatName(t.format),
+          "; this tactic is ", VariantSuffix(variant_), " and needs ", TensorFormatName(want)));
+    }
+    return absl::OkStatus();
+  };
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.has_input(i)) KILN_RETURN_IF_ERROR(check(node.inputs[i], absl::StrCat("input ", i)));
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    KILN_RETURN_IF_ERROR(check(node.outputs[i], absl::StrCat("output ", i)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CudnnConvTacticBase::Supports(const NodeContext& node) const {
-  KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
   KILN_ASSIGN_OR_RETURN(CudnnConvGeometry p, Geometry(node));
   if (node.inputs.size() < 2 || node.inputs[0].rank() != 4 || node.inputs[1].rank() != 4) {
     return absl::UnimplementedError(
-        absl::StrCat("only 2-D ", what_, "s (4-D NCHW input and weights)"));
+        absl::StrCat("only 2-D ", what_, "s (4-D input and weights)"));
   }
+  KILN_RETURN_IF_ERROR(RequireVariant(node));
   if (p.pads[0] != p.pads[2] || p.pads[1] != p.pads[3]) {
     return absl::UnimplementedError(absl::StrCat(
         "asymmetric padding [", p.pads[0], ", ", p.pads[1], ", ", p.pads[2], ", ", p.pads[3],
@@ -121,7 +180,8 @@ absl::StatusOr<std::unique_ptr<Kernel>> CudnnConvTacticBase::CreateKernel(
   std::vector<int> batches;
   for (int b = 1; b <= node.max_batch; ++b) batches.push_back(b);
   auto descs = std::make_unique<CudnnConvDescriptors>();
-  KILN_RETURN_IF_ERROR(descs->Init(node, p, state.allow_tf32 != 0, batches, check_));
+  KILN_RETURN_IF_ERROR(
+      descs->Init(node, p, variant_, state.allow_tf32 != 0, batches, check_));
   return MakeKernel(std::move(descs));
 }
 
@@ -133,7 +193,7 @@ absl::StatusOr<size_t> CudnnConvTacticBase::WorkspaceBytes(const NodeContext& no
   std::lock_guard<std::mutex> lock(QueryMutex());
   KILN_ASSIGN_OR_RETURN(cudnnHandle_t handle, QueryCudnnHandle());
   CudnnConvDescriptors descs;
-  KILN_RETURN_IF_ERROR(descs.Init(node, p, allow_tf32, batches, check_));
+  KILN_RETURN_IF_ERROR(descs.Init(node, p, variant_, allow_tf32, batches, check_));
   size_t most = 0;
   for (size_t i = 0; i < batches.size(); ++i) {
     size_t bytes = 0;

@@ -2,9 +2,10 @@
 #define KILN_BACKENDS_CUDA_CUDNN_CONV_COMMON_H_
 
 // The cuDNN setup shared by the Convolution (forward) and Deconvolution
-// (backward-data) tactics: descriptors per batch size, the math type, the
-// 2-D / symmetric-padding checks, the workspace query over batch sizes and
-// the tactic state. Each op keeps its cuDNN calls and its shape check.
+// (backward-data) tactics: descriptors per batch size, precision and memory
+// order, the math type, the 2-D / symmetric-padding checks, the workspace
+// query over batch sizes and the tactic state. Each op keeps its cuDNN calls
+// and its shape check.
 
 #include <array>
 #include <cstdint>
@@ -33,8 +34,24 @@ CudnnConvGeometry CudnnConvGeometryOf(const Params& p) {
   return CudnnConvGeometry{p.pads, p.strides, p.dilations, p.group};
 }
 
-// Strict fp32 (CUDNN_FMA_MATH: no TF32 tensor cores) unless TF32 is allowed.
-cudnnMathType_t MathType(bool allow_tf32);
+// The precision and memory order one tactic runs in. Every float tensor of
+// the node is in `dtype`; the 4-D ones (x, weights, y) are in `format`
+// (kLinear = NCHW; kNHWC, weights KRSC), the bias [K] is linear.
+struct CudnnConvVariant {
+  DataType dtype = DataType::kFloat32;  // kFloat32 or kFloat16
+  TensorFormat format = TensorFormat::kLinear;
+};
+
+// The four variants every algorithm is registered in.
+std::vector<CudnnConvVariant> CudnnConvVariants();
+
+// "nchw.fp32", "nhwc.fp16", ...: the end of a tactic name.
+std::string VariantSuffix(const CudnnConvVariant& v);
+
+// fp16: tensor cores (fp16 products, fp32 accumulation: the conv
+// descriptor's compute type is CUDNN_DATA_FLOAT). fp32: strict
+// (CUDNN_FMA_MATH: no TF32 tensor cores) unless TF32 is allowed.
+cudnnMathType_t MathType(const CudnnConvVariant& v, bool allow_tf32);
 
 // cuDNN descriptors of one convolution. x/y descriptors are per batch size
 // (index batch - 1 in kernels) so Run only picks one: it creates nothing.
@@ -56,7 +73,8 @@ class CudnnConvDescriptors {
 
   // Descriptors for `batches` (each 1..max_batch) of `node`, each batch's
   // checked by `check`.
-  absl::Status Init(const NodeContext& node, const CudnnConvGeometry& p, bool allow_tf32,
+  absl::Status Init(const NodeContext& node, const CudnnConvGeometry& p,
+                    const CudnnConvVariant& variant, bool allow_tf32,
                     const std::vector<int>& batches, CudnnConvShapeCheck check);
 
   cudnnTensorDescriptor_t x(size_t i) const { return x_[i]; }
@@ -90,16 +108,19 @@ class CudnnConvKernelBase : public Kernel {
   std::unique_ptr<CudnnConvDescriptors> descs_;
 };
 
-// A tactic per cuDNN algorithm of a 2-D convolution-like op (the builder
-// times them all and keeps the fastest), NCHW fp32. Strict fp32 by default
-// (CUDNN_FMA_MATH); TF32 when the build allows it, remembered in the state.
+// A tactic per cuDNN algorithm and variant of a 2-D convolution-like op (the
+// builder times them all and keeps the fastest). fp32: strict by default
+// (CUDNN_FMA_MATH), TF32 when the build allows it, remembered in the state;
+// fp16: tensor cores with fp32 accumulation.
 class CudnnConvTacticBase : public CudaTactic {
  public:
   // `what`: "convolution" or "deconvolution", for messages; `query_name`:
   // cuDNN's workspace query that QueryWorkspace calls.
-  CudnnConvTacticBase(std::string name, std::string op, absl::string_view what,
-                      absl::string_view query_name, CudnnConvShapeCheck check)
+  CudnnConvTacticBase(std::string name, std::string op, const CudnnConvVariant& variant,
+                      absl::string_view what, absl::string_view query_name,
+                      CudnnConvShapeCheck check)
       : CudaTactic(std::move(name), std::move(op)),
+        variant_(variant),
         what_(what),
         query_name_(query_name),
         check_(check) {}
@@ -123,7 +144,10 @@ class CudnnConvTacticBase : public CudaTactic {
   // cuDNN's workspace for this algorithm, the larger of batch 1 and the max
   // batch; Unimplemented when the algorithm cannot run the op.
   absl::StatusOr<size_t> WorkspaceBytes(const NodeContext& node, bool allow_tf32) const;
+  // OK when every tensor of `node` is in this tactic's dtype and format.
+  absl::Status RequireVariant(const NodeContext& node) const;
 
+  CudnnConvVariant variant_;
   std::string what_;
   std::string query_name_;
   CudnnConvShapeCheck check_;

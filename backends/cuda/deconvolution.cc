@@ -1,12 +1,16 @@
 // cuda Deconvolution: cuDNN's backward-data convolution (the transposed
 // convolution is the gradient of Convolution with respect to its input), one
-// tactic per backward-data algorithm (the builder times them all), NCHW fp32.
+// tactic per backward-data algorithm and variant (NCHW or NHWC, fp32 or fp16;
+// the builder times them all): cuda.deconvolution.cudnn.<algo>.<nchw|nhwc>.<fp32|fp16>.
 // kiln's x (N, C, H, W) is cuDNN's dy, kiln's y (N, K, OH, OW) its dx, and the
 // weights (C, K/group, R, S) are exactly cuDNN's filter (conv out channels C,
 // conv in channels per group K/group). output_padding only enlarges dx; the
-// tactic checks that cuDNN's forward shape of dx gives x back. Strict fp32
-// by default (CUDNN_FMA_MATH); TF32 when the build allows it, kept in the
-// tactic state.
+// tactic checks that cuDNN's forward shape of dx gives x back. In NHWC the
+// weights are stored (C, R, S, K/group): cuDNN's KRSC filter. fp32 is strict
+// by default (CUDNN_FMA_MATH), TF32 when the build allows it, kept in the
+// tactic state; fp16 runs on tensor cores with fp32 accumulation. Whether
+// cuDNN runs an algorithm for a variant and shape is its workspace query's
+// answer, asked in Supports.
 #include "ops/deconvolution.h"
 
 #include <memory>
@@ -61,10 +65,12 @@ class CudnnDeconvKernel : public CudnnConvKernelBase {
 
 class CudnnDeconvTactic : public CudnnConvTacticBase {
  public:
-  CudnnDeconvTactic(cudnnConvolutionBwdDataAlgo_t algo, absl::string_view algo_name)
-      : CudnnConvTacticBase(absl::StrCat("cuda.deconvolution.cudnn.", algo_name, ".nchw.fp32"),
-                            kDeconvolutionOp, "deconvolution",
-                            "cudnnGetConvolutionBackwardDataWorkspaceSize", CheckDeconvShapes),
+  CudnnDeconvTactic(cudnnConvolutionBwdDataAlgo_t algo, absl::string_view algo_name,
+                    const CudnnConvVariant& variant)
+      : CudnnConvTacticBase(
+            absl::StrCat("cuda.deconvolution.cudnn.", algo_name, ".", VariantSuffix(variant)),
+            kDeconvolutionOp, variant, "deconvolution",
+            "cudnnGetConvolutionBackwardDataWorkspaceSize", CheckDeconvShapes),
         algo_(algo) {}
 
  protected:
@@ -87,20 +93,27 @@ class CudnnDeconvTactic : public CudnnConvTacticBase {
   cudnnConvolutionBwdDataAlgo_t algo_;
 };
 
+bool RegisterDeconvTactics() {
+  struct Algo {
+    cudnnConvolutionBwdDataAlgo_t algo;
+    const char* name;
+  };
+  for (const Algo& a : {Algo{CUDNN_CONVOLUTION_BWD_DATA_ALGO_0, "algo_0"},
+                        Algo{CUDNN_CONVOLUTION_BWD_DATA_ALGO_1, "algo_1"},
+                        Algo{CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT, "fft"},
+                        Algo{CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING, "fft_tiling"},
+                        Algo{CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD, "winograd"},
+                        Algo{CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED,
+                             "winograd_nonfused"}}) {
+    for (const CudnnConvVariant& v : CudnnConvVariants()) {
+      internal::RegisterTacticOrDie(std::make_unique<CudnnDeconvTactic>(a.algo, a.name, v));
+    }
+  }
+  return true;
+}
+
+const bool kDeconvTacticsRegistered = RegisterDeconvTactics();
+
 }  // namespace
-
-KILN_REGISTER_TACTIC(
-    std::make_unique<CudnnDeconvTactic>(CUDNN_CONVOLUTION_BWD_DATA_ALGO_0, "algo_0"));
-KILN_REGISTER_TACTIC(
-    std::make_unique<CudnnDeconvTactic>(CUDNN_CONVOLUTION_BWD_DATA_ALGO_1, "algo_1"));
-KILN_REGISTER_TACTIC(
-    std::make_unique<CudnnDeconvTactic>(CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT, "fft"));
-KILN_REGISTER_TACTIC(std::make_unique<CudnnDeconvTactic>(
-    CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING, "fft_tiling"));
-KILN_REGISTER_TACTIC(
-    std::make_unique<CudnnDeconvTactic>(CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD, "winograd"));
-KILN_REGISTER_TACTIC(std::make_unique<CudnnDeconvTactic>(
-    CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED, "winograd_nonfused"));
-
 }  // namespace cuda
 }  // namespace kiln

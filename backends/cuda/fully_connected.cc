@@ -1,6 +1,9 @@
 // cuda FullyConnected: Y = X · Wᵀ + b through cuBLASLt with the bias epilogue,
-// one tactic per heuristic algorithm. W (K_out x K_in, row-major) is read as
-// stored: in column-major terms it is Wᵀ, so no pre-formatting is needed.
+// one tactic per heuristic algorithm and dtype (cuda.fully_connected.cublaslt.<i>.<fp32|fp16>;
+// fp16 accumulates in fp32, fp32 is strict unless the build allows TF32).
+// W (K_out x K_in, row-major) is read as stored: in column-major terms it is
+// Wᵀ, so no pre-formatting is needed. Row-major (linear) tensors only: an
+// NHWC input would flatten in another order.
 #include "ops/fully_connected.h"
 
 #include "backends/cuda/gemm_tactic.h"
@@ -12,9 +15,10 @@ namespace {
 
 class FcTactic : public GemmTactic {
  public:
-  explicit FcTactic(int index)
-      : GemmTactic(absl::StrCat("cuda.fully_connected.cublaslt.", index, ".fp32"),
-                   kFullyConnectedOp, index) {}
+  FcTactic(int index, DataType dtype)
+      : GemmTactic(
+            absl::StrCat("cuda.fully_connected.cublaslt.", index, ".", GemmDtypeSuffix(dtype)),
+            kFullyConnectedOp, index, dtype) {}
 
   absl::StatusOr<GemmCall> MakeCall(const NodeContext& node, absl::Span<const TensorDesc> inputs,
                                     absl::Span<const TensorDesc> outputs) const override {
@@ -37,12 +41,18 @@ class FcTactic : public GemmTactic {
   }
 };
 
+// Tactics 0..kGemmTactics-1 in fp32 and in fp16.
+bool RegisterFcTactics() {
+  for (DataType dtype : {DataType::kFloat32, DataType::kFloat16}) {
+    for (int index = 0; index < kGemmTactics; ++index) {
+      internal::RegisterTacticOrDie(std::make_unique<FcTactic>(index, dtype));
+    }
+  }
+  return true;
+}
+
+const bool kFcTacticsRegistered = RegisterFcTactics();
+
 }  // namespace
-
-KILN_REGISTER_TACTIC(std::make_unique<FcTactic>(0));
-KILN_REGISTER_TACTIC(std::make_unique<FcTactic>(1));
-KILN_REGISTER_TACTIC(std::make_unique<FcTactic>(2));
-KILN_REGISTER_TACTIC(std::make_unique<FcTactic>(3));
-
 }  // namespace cuda
 }  // namespace kiln

@@ -29,8 +29,13 @@ absl::Status SetBatch(cublasLtMatrixLayout_t layout, int64_t batch, int64_t stri
 }
 
 absl::Status InitDescs(const GemmShape& s, bool allow_tf32, GemmDescs& descs) {
-  KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescInit(
-      descs.op, allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  const bool half = s.dtype == DataType::kFloat16;
+  // fp16 takes tensor cores with fp32 accumulation and fp32 alpha/beta;
+  // TF32 only ever applies to fp32 data.
+  const cublasComputeType_t compute =
+      !half && allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  const cudaDataType_t data = half ? CUDA_R_16F : CUDA_R_32F;
+  KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescInit(descs.op, compute, CUDA_R_32F));
   const cublasOperation_t ta = s.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t tb = s.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   KILN_CUBLAS_RETURN_IF_ERROR(
@@ -41,15 +46,19 @@ absl::Status InitDescs(const GemmShape& s, bool allow_tf32, GemmDescs& descs) {
     const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
     KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(
         descs.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)));
+    // The bias is in D's type (the default too; said here so it is plain).
+    const int32_t bias_type = data;
+    KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(
+        descs.op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type, sizeof(bias_type)));
   }
   const uint64_t a_rows = s.trans_a ? s.k : s.m, a_cols = s.trans_a ? s.m : s.k;
   const uint64_t b_rows = s.trans_b ? s.n : s.k, b_cols = s.trans_b ? s.k : s.n;
   KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatrixLayoutInit(
-      descs.a, CUDA_R_32F, a_rows, a_cols, static_cast<int64_t>(std::max<uint64_t>(a_rows, 1))));
+      descs.a, data, a_rows, a_cols, static_cast<int64_t>(std::max<uint64_t>(a_rows, 1))));
   KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatrixLayoutInit(
-      descs.b, CUDA_R_32F, b_rows, b_cols, static_cast<int64_t>(std::max<uint64_t>(b_rows, 1))));
+      descs.b, data, b_rows, b_cols, static_cast<int64_t>(std::max<uint64_t>(b_rows, 1))));
   KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatrixLayoutInit(
-      descs.d, CUDA_R_32F, s.m, s.n, std::max<int64_t>(s.m, 1)));
+      descs.d, data, s.m, s.n, std::max<int64_t>(s.m, 1)));
   KILN_RETURN_IF_ERROR(SetBatch(descs.a, s.batch, s.stride_a));
   KILN_RETURN_IF_ERROR(SetBatch(descs.b, s.batch, s.stride_b));
   KILN_RETURN_IF_ERROR(SetBatch(descs.d, s.batch, s.stride_c));
@@ -106,8 +115,8 @@ absl::Status GemmAlgoCheck(const GemmShape& shape, bool allow_tf32,
 }
 
 absl::Status RunGemm(cublasLtHandle_t handle, cudaStream_t stream, const GemmShape& shape,
-                     const GemmState& state, const float* a, const float* b, float* d,
-                     const float* bias, void* workspace, size_t workspace_size) {
+                     const GemmState& state, const void* a, const void* b, void* d,
+                     const void* bias, void* workspace, size_t workspace_size) {
   GemmDescs descs;
   KILN_RETURN_IF_ERROR(InitDescs(shape, state.allow_tf32 != 0, descs));
   if (shape.bias) {

@@ -1,16 +1,20 @@
 #ifndef KILN_BACKENDS_CUDA_GEMM_H_
 #define KILN_BACKENDS_CUDA_GEMM_H_
 
-// fp32 GEMMs through cuBLASLt, shared by FullyConnected and MatMul. Shapes are
-// in cuBLAS's column-major terms: D (m x n) = op(A) (m x k) · op(B) (k x n)
-// [+ bias (m)], `batch` times with element strides between matrices (0 =
-// the same matrix for every batch entry).
+// fp32 and fp16 GEMMs through cuBLASLt, shared by FullyConnected and MatMul.
+// Shapes are in cuBLAS's column-major terms: D (m x n) = op(A) (m x k) ·
+// op(B) (k x n) [+ bias (m)], `batch` times with element strides between
+// matrices (0 = the same matrix for every batch entry). A, B, D and the bias
+// are all in the shape's dtype; products accumulate in fp32 either way
+// (fp32: strict CUBLAS_COMPUTE_32F or TF32 tensor cores as the state says;
+// fp16: tensor cores, CUBLAS_COMPUTE_32F with fp32 scaling, D rounded once).
 
 #include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "backends/cuda/backend.h"
+#include "graph/types.h"
 
 namespace kiln {
 namespace cuda {
@@ -21,11 +25,13 @@ struct GemmShape {
   int64_t batch = 1;
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;
   bool bias = false;  // CUBLASLT_EPILOGUE_BIAS: D += bias[row]
+  DataType dtype = DataType::kFloat32;  // kFloat32 or kFloat16
 };
 
 // What a GEMM tactic keeps in the plan: the algorithm the heuristic gave at
 // build time (opaque, valid for the cuBLASLt and GPU it was made with; the
-// plan's device check covers the GPU) and the math mode.
+// plan's device check covers the GPU) and the math mode (fp32 GEMMs only:
+// fp16 ones always accumulate in fp32).
 struct GemmState {
   cublasLtMatmulAlgo_t algo;
   uint64_t workspace = 0;
@@ -49,8 +55,8 @@ absl::Status GemmAlgoCheck(const GemmShape& shape, bool allow_tf32,
 // Enqueues one GEMM on `stream`. Creates no heap objects (descriptors live on
 // the stack), so kernels may call it concurrently from several contexts.
 absl::Status RunGemm(cublasLtHandle_t handle, cudaStream_t stream, const GemmShape& shape,
-                     const GemmState& state, const float* a, const float* b, float* d,
-                     const float* bias, void* workspace, size_t workspace_size);
+                     const GemmState& state, const void* a, const void* b, void* d,
+                     const void* bias, void* workspace, size_t workspace_size);
 
 }  // namespace cuda
 }  // namespace kiln

@@ -2,7 +2,8 @@
 #define KILN_BACKENDS_CUDA_GEMM_TACTIC_H_
 
 // The tactic shape shared by FullyConnected and MatMul: tactic <index> runs
-// the cuBLASLt heuristic's <index>-th algorithm for the node at max batch.
+// the cuBLASLt heuristic's <index>-th algorithm for the node at max batch, in
+// one dtype (every tensor of the node fp32, or every one fp16).
 
 #include <memory>
 #include <string>
@@ -28,30 +29,45 @@ struct GemmCall {
   int a_input = 0, b_input = 1, bias_input = -1;
 };
 
+// "fp32" / "fp16": the end of a GEMM tactic's name.
+inline const char* GemmDtypeSuffix(DataType dtype) {
+  return dtype == DataType::kFloat16 ? "fp16" : "fp32";
+}
+
 class GemmTactic : public CudaTactic {
  public:
-  GemmTactic(std::string name, std::string op, int index)
-      : CudaTactic(std::move(name), std::move(op)), index_(index) {}
+  // `dtype`: kFloat32 or kFloat16.
+  GemmTactic(std::string name, std::string op, int index, DataType dtype)
+      : CudaTactic(std::move(name), std::move(op)), index_(index), dtype_(dtype) {}
 
-  // The GEMM for `inputs`/`outputs` (at max batch or the run's batch).
+  // The GEMM for `inputs`/`outputs` (at max batch or the run's batch), its
+  // dtype aside.
   virtual absl::StatusOr<GemmCall> MakeCall(const NodeContext& node,
                                             absl::Span<const TensorDesc> inputs,
                                             absl::Span<const TensorDesc> outputs) const = 0;
 
+  // MakeCall in this tactic's dtype.
+  absl::StatusOr<GemmCall> TypedCall(const NodeContext& node, absl::Span<const TensorDesc> inputs,
+                                     absl::Span<const TensorDesc> outputs) const {
+    KILN_ASSIGN_OR_RETURN(GemmCall call, MakeCall(node, inputs, outputs));
+    call.shape.dtype = dtype_;
+    return call;
+  }
+
   absl::Status Supports(const NodeContext& node) const override {
-    KILN_RETURN_IF_ERROR(RequireFp32Linear(node));
-    KILN_ASSIGN_OR_RETURN(GemmCall call, MakeCall(node, node.inputs, node.outputs));
+    KILN_RETURN_IF_ERROR(RequireDtypeLinear(node));
+    KILN_ASSIGN_OR_RETURN(GemmCall call, TypedCall(node, node.inputs, node.outputs));
     if (call.shape.k == 0) return absl::UnimplementedError("inner dimension is 0");
     return Algorithm(node, call.shape).status();
   }
   size_t WorkspaceSize(const NodeContext& node) const override {
-    absl::StatusOr<GemmCall> call = MakeCall(node, node.inputs, node.outputs);
+    absl::StatusOr<GemmCall> call = TypedCall(node, node.inputs, node.outputs);
     if (!call.ok()) return 0;
     absl::StatusOr<cublasLtMatmulHeuristicResult_t> algo = Algorithm(node, call->shape);
     return algo.ok() ? algo->workspaceSize : 0;
   }
   absl::StatusOr<std::vector<uint8_t>> PrepareState(const NodeContext& node) const override {
-    KILN_ASSIGN_OR_RETURN(GemmCall call, MakeCall(node, node.inputs, node.outputs));
+    KILN_ASSIGN_OR_RETURN(GemmCall call, TypedCall(node, node.inputs, node.outputs));
     KILN_ASSIGN_OR_RETURN(cublasLtMatmulHeuristicResult_t result, Algorithm(node, call.shape));
     GemmState state;
     state.algo = result.algo;
@@ -63,6 +79,30 @@ class GemmTactic : public CudaTactic {
       const NodeContext& node, absl::Span<const uint8_t> state_bytes) const override;
 
  private:
+  // OK when every present input and every output is in this tactic's dtype
+  // and linear (row-major).
+  absl::Status RequireDtypeLinear(const NodeContext& node) const {
+    auto check = [&](const TensorDesc& t, absl::string_view which) -> absl::Status {
+      if (t.dtype != dtype_) {
+        return absl::UnimplementedError(absl::StrCat(which, " is ", DataTypeName(t.dtype),
+                                                     "; this tactic is ", DataTypeName(dtype_),
+                                                     " only"));
+      }
+      if (t.format != TensorFormat::kLinear) {
+        return absl::UnimplementedError(absl::StrCat(which, " is ", TensorFormatName(t.format),
+                                                     "; this tactic reads row-major tensors"));
+      }
+      return absl::OkStatus();
+    };
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (node.has_input(i)) KILN_RETURN_IF_ERROR(check(node.inputs[i], absl::StrCat("input ", i)));
+    }
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      KILN_RETURN_IF_ERROR(check(node.outputs[i], absl::StrCat("output ", i)));
+    }
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<cublasLtMatmulHeuristicResult_t> Algorithm(const NodeContext& node,
                                                             const GemmShape& shape) const {
     KILN_ASSIGN_OR_RETURN(
@@ -102,11 +142,12 @@ class GemmTactic : public CudaTactic {
     for (TensorDesc& o : outputs) {
       if (!o.dims.empty()) o.dims[0] = 1;
     }
-    KILN_ASSIGN_OR_RETURN(GemmCall call, MakeCall(node, inputs, outputs));
+    KILN_ASSIGN_OR_RETURN(GemmCall call, TypedCall(node, inputs, outputs));
     return call.shape;
   }
 
   int index_;
+  DataType dtype_;
 };
 
 class GemmKernel : public Kernel {
@@ -116,17 +157,16 @@ class GemmKernel : public Kernel {
 
   absl::Status Run(const KernelArgs& args) const override {
     KILN_ASSIGN_OR_RETURN(GemmCall call,
-                          tactic_->MakeCall(node_, args.input_descs, args.output_descs));
+                          tactic_->TypedCall(node_, args.input_descs, args.output_descs));
     if (call.shape.m == 0 || call.shape.n == 0 || call.shape.batch == 0) return absl::OkStatus();
-    const float* bias = call.bias_input >= 0 && call.bias_input < static_cast<int>(args.inputs.size())
-                            ? static_cast<const float*>(args.inputs[call.bias_input])
-                            : nullptr;
+    const void* bias =
+        call.bias_input >= 0 && call.bias_input < static_cast<int>(args.inputs.size())
+            ? args.inputs[call.bias_input]
+            : nullptr;
     call.shape.bias = bias != nullptr;
     CudaResources& r = ResourcesOf(args);
-    return RunGemm(r.cublas_lt(), r.stream(), call.shape, state_,
-                   static_cast<const float*>(args.inputs[call.a_input]),
-                   static_cast<const float*>(args.inputs[call.b_input]),
-                   static_cast<float*>(args.outputs[0]), bias, args.workspace,
+    return RunGemm(r.cublas_lt(), r.stream(), call.shape, state_, args.inputs[call.a_input],
+                   args.inputs[call.b_input], args.outputs[0], bias, args.workspace,
                    args.workspace_size);
   }
 

@@ -1,8 +1,10 @@
 // cuda MatMul: row-major C = op(A) · op(B) through cuBLASLt, one tactic per
-// heuristic algorithm. Row-major matrices are column-major transposes, so
-// cuBLAS computes Cᵀ = op(B)ᵀ · op(A)ᵀ with the operands swapped. Batch
-// dims run as a strided batch; an operand whose batch dims are all 1 is
-// reused (stride 0); other partial broadcasts are refused.
+// heuristic algorithm and dtype (cuda.matmul.cublaslt.<i>.<fp32|fp16>; fp16
+// accumulates in fp32, fp32 is strict unless the build allows TF32).
+// Row-major matrices are column-major transposes, so cuBLAS computes
+// Cᵀ = op(B)ᵀ · op(A)ᵀ with the operands swapped. Batch dims run as a strided
+// batch; an operand whose batch dims are all 1 is reused (stride 0); other
+// partial broadcasts are refused.
 #include "ops/matmul.h"
 
 #include "backends/cuda/gemm_tactic.h"
@@ -14,8 +16,9 @@ namespace {
 
 class MatMulTactic : public GemmTactic {
  public:
-  explicit MatMulTactic(int index)
-      : GemmTactic(absl::StrCat("cuda.matmul.cublaslt.", index, ".fp32"), kMatMulOp, index) {}
+  MatMulTactic(int index, DataType dtype)
+      : GemmTactic(absl::StrCat("cuda.matmul.cublaslt.", index, ".", GemmDtypeSuffix(dtype)),
+                   kMatMulOp, index, dtype) {}
 
   absl::StatusOr<GemmCall> MakeCall(const NodeContext& node, absl::Span<const TensorDesc> inputs,
                                     absl::Span<const TensorDesc> outputs) const override {
@@ -69,12 +72,18 @@ class MatMulTactic : public GemmTactic {
   }
 };
 
+// Tactics 0..kGemmTactics-1 in fp32 and in fp16.
+bool RegisterMatMulTactics() {
+  for (DataType dtype : {DataType::kFloat32, DataType::kFloat16}) {
+    for (int index = 0; index < kGemmTactics; ++index) {
+      internal::RegisterTacticOrDie(std::make_unique<MatMulTactic>(index, dtype));
+    }
+  }
+  return true;
+}
+
+const bool kMatMulTacticsRegistered = RegisterMatMulTactics();
+
 }  // namespace
-
-KILN_REGISTER_TACTIC(std::make_unique<MatMulTactic>(0));
-KILN_REGISTER_TACTIC(std::make_unique<MatMulTactic>(1));
-KILN_REGISTER_TACTIC(std::make_unique<MatMulTactic>(2));
-KILN_REGISTER_TACTIC(std::make_unique<MatMulTactic>(3));
-
 }  // namespace cuda
 }  // namespace kiln

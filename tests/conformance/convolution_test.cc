@@ -62,19 +62,24 @@ OpCase RandomCase(DataType dtype, bool constant_weight, std::mt19937& rng) {
 }
 
 // Layer sizes of real networks, where GEMM-based tactics take their blocked
-// paths: a 3x3 convolution with padding and a pointwise one.
+// paths (and fp16 tactics their tensor-core ones, channels a multiple of 8):
+// a 3x3 convolution with padding, a pointwise one and a depthwise 3x3
+// (MobileNet-style, group == channels).
 std::vector<OpCase> NetworkSizedCases(DataType dtype, std::mt19937& rng) {
   std::vector<OpCase> cases;
   ConvolutionParams three_by_three;
   three_by_three.pads = {1, 1, 1, 1};
   const Tolerance tolerance =
       Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+  ConvolutionParams depthwise = three_by_three;
+  depthwise.group = 32;
   struct Shape {
     ConvolutionParams params;
     Dims x, w;
   };
   for (const Shape& s : {Shape{three_by_three, {2, 32, 17, 17}, {33, 32, 3, 3}},
-                         Shape{ConvolutionParams{}, {1, 64, 13, 13}, {65, 64, 1, 1}}}) {
+                         Shape{ConvolutionParams{}, {1, 64, 13, 13}, {65, 64, 1, 1}},
+                         Shape{depthwise, {2, 32, 15, 15}, {32, 1, 3, 3}}}) {
     OpCase c;
     c.op = kConvolutionOp;
     c.attrs = s.params.ToAttrs();
