@@ -46,6 +46,7 @@ _CUDA_OPS_INDEX = [
 
 # Spatial families (resize, sampling, pooling, deconvolution N-D, integer conv/matmul).
 _CUDA_OPS_SPATIAL = [
+    "grid_sample",
     "lp_pool",
     "max_unpool",
     "pooling_nd",

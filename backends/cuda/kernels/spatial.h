@@ -2,8 +2,9 @@
 #define KILN_BACKENDS_CUDA_KERNELS_SPATIAL_H_
 
 // Launchers of the spatial-family kernels (kernels/spatial.cu, resize.cu,
-// ...): N-D pooling, LpPool, MaxUnpool, Resize. Plain C++ with CUDA types
-// only; each launcher enqueues on `stream` and returns the launch's error.
+// grid_sample.cu, ...): N-D pooling, LpPool, MaxUnpool, Resize, GridSample.
+// Plain C++ with CUDA types only; each launcher enqueues on `stream` and
+// returns the launch's error.
 // Float kernels take fp32 or fp16 tensors (`fp16`): fp16 is loaded into fp32,
 // computed as cpu_ref computes fp32, and rounded once at the output.
 
@@ -95,6 +96,22 @@ struct ResizeShape {
 // kResizeMaxTaps taps.
 cudaError_t Resize(const ResizeShape& shape, bool fp16, const void* in, void* out,
                    cudaStream_t stream);
+
+// GridSample (ops/grid_sample.h), cpu_ref's arithmetic: pixel positions in
+// float with explicitly rounded operations (as cpu_ref and ONNX's reference),
+// weights and the tap sum in double. `mode` 0 nearest, 1 linear, 2 cubic;
+// `padding` 0 zeros, 1 border, 2 reflection. X and grid share the precision.
+struct GridSampleShape {
+  int rank = 0;  // spatial dims k
+  int mode = 1;
+  int padding = 0;
+  bool align_corners = false;
+  int64_t batch = 0, channels = 0;
+  int64_t in[kMaxSpatial] = {};
+  int64_t out[kMaxSpatial] = {};
+};
+cudaError_t GridSample(const GridSampleShape& shape, bool fp16, const void* x, const void* grid,
+                       void* out, cudaStream_t stream);
 
 }  // namespace kernels
 }  // namespace cuda
