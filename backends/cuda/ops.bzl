@@ -30,10 +30,15 @@ _CUDA_OPS_CORE = [
 
 # Normalization, activation-like and element-wise families.
 _CUDA_OPS_NORM = [
+    "bit_shift",
     "celu",
+    "compare",
     "is_nan_inf",
+    "logical",
+    "mod",
     "prelu",
     "shrink",
+    "where",
 ]
 
 # Indexing, scatter/gather and data-movement families.
