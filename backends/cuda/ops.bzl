@@ -45,8 +45,14 @@ _CUDA_OPS_NORM = [
 _CUDA_OPS_INDEX = [
     "depth_to_space",
     "expand",
+    "eye_like",
+    "gather_elements",
+    "gather_nd",
+    "one_hot",
+    "reverse_sequence",
     "space_to_depth",
     "tile",
+    "trilu",
 ]
 
 # Spatial families (resize, sampling, pooling, deconvolution N-D, integer conv/matmul).
