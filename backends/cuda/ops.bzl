@@ -66,7 +66,11 @@ _CUDA_OPS_SPATIAL = [
 
 # Recurrent, signal and linear-algebra families.
 _CUDA_OPS_SEQ = [
+    "det",
     "einsum",
+    "gru",
+    "lstm",
+    "rnn",
 ]
 
 CUDA_OPS = _CUDA_OPS_CORE + _CUDA_OPS_NORM + _CUDA_OPS_INDEX + _CUDA_OPS_SPATIAL + _CUDA_OPS_SEQ
