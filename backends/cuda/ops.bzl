@@ -67,6 +67,7 @@ _CUDA_OPS_SPATIAL = [
     "max_unpool",
     "pooling_nd",
     "resize",
+    "roi_align",
 ]
 
 # Recurrent, signal and linear-algebra families.

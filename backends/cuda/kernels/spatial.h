@@ -2,11 +2,11 @@
 #define KILN_BACKENDS_CUDA_KERNELS_SPATIAL_H_
 
 // Launchers of the spatial-family kernels (kernels/spatial.cu, resize.cu,
-// grid_sample.cu, ...): N-D pooling, LpPool, MaxUnpool, Resize, GridSample.
-// Plain C++ with CUDA types only; each launcher enqueues on `stream` and
-// returns the launch's error.
-// Float kernels take fp32 or fp16 tensors (`fp16`): fp16 is loaded into fp32,
-// computed as cpu_ref computes fp32, and rounded once at the output.
+// grid_sample.cu, roi_align.cu): N-D pooling, LpPool, MaxUnpool, Resize,
+// GridSample, RoiAlign. Plain C++ with CUDA types only; each launcher
+// enqueues on `stream` and returns the launch's error. Float kernels take
+// fp32 or fp16 tensors (`fp16`): fp16 is loaded into fp32, computed as
+// cpu_ref computes fp32, and rounded once at the output.
 
 #include <cuda_runtime.h>
 
@@ -112,6 +112,22 @@ struct GridSampleShape {
 };
 cudaError_t GridSample(const GridSampleShape& shape, bool fp16, const void* x, const void* grid,
                        void* out, cudaStream_t stream);
+
+// RoiAlign (ops/roi_align.h), cpu_ref's arithmetic in double with
+// explicitly rounded operations. X and rois share the precision; batch
+// indices are int32 or int64 (index_is_64). A batch index outside
+// [0, batch) writes zeros for its roi (cpu_ref reports an error instead).
+struct RoiAlignShape {
+  int64_t batch = 0, channels = 0, height = 0, width = 0;
+  int64_t num_rois = 0, out_h = 1, out_w = 1;
+  int64_t sampling_ratio = 0;
+  double spatial_scale = 1.0;
+  bool half_pixel = true;
+  bool max_mode = false;
+};
+cudaError_t RoiAlign(const RoiAlignShape& shape, bool fp16, const void* x, const void* rois,
+                     const void* batch_indices, bool index_is_64, void* out,
+                     cudaStream_t stream);
 
 }  // namespace kernels
 }  // namespace cuda
