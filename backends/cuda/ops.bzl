@@ -73,10 +73,13 @@ _CUDA_OPS_SPATIAL = [
 # Recurrent, signal and linear-algebra families.
 _CUDA_OPS_SEQ = [
     "det",
+    "dft",
     "einsum",
     "gru",
     "lstm",
     "rnn",
+    "stft",
+    "tf_idf_vectorizer",
 ]
 
 CUDA_OPS = _CUDA_OPS_CORE + _CUDA_OPS_NORM + _CUDA_OPS_INDEX + _CUDA_OPS_SPATIAL + _CUDA_OPS_SEQ

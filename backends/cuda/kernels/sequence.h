@@ -101,6 +101,50 @@ inline int64_t RecurrentWorkspaceFloats(int cell, int64_t seq, int64_t batch, in
 // row's sequence length keeping its state; finally Y_h (Y_c).
 cudaError_t RecurrentForward(const RecurrentLayer& layer, float* workspace, cudaStream_t stream);
 
+// ---- DFT, STFT, TfIdfVectorizer (kernels/signal.cu) ----
+
+// DFT of x viewed as (outer, in_len, inner, in_complex) along in_len: out
+// (outer, out_len, inner, 2), X[k] = scale * sum_{t < min(in_len, n)} x[t] *
+// exp(sign * 2*pi*i * ((k*t) mod n) / n) in double, one thread per output.
+struct DftShape {
+  int64_t outer = 1, in_len = 0, inner = 1, in_complex = 1, n = 0, out_len = 0;
+  bool inverse = false;
+};
+cudaError_t Dft(bool fp16, const DftShape& shape, const void* in, void* out, cudaStream_t stream);
+
+// STFT of signal (batch, length, in_complex) with an optional window
+// (frame_length): out (batch, frames, bins, 2), in double.
+struct StftShape {
+  int64_t batch = 0, length = 0, in_complex = 1, frames = 0, bins = 0, frame_length = 0,
+          frame_step = 1;
+};
+cudaError_t Stft(bool fp16, const StftShape& shape, const void* signal, const void* window,
+                 void* out, cudaStream_t stream);
+
+// TfIdfVectorizer's pool, passed to the kernels by value (kernel parameters
+// may hold up to 32 KB on sm_70 and newer with CUDA 12.1+).
+inline constexpr int kTfIdfMaxTokens = 1024;  // pool_int64s
+inline constexpr int kTfIdfMaxNgrams = 512;   // n-grams counted
+inline constexpr int kTfIdfMaxWeights = 1024; // output columns, when weighted
+enum TfIdfMode : int { kTfIdfTf = 0, kTfIdfIdf, kTfIdfTfIdf };
+struct TfIdfPool {
+  int mode = kTfIdfTf;
+  int64_t min_gram = 1, max_gram = 1, max_skip = 0;
+  // The counted n-grams in pool order (the last match wins, as in cpu_ref).
+  int num_ngrams = 0;
+  int32_t ngram_size[kTfIdfMaxNgrams] = {};
+  int32_t ngram_offset[kTfIdfMaxNgrams] = {};  // into tokens
+  int32_t ngram_column[kTfIdfMaxNgrams] = {};
+  int64_t tokens[kTfIdfMaxTokens] = {};
+  bool has_weights = false;
+  float weights[kTfIdfMaxWeights] = {};
+};
+// rows x row_size tokens (int32, or int64 when `tokens_64`) to rows x
+// columns fp32.
+cudaError_t TfIdfVectorize(const TfIdfPool& pool, int64_t rows, int64_t row_size,
+                           int64_t columns, const void* in, bool tokens_64, float* out,
+                           cudaStream_t stream);
+
 }  // namespace kernels
 }  // namespace cuda
 }  // namespace kiln
