@@ -48,6 +48,8 @@ _CUDA_OPS_NORM = [
 
 # Indexing, scatter/gather and data-movement families.
 _CUDA_OPS_INDEX = [
+    "arg_reduce",
+    "cum_sum",
     "depth_to_space",
     "expand",
     "eye_like",
@@ -55,8 +57,11 @@ _CUDA_OPS_INDEX = [
     "gather_nd",
     "one_hot",
     "reverse_sequence",
+    "scatter_elements",
+    "scatter_nd",
     "space_to_depth",
     "tile",
+    "top_k",
     "trilu",
 ]
 

@@ -1,0 +1,95 @@
+// cuda ArgReduce: one kernel (kernels::ArgReduce), one thread per run along
+// the axis with cpu_ref's scan: first extreme wins (last with
+// select_last_index), NaNs skipped, an all-NaN run gives 0; fp16 compared as
+// fp32. A selection: bit-exact int64 output. One tactic per precision: fp32,
+// fp16, and int (int8, int32, int64).
+#include "ops/arg_reduce.h"
+
+#include "backends/cuda/common.h"
+#include "backends/cuda/kernels/indexing.h"
+#include "backends/cuda/status.h"
+#include "backends/tactic_registry.h"
+#include "graph/status_macros.h"
+
+namespace kiln {
+namespace cuda {
+namespace {
+
+enum class Precision { kFp32, kFp16, kInt };
+
+bool Covers(Precision p, DataType t) {
+  switch (p) {
+    case Precision::kFp32: return t == DataType::kFloat32;
+    case Precision::kFp16: return t == DataType::kFloat16;
+    case Precision::kInt:
+      return t == DataType::kInt8 || t == DataType::kInt32 || t == DataType::kInt64;
+  }
+  return false;
+}
+
+class ArgReduceKernel : public Kernel {
+ public:
+  ArgReduceKernel(ArgReduceParams params, int64_t axis) : params_(params), axis_(axis) {}
+
+  absl::Status Run(const KernelArgs& args) const override {
+    const TensorDesc& in = args.input_descs[0];
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis_; ++d) outer *= in.dims[d];
+    int64_t inner = 1;
+    for (int64_t d = axis_ + 1; d < in.rank(); ++d) inner *= in.dims[d];
+    KILN_CUDA_RETURN_IF_ERROR(kernels::ArgReduce(
+        static_cast<int>(in.dtype), params_.op == ArgReduceOp::kMax, params_.select_last_index,
+        outer, in.dims[axis_], inner, args.inputs[0], static_cast<int64_t*>(args.outputs[0]),
+        ResourcesOf(args).stream()));
+    return absl::OkStatus();
+  }
+
+ private:
+  ArgReduceParams params_;
+  int64_t axis_;  // non-negative
+};
+
+class ArgReduceTactic : public CudaTactic {
+ public:
+  ArgReduceTactic(std::string name, Precision precision)
+      : CudaTactic(std::move(name), kArgReduceOp), precision_(precision) {}
+
+  absl::Status Supports(const NodeContext& node) const override {
+    KILN_RETURN_IF_ERROR(RequireLinear(node));
+    const DataType dtype = node.inputs[0].dtype;
+    if (!Covers(precision_, dtype)) {
+      return absl::UnimplementedError(
+          absl::StrCat("input is ", DataTypeName(dtype), "; not this tactic's precision"));
+    }
+    if (node.outputs[0].dtype != DataType::kInt64) {
+      return absl::UnimplementedError("output must be int64");
+    }
+    return ArgReduceParams::FromAttrs(node.attrs).status();
+  }
+
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
+                                                       absl::Span<const uint8_t>) const override {
+    absl::StatusOr<ArgReduceParams> params = ArgReduceParams::FromAttrs(node.attrs);
+    if (!params.ok()) return node.Error(params.status().message());
+    const int64_t rank = node.inputs[0].rank();
+    if (params->axis < -rank || params->axis >= rank) {
+      return node.Error("axis ", params->axis, " is out of range for rank ", rank);
+    }
+    const int64_t axis = params->axis < 0 ? params->axis + rank : params->axis;
+    return std::unique_ptr<Kernel>(std::make_unique<ArgReduceKernel>(*params, axis));
+  }
+
+ private:
+  Precision precision_;
+};
+
+}  // namespace
+
+KILN_REGISTER_TACTIC(
+    std::make_unique<ArgReduceTactic>("cuda.arg_reduce.scan.fp32", Precision::kFp32));
+KILN_REGISTER_TACTIC(
+    std::make_unique<ArgReduceTactic>("cuda.arg_reduce.scan.fp16", Precision::kFp16));
+KILN_REGISTER_TACTIC(std::make_unique<ArgReduceTactic>("cuda.arg_reduce.scan.int", Precision::kInt));
+
+}  // namespace cuda
+}  // namespace kiln

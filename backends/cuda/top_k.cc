@@ -1,0 +1,100 @@
+// cuda TopK: one kernel (kernels::TopK), one thread per run along the axis
+// making k selection passes over it in cpu_ref's strict order (larger, or
+// smaller, value first, then lower index; NaN above every number; fp16
+// compared as fp32). Values are copied bit for bit and indices are int64, so
+// the result is cpu_ref's exactly. O(k * n) per run and no workspace:
+// correct first, slow for large k. One tactic per precision: fp32, fp16, and
+// int (int8, int32, int64).
+#include "ops/top_k.h"
+
+#include "backends/cuda/common.h"
+#include "backends/cuda/kernels/indexing.h"
+#include "backends/cuda/status.h"
+#include "backends/tactic_registry.h"
+#include "graph/status_macros.h"
+
+namespace kiln {
+namespace cuda {
+namespace {
+
+enum class Precision { kFp32, kFp16, kInt };
+
+bool Covers(Precision p, DataType t) {
+  switch (p) {
+    case Precision::kFp32: return t == DataType::kFloat32;
+    case Precision::kFp16: return t == DataType::kFloat16;
+    case Precision::kInt:
+      return t == DataType::kInt8 || t == DataType::kInt32 || t == DataType::kInt64;
+  }
+  return false;
+}
+
+class TopKKernel : public Kernel {
+ public:
+  TopKKernel(TopKParams params, int64_t axis) : params_(params), axis_(axis) {}
+
+  absl::Status Run(const KernelArgs& args) const override {
+    const TensorDesc& in = args.input_descs[0];
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis_; ++d) outer *= in.dims[d];
+    int64_t inner = 1;
+    for (int64_t d = axis_ + 1; d < in.rank(); ++d) inner *= in.dims[d];
+    KILN_CUDA_RETURN_IF_ERROR(kernels::TopK(
+        static_cast<int>(in.dtype), params_.largest, outer, in.dims[axis_], inner, params_.k,
+        args.inputs[0], args.outputs[0], static_cast<int64_t*>(args.outputs[1]),
+        ResourcesOf(args).stream()));
+    return absl::OkStatus();
+  }
+
+ private:
+  TopKParams params_;
+  int64_t axis_;  // non-negative
+};
+
+class TopKTactic : public CudaTactic {
+ public:
+  TopKTactic(std::string name, Precision precision)
+      : CudaTactic(std::move(name), kTopKOp), precision_(precision) {}
+
+  absl::Status Supports(const NodeContext& node) const override {
+    KILN_RETURN_IF_ERROR(RequireLinear(node));
+    const DataType dtype = node.inputs[0].dtype;
+    if (!Covers(precision_, dtype)) {
+      return absl::UnimplementedError(
+          absl::StrCat("input is ", DataTypeName(dtype), "; not this tactic's precision"));
+    }
+    if (node.outputs.size() != 2 || node.outputs[0].dtype != dtype ||
+        node.outputs[1].dtype != DataType::kInt64) {
+      return absl::UnimplementedError("expects outputs {values of the input's type, int64}");
+    }
+    return TopKParams::FromAttrs(node.attrs).status();
+  }
+
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
+                                                       absl::Span<const uint8_t>) const override {
+    absl::StatusOr<TopKParams> params = TopKParams::FromAttrs(node.attrs);
+    if (!params.ok()) return node.Error(params.status().message());
+    const int64_t rank = node.inputs[0].rank();
+    if (params->axis < -rank || params->axis >= rank) {
+      return node.Error("axis ", params->axis, " is out of range for rank ", rank);
+    }
+    const int64_t axis = params->axis < 0 ? params->axis + rank : params->axis;
+    if (params->k < 0 || params->k > node.inputs[0].dims[axis]) {
+      return node.Error("k ", params->k, " is out of range for axis size ",
+                        node.inputs[0].dims[axis]);
+    }
+    return std::unique_ptr<Kernel>(std::make_unique<TopKKernel>(*params, axis));
+  }
+
+ private:
+  Precision precision_;
+};
+
+}  // namespace
+
+KILN_REGISTER_TACTIC(std::make_unique<TopKTactic>("cuda.top_k.select.fp32", Precision::kFp32));
+KILN_REGISTER_TACTIC(std::make_unique<TopKTactic>("cuda.top_k.select.fp16", Precision::kFp16));
+KILN_REGISTER_TACTIC(std::make_unique<TopKTactic>("cuda.top_k.select.int", Precision::kInt));
+
+}  // namespace cuda
+}  // namespace kiln
