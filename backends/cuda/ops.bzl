@@ -67,8 +67,10 @@ _CUDA_OPS_INDEX = [
 
 # Spatial families (resize, sampling, pooling, deconvolution N-D, integer conv/matmul).
 _CUDA_OPS_SPATIAL = [
+    "conv_integer",
     "grid_sample",
     "lp_pool",
+    "matmul_integer",
     "max_unpool",
     "pooling_nd",
     "resize",

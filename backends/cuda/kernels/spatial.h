@@ -2,11 +2,12 @@
 #define KILN_BACKENDS_CUDA_KERNELS_SPATIAL_H_
 
 // Launchers of the spatial-family kernels (kernels/spatial.cu, resize.cu,
-// grid_sample.cu, roi_align.cu): N-D pooling, LpPool, MaxUnpool, Resize,
-// GridSample, RoiAlign. Plain C++ with CUDA types only; each launcher
-// enqueues on `stream` and returns the launch's error. Float kernels take
-// fp32 or fp16 tensors (`fp16`): fp16 is loaded into fp32, computed as
-// cpu_ref computes fp32, and rounded once at the output.
+// grid_sample.cu, roi_align.cu, integer_conv_matmul.cu): N-D pooling, LpPool,
+// MaxUnpool, Resize, GridSample, RoiAlign, ConvInteger, MatMulInteger. Plain
+// C++ with CUDA types only; each launcher enqueues on `stream` and returns
+// the launch's error. Float kernels take fp32 or fp16 tensors (`fp16`): fp16
+// is loaded into fp32, computed as cpu_ref computes fp32, and rounded once at
+// the output.
 
 #include <cuda_runtime.h>
 
@@ -128,6 +129,33 @@ struct RoiAlignShape {
 cudaError_t RoiAlign(const RoiAlignShape& shape, bool fp16, const void* x, const void* rois,
                      const void* batch_indices, bool index_is_64, void* out,
                      cudaStream_t stream);
+
+// ---- Integer ops: int32 in and out, products summed in uint32 so that
+// overflow wraps as in cpu_ref (the sum is exact modulo 2^32 in any order).
+
+// ConvInteger (ops/conv_integer.h): direct 2-D convolution, padding reads 0.
+struct ConvIntegerShape {
+  int64_t batch = 0, in_channels = 0, height = 0, width = 0;
+  int64_t out_channels = 0, group_channels = 0, kernel_h = 0, kernel_w = 0;
+  int64_t out_h = 0, out_w = 0, group = 1;
+  int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+};
+cudaError_t ConvInteger(const ConvIntegerShape& shape, const int32_t* x, const int32_t* w,
+                        int32_t* out, cudaStream_t stream);
+
+// MatMulInteger (ops/matmul_integer.h): out[b] = a[b] (m x k) * b[b] (k x n)
+// over the broadcast batch dims; strides count matrices (0 where broadcast).
+inline constexpr int kMatMulMaxBatchRank = 8;
+struct MatMulIntegerShape {
+  int batch_rank = 0;
+  int64_t batch_dims[kMatMulMaxBatchRank] = {};
+  int64_t a_strides[kMatMulMaxBatchRank] = {};
+  int64_t b_strides[kMatMulMaxBatchRank] = {};
+  int64_t m = 0, k = 0, n = 0;
+};
+cudaError_t MatMulInteger(const MatMulIntegerShape& shape, const int32_t* a, const int32_t* b,
+                          int32_t* out, cudaStream_t stream);
 
 }  // namespace kernels
 }  // namespace cuda
