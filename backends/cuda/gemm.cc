@@ -46,10 +46,8 @@ absl::Status InitDescs(const GemmShape& s, bool allow_tf32, GemmDescs& descs) {
     const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
     KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(
         descs.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)));
-    // The bias is in D's type (the default too; said here so it is plain).
-    const int32_t bias_type = data;
-    KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(
-        descs.op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type, sizeof(bias_type)));
+    // CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE is left at its default: the bias
+    // is in D's type (fp16 bias for fp16 D), which is what kiln stores.
   }
   const uint64_t a_rows = s.trans_a ? s.k : s.m, a_cols = s.trans_a ? s.m : s.k;
   const uint64_t b_rows = s.trans_b ? s.n : s.k, b_cols = s.trans_b ? s.k : s.n;

@@ -66,8 +66,36 @@ OpCase RandomCase(DataType dtype, bool constant_weight, std::mt19937& rng) {
   return c;
 }
 
-std::vector<OpCase> Cases(DataType dtype, int count, std::mt19937& rng) {
+// Layer sizes of real networks (channels a multiple of 8, where fp16 tactics
+// take their tensor-core paths): a 2x upsampling (kernel 4, stride 2, pad 1,
+// as in DCGAN / FCN decoders) and a 3x3 stride-1 one.
+std::vector<OpCase> NetworkSizedCases(DataType dtype, std::mt19937& rng) {
   std::vector<OpCase> cases;
+  DeconvolutionParams upsample;
+  upsample.strides = {2, 2};
+  upsample.pads = {1, 1, 1, 1};
+  DeconvolutionParams three_by_three;
+  three_by_three.pads = {1, 1, 1, 1};
+  struct Shape {
+    DeconvolutionParams params;
+    Dims x, w;
+  };
+  for (const Shape& s : {Shape{upsample, {2, 32, 9, 9}, {32, 16, 4, 4}},
+                         Shape{three_by_three, {1, 64, 11, 11}, {64, 24, 3, 3}}}) {
+    OpCase c;
+    c.op = kDeconvolutionOp;
+    c.attrs = s.params.ToAttrs();
+    c.inputs = {Input(RandomFloatTensor(dtype, s.x, rng, -0.5f, 1.5f)),
+                Constant(RandomFloatTensor(dtype, s.w, rng, -0.5f, 1.5f)),
+                Constant(RandomFloatTensor(dtype, {s.w[1]}, rng))};
+    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+std::vector<OpCase> Cases(DataType dtype, int count, std::mt19937& rng) {
+  std::vector<OpCase> cases = NetworkSizedCases(dtype, rng);
   // Every fifth case has weights that are a network input.
   for (int i = 0; i < count; ++i) {
     cases.push_back(DrawWithOutputs([&] { return RandomCase(dtype, i % 5 != 4, rng); }));
