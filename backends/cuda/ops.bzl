@@ -56,6 +56,7 @@ _CUDA_OPS_INDEX = [
     "gather_elements",
     "gather_nd",
     "one_hot",
+    "range",
     "reverse_sequence",
     "scatter_elements",
     "scatter_nd",
