@@ -77,6 +77,10 @@ struct TacticInfo {
   std::string backend;  // "cpu_ref", "cuda", or a plugin's backend
   // The oracle implementation of `op` (exactly one per op, on cpu_ref).
   bool is_reference = false;
+  // Reads and writes rank-4 tensors in the NHWC layout where Supports says
+  // so. Tactics without it are only offered nodes whose tensors are all
+  // linear, so a tactic written before layouts existed never sees NHWC.
+  bool accepts_nhwc = false;
 };
 
 // One way to run one op on one backend (DESIGN.md, "The tactic contract").
@@ -90,6 +94,7 @@ class Tactic {
   const std::string& op() const { return info_.op; }
   const std::string& backend() const { return info_.backend; }
   bool is_reference() const { return info_.is_reference; }
+  bool accepts_nhwc() const { return info_.accepts_nhwc; }
 
   // OK if this tactic can run `node` with its dtypes, formats and attributes;
   // otherwise a status saying why not (shown when no tactic fits a node).
@@ -113,6 +118,27 @@ class Tactic {
  private:
   TacticInfo info_;
 };
+
+// OK when `tactic` may be offered `node` at all: a node with an NHWC tensor
+// goes only to tactics that accept NHWC (TacticInfo::accepts_nhwc). The
+// builder and the conformance harness check this before Supports.
+inline absl::Status CheckLayouts(const Tactic& tactic, const NodeContext& node) {
+  if (tactic.accepts_nhwc()) return absl::OkStatus();
+  auto nhwc = [](const TensorDesc& d) { return d.format == TensorFormat::kNHWC; };
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.has_input(i) && nhwc(node.inputs[i])) {
+      return absl::UnimplementedError(absl::StrCat("input ", i,
+                                                   " is NHWC; this tactic reads linear layouts"));
+    }
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (nhwc(node.outputs[i])) {
+      return absl::UnimplementedError(absl::StrCat("output ", i,
+                                                   " is NHWC; this tactic writes linear layouts"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace kiln
 

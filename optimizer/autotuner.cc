@@ -107,7 +107,8 @@ std::string FormatBytes(uint64_t bytes) {
 
 }  // namespace
 
-absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildConfig& config) {
+absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildConfig& config,
+                                          bool time_single) {
   struct Candidate {
     const Tactic* tactic;
     const Backend* backend;
@@ -123,7 +124,12 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
           absl::StrJoin(BackendRegistry::Global().Names(), ", ")));
     }
     for (const Tactic* tactic : TacticRegistry::Global().Candidates(backend_name, node.op)) {
-      absl::Status supported = tactic->Supports(node);
+      if (config.tactic_filter && !config.tactic_filter(node, *tactic)) {
+        rejected.push_back(absl::StrCat(tactic->name(), ": excluded by BuildConfig.tactic_filter"));
+        continue;
+      }
+      absl::Status supported = CheckLayouts(*tactic, node);
+      if (supported.ok()) supported = tactic->Supports(node);
       if (!supported.ok()) {
         rejected.push_back(absl::StrCat(tactic->name(), ": ", supported.message()));
         continue;
@@ -157,7 +163,7 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
       continue;
     }
     double ms = 0.0;
-    if (fits.size() > 1) {
+    if (fits.size() > 1 || time_single) {
       std::string key;
       std::optional<double> cached;
       if (config.timing_cache != nullptr) {

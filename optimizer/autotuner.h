@@ -25,7 +25,10 @@ struct TacticChoice {
 // (median of config.timing_iterations runs after one warm-up), or taking
 // the time from config.timing_cache when it has one. When none
 // fits, the error lists every candidate and why it was rejected.
-absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildConfig& config);
+// A single candidate is not timed (median_ms 0) unless `time_single`, for
+// callers that compare the time with other choices (precision assignment).
+absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildConfig& config,
+                                          bool time_single = false);
 
 }  // namespace kiln
 

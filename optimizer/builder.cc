@@ -13,6 +13,7 @@
 #include "optimizer/memory_planner.h"
 #include "optimizer/passes/dead_layer_elimination.h"
 #include "optimizer/passes/topological_sort.h"
+#include "optimizer/precision_assignment.h"
 
 namespace kiln {
 namespace {
@@ -92,23 +93,6 @@ absl::Status SetMaxBatch(Graph& graph, int max_batch) {
   return absl::OkStatus();
 }
 
-NodeContext MakeNodeContext(const Graph& graph, const Node& node, const BuildConfig& config) {
-  const int max_batch = config.max_batch;
-  NodeContext ctx;
-  ctx.allow_tf32 = config.allow_tf32;
-  ctx.allow_fp16 = config.allow_fp16;
-  ctx.name = node.name;
-  ctx.op = node.op;
-  ctx.attrs = node.attrs;
-  ctx.max_batch = max_batch;
-  for (TensorId t : node.inputs) {
-    ctx.inputs.push_back(t < 0 ? TensorDesc{} : graph.tensor(t).desc);
-    ctx.constants.push_back(t < 0 ? nullptr : graph.tensor(t).constant.get());
-  }
-  for (TensorId t : node.outputs) ctx.outputs.push_back(graph.tensor(t).desc);
-  return ctx;
-}
-
 // Fills plan.tensors/weights/bindings from the graph and places activations.
 void PlanTensorsAndMemory(const Graph& graph, Plan& plan) {
   std::map<const Weights*, int32_t> weight_index;
@@ -156,6 +140,9 @@ void PlanTensorsAndMemory(const Graph& graph, Plan& plan) {
 std::string BuildConfig::ToString() const {
   return absl::StrCat("max_batch=", max_batch, " workspace=", workspace_bytes >> 20, "MiB",
                       " fp16=", allow_fp16, " tf32=", allow_tf32,
+                      " formats=", absl::StrJoin(formats, ",", [](std::string* out, TensorFormat f) {
+                        absl::StrAppend(out, TensorFormatName(f));
+                      }),
                       " timing_iterations=", timing_iterations,
                       " backends=", absl::StrJoin(backends, ","));
 }
@@ -170,6 +157,8 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
   }
   KILN_RETURN_IF_ERROR(RunPasses(graph, config));
   KILN_RETURN_IF_ERROR(SetMaxBatch(graph, config.max_batch));
+  std::map<std::string, TacticChoice> choices;
+  KILN_RETURN_IF_ERROR(AssignPrecisionAndLayout(graph, config, &choices));
 
   Plan plan;
   plan.backend = config.backends[0];
@@ -178,8 +167,12 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
   plan.build_options = config.ToString();
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
     const Node& node = graph.node(n);
-    KILN_ASSIGN_OR_RETURN(TacticChoice choice,
-                          SelectTactic(MakeNodeContext(graph, node, config), config));
+    TacticChoice choice;
+    if (auto it = choices.find(node.name); it != choices.end()) {
+      choice = std::move(it->second);
+    } else {
+      KILN_ASSIGN_OR_RETURN(choice, SelectTactic(MakeNodeContext(graph, node, config), config));
+    }
     PlanNode pn;
     pn.name = node.name;
     pn.op = node.op;

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "backends/tactic.h"
 #include "graph/network_definition.h"
 #include "optimizer/timing_cache.h"
 #include "runtime/logger.h"
@@ -38,6 +39,14 @@ struct BuildConfig {
   // Times measured before are looked up here instead of measured again, and
   // new ones are added. Not owned; nullptr = time everything.
   TimingCache* timing_cache = nullptr;
+  // Memory layouts that rank-4 float tensors may take between layers
+  // (network inputs and outputs keep their declared layout). Each layer is
+  // timed in each (and in fp16 too with allow_fp16); Reformat layers are
+  // inserted where neighbours differ. {kLinear} turns layout search off.
+  std::vector<TensorFormat> formats = {TensorFormat::kLinear, TensorFormat::kNHWC};
+  // When set, only tactics it accepts are considered for a layer (tests pin
+  // a tactic this way; a debugging aid otherwise).
+  std::function<bool(const NodeContext& node, const Tactic& tactic)> tactic_filter;
   // Called after each layer's tactic is chosen (for progress displays).
   std::function<void(const BuildProgress&)> progress;
 

@@ -21,7 +21,11 @@
 ABSL_FLAG(std::string, o, "", "where to write the plan (required)");
 ABSL_FLAG(std::string, sample, "",
           "build a built-in network instead of an ONNX file: lenet5 or resnet50 (random weights)");
-ABSL_FLAG(bool, fp16, false, "let tactics compute in fp16 where they support it");
+ABSL_FLAG(bool, fp16, false,
+          "let layers run in fp16 where that is faster (inputs and outputs keep their type)");
+ABSL_FLAG(bool, tf32, false, "let fp32 convolutions and GEMMs use TF32 tensor cores");
+ABSL_FLAG(std::string, formats, "linear,nhwc",
+          "layouts rank-4 tensors may take between layers, comma-separated: linear, nhwc");
 ABSL_FLAG(int, workspace, 256, "per-layer scratch memory budget in MiB");
 ABSL_FLAG(std::string, timing_cache, "",
           "file of measured tactic times: read if it exists, written after the build, so the "
@@ -38,6 +42,25 @@ namespace {
 constexpr char kName[] = "kiln build";
 
 // "data:1x3x224x224,mask:1x77" -> {data: [1,3,224,224], mask: [1,77]}.
+// "linear,nhwc" -> the formats; linear must be among them.
+absl::StatusOr<std::vector<TensorFormat>> ParseFormats(absl::string_view text) {
+  std::vector<TensorFormat> formats;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    if (item == "linear") {
+      formats.push_back(TensorFormat::kLinear);
+    } else if (item == "nhwc") {
+      formats.push_back(TensorFormat::kNHWC);
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--formats: '", item, "' is not a layout; use linear and/or nhwc"));
+    }
+  }
+  if (formats.empty()) {
+    return absl::InvalidArgumentError("--formats is empty; use linear and/or nhwc");
+  }
+  return formats;
+}
+
 absl::StatusOr<std::map<std::string, Dims>> ParseShapes(absl::string_view text) {
   std::map<std::string, Dims> shapes;
   if (text.empty()) return shapes;
@@ -111,6 +134,8 @@ int Run(const Args& args) {
   if (absl::GetFlag(FLAGS_workspace) < 0) {
     return Fail(kName, "--workspace must be >= 0 (MiB)", kExitUsage);
   }
+  absl::StatusOr<std::vector<TensorFormat>> formats = ParseFormats(absl::GetFlag(FLAGS_formats));
+  if (!formats.ok()) return Fail(kName, formats.status().message(), kExitUsage);
   absl::StatusOr<std::map<std::string, Dims>> shapes = ParseShapes(absl::GetFlag(FLAGS_shapes));
   if (!shapes.ok()) return Fail(kName, shapes.status().message(), kExitUsage);
   if (!sample.empty() && !shapes->empty()) {
@@ -154,6 +179,8 @@ int Run(const Args& args) {
   config.max_batch = batch;
   config.workspace_bytes = static_cast<uint64_t>(absl::GetFlag(FLAGS_workspace)) << 20;
   config.allow_fp16 = absl::GetFlag(FLAGS_fp16);
+  config.allow_tf32 = absl::GetFlag(FLAGS_tf32);
+  config.formats = *formats;
   config.backends = {absl::GetFlag(FLAGS_backend)};
   config.logger = &logger;
   config.timing_cache = cache.get();
@@ -187,6 +214,12 @@ int Run(const Args& args) {
               plan->backend.c_str(), plan->device.c_str(), plan->max_batch, seconds);
   std::printf("  layers            %zu (network had %d)\n", plan->nodes.size(),
               network->num_layers());
+  std::printf("  options           %s\n", plan->build_options.c_str());
+  int reformats = 0;
+  for (const PlanNode& node : plan->nodes) reformats += node.op == "Reformat";
+  if (reformats > 0) {
+    std::printf("  reformats         %d (precision/layout changes between layers)\n", reformats);
+  }
   std::printf("  tactics chosen\n");
   for (const auto& [name, count] : tactics) std::printf("    %4d x %s\n", count, name.c_str());
   std::printf("  activation arena  %s\n", FormatBytes(plan->arena_size).c_str());
@@ -219,9 +252,10 @@ const Command& BuildCommand() {
       "Examples:\n"
       "  kiln build resnet50.onnx -o resnet50.plan --batch=8 --timing-cache=cpu.cache\n"
       "  kiln build model.onnx -o model.plan --shapes=input:1x3x224x224\n"
-      "  kiln build --sample=lenet5 -o lenet.plan\n",
-      {"o", "sample", "backend", "fp16", "batch", "workspace", "timing_cache", "shapes", "quiet",
-       "verbose"},
+      "  kiln build --sample=lenet5 -o lenet.plan\n"
+      "  kiln build --sample=resnet50 --backend=cuda --batch=32 --fp16 -o r50.plan\n",
+      {"o", "sample", "backend", "fp16", "tf32", "formats", "batch", "workspace", "timing_cache",
+       "shapes", "quiet", "verbose"},
       Run,
   };
   return command;

@@ -109,7 +109,8 @@ TEST_F(KilnTest, BadFlagsAreOneLineAndExitCodeTwo) {
                                  "run lenet.plan --batch=seven", "build --sample=lenet5",
                                  "run", "inspect a b", "run lenet.plan --input=nocolon",
                                  "build --sample=lenet5 -o x.plan --shapes=data:1xq",
-                                 "build --sample=vgg -o x.plan"}) {
+                                 "build --sample=vgg -o x.plan",
+                                 "build --sample=lenet5 -o x.plan --formats=nchw"}) {
     SCOPED_TRACE(args);
     Result r = Kiln(args);
     EXPECT_EXIT_CODE(r, 2);
@@ -129,6 +130,14 @@ TEST_F(KilnTest, BuildShowsProgressAndSummary) {
   EXPECT_THAT(build_->out, HasSubstr("activation arena"));
   EXPECT_THAT(build_->out, HasSubstr("timing cache      lenet.cache (new)"));
   EXPECT_FALSE(ReadText(TmpDir() + "/lenet.plan").empty());
+}
+
+TEST_F(KilnTest, BuildTakesPrecisionAndLayoutFlags) {
+  Result r = Kiln("build --sample=lenet5 -o fp16.plan --fp16 --tf32 --formats=linear --quiet");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("fp16=1 tf32=1 formats=linear"));
+  EXPECT_THAT(Kiln("build --sample=lenet5 -o x.plan --formats=nchw").err,
+              HasSubstr("'nchw' is not a layout"));
 }
 
 TEST_F(KilnTest, SecondBuildTakesTimesFromTheCache) {

@@ -73,6 +73,7 @@ absl::Status Fp32Kernel::Run(const KernelArgs& args) const {
 }
 
 absl::Status RequireFloatTensors(const NodeContext& node) {
+  KILN_RETURN_IF_ERROR(RequireLinearFormat(node));
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     if (node.has_input(i) && !IsFloatType(node.inputs[i].dtype)) {
       return absl::UnimplementedError(absl::StrCat("input ", i, " is ",

@@ -158,6 +158,7 @@ class DirectTactic : public Fp32Tactic {
       : Fp32Tactic("cpu_ref.element_wise.direct", kElementWiseOp, /*is_reference=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
+    KILN_RETURN_IF_ERROR(RequireLinearFormat(node));
     const DataType type = node.outputs[0].dtype;
     if (!IsFloatType(type) && type != DataType::kInt32 && type != DataType::kInt64) {
       return absl::UnimplementedError(absl::StrCat(

@@ -21,8 +21,10 @@ namespace cuda {
 
 class CudaTactic : public Tactic {
  public:
-  CudaTactic(std::string name, std::string op)
-      : Tactic(TacticInfo{std::move(name), std::move(op), kBackend, /*is_reference=*/false}) {}
+  // `accepts_nhwc`: see TacticInfo; such a tactic checks layouts in Supports.
+  CudaTactic(std::string name, std::string op, bool accepts_nhwc = false)
+      : Tactic(TacticInfo{std::move(name), std::move(op), kBackend, /*is_reference=*/false,
+                          accepts_nhwc}) {}
 };
 
 // OK when every present input and every output is fp32 and linear (NCHW /

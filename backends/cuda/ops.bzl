@@ -21,6 +21,7 @@ _CUDA_OPS_CORE = [
     "padding",
     "pooling",
     "reduce",
+    "reformat",
     "scale",
     "shuffle",
     "slice",

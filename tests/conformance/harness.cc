@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -18,6 +19,7 @@
 #include "graph/status_macros.h"
 #include "ops/op_registry.h"
 #include "optimizer/builder.h"
+#include "optimizer/precision_assignment.h"
 #include "runtime/engine.h"
 #include "runtime/runtime.h"
 #include "serialization/plan_io.h"
@@ -88,36 +90,39 @@ absl::StatusOr<NetworkDefinition> MakeNetwork(const OpCase& c, int* max_batch) {
 }
 
 
-// Builds `network` for `tactic`'s backend, replaces the builder's choice for
-// the node with `tactic` (its own state and workspace), and loads the plan
+// Builds `network` for `tactic`'s backend with `tactic` pinned to the layer
+// (BuildConfig.tactic_filter) and the layer's rank-4 tensors in `format`
+// (the builder adds Reformat layers from and to the linear bindings, with
+// whichever reformat tactic of the backend it picks), and loads the plan
 // after a PlanWriter/Runtime::Deserialize round trip.
 absl::StatusOr<std::unique_ptr<Engine>> BuildForcedEngine(const NetworkDefinition& network,
-                                                          absl::string_view op,
-                                                          const Tactic& tactic, int max_batch) {
+                                                          const OpCase& c, const Tactic& tactic,
+                                                          int max_batch, TensorFormat format) {
   BuildConfig config;
   config.max_batch = max_batch;
   config.backends = {tactic.backend()};
-  // The builder's timing only decides a choice we overwrite.
+  config.allow_tf32 = c.allow_tf32;
+  config.formats = {format};
   config.timing_iterations = 1;
+  config.tactic_filter = [&tactic](const NodeContext& node, const Tactic& candidate) {
+    return node.name != kLayerName || &candidate == &tactic;
+  };
   KILN_ASSIGN_OR_RETURN(Plan plan, Builder::Build(network, config));
-  if (plan.nodes.size() != 1 || plan.nodes[0].op != op) {
-    return absl::InternalError(absl::StrCat(
-        "the builder turned the one-layer ", op, " network into ", plan.nodes.size(),
-        " layers; the harness forces a tactic on exactly one node"));
+  int layers = 0;
+  for (const PlanNode& node : plan.nodes) {
+    if (node.name != kLayerName) continue;
+    ++layers;
+    if (node.tactic != tactic.name()) {
+      return absl::InternalError(absl::StrCat("the builder ran the layer with ", node.tactic,
+                                              ", not the pinned ", tactic.name()));
+    }
   }
-  PlanNode& node = plan.nodes[0];
-  const NodeContext ctx = PlanNodeContext(plan, node);
-  absl::Status supported = tactic.Supports(ctx);
-  if (!supported.ok()) {
-    return absl::InternalError(absl::StrCat(tactic.name(),
-                                            " supports the case but not the built node: ",
-                                            supported.message()));
+  if (layers != 1) {
+    return absl::InternalError(absl::StrCat("the builder turned the one-layer ", c.op,
+                                            " network into ", plan.nodes.size(),
+                                            " layers without exactly one named '", kLayerName,
+                                            "'"));
   }
-  KILN_ASSIGN_OR_RETURN(node.state, tactic.PrepareState(ctx));
-  node.backend = tactic.backend();
-  node.tactic = tactic.name();
-  node.workspace_size = tactic.WorkspaceSize(ctx);
-  plan.workspace_size = node.workspace_size;
   KILN_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, PlanWriter::Write(plan));
   return Runtime::Deserialize(bytes);
 }
@@ -374,37 +379,43 @@ int64_t OutputElementsPerItem(const OpCase& c) {
   return smallest;
 }
 
-absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
-  const Tactic* reference = TacticRegistry::Global().Reference(c.op);
-  if (reference == nullptr) {
-    return absl::NotFoundError(absl::StrCat("op ", c.op, " has no reference tactic"));
-  }
-  if (tactic.op() != c.op) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tactic ", tactic.name(), " is for op ", tactic.op(), ", the case is ", c.op));
-  }
+namespace {
 
-  CaseResult result;
-  KILN_ASSIGN_OR_RETURN(NodeContext node, testutil::MakeNodeContext(c.op, c.attrs, c.inputs));
-  if (absl::Status s = tactic.Supports(node); !s.ok()) {
-    result.supported = false;
-    result.unsupported_reason = std::string(s.message());
-    return result;
+// The float type shared by every float tensor of `node`, if there is one
+// and some float tensor has rank 4 (so an NHWC variant exists).
+std::optional<DataType> NhwcVariantType(const NodeContext& node) {
+  std::optional<DataType> type;
+  bool rank4 = false;
+  auto visit = [&](const TensorDesc& d) {
+    if (d.name.empty() || !IsFloatType(d.dtype)) return true;
+    if (type.has_value() && *type != d.dtype) return false;
+    type = d.dtype;
+    rank4 = rank4 || d.rank() == 4;
+    return true;
+  };
+  for (const TensorDesc& d : node.inputs) {
+    if (!visit(d)) return std::nullopt;
   }
-  if (absl::Status s = reference->Supports(node); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("bad case: the reference ", reference->name(),
-                                                   " does not support it: ", s.message()));
+  for (const TensorDesc& d : node.outputs) {
+    if (!visit(d)) return std::nullopt;
   }
+  return rank4 ? type : std::nullopt;
+}
 
+// Runs one layout variant of the case; appends failures, merges errors.
+absl::Status RunVariant(const OpCase& c, const Tactic& tactic, const Tactic& reference,
+                        TensorFormat format, CaseResult& result,
+                        std::vector<std::string>& failures) {
   int max_batch = 0;
   KILN_ASSIGN_OR_RETURN(NetworkDefinition network, MakeNetwork(c, &max_batch));
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
-                        BuildForcedEngine(network, c.op, tactic, max_batch));
+                        BuildForcedEngine(network, c, tactic, max_batch, format));
   std::unique_ptr<Engine> reference_engine_owner;
   const Engine* reference_engine = engine.get();
-  if (reference != &tactic) {
+  if (&reference != &tactic) {
     KILN_ASSIGN_OR_RETURN(reference_engine_owner,
-                          BuildForcedEngine(network, c.op, *reference, max_batch));
+                          BuildForcedEngine(network, c, reference, max_batch,
+                                            TensorFormat::kLinear));
     reference_engine = reference_engine_owner.get();
   }
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionContext> context,
@@ -418,7 +429,8 @@ absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
     batches.push_back(1);
   }
 
-  std::vector<std::string> failures;
+  const std::string variant =
+      format == TensorFormat::kLinear ? "" : absl::StrCat(TensorFormatName(format), " layout, ");
   auto compare = [&](const std::vector<Weights>& got, const std::vector<Weights>& want,
                      const Tolerance& tolerance, absl::string_view what) {
     for (size_t k = 0; k < got.size(); ++k) {
@@ -426,8 +438,9 @@ absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
       const std::string problem = CompareOutputs(got[k], want[k], tolerance, &stats);
       result.error.Merge(stats);
       if (!problem.empty()) {
-        failures.push_back(absl::StrCat(what, ", output ", k, " ", DataTypeName(got[k].dtype()),
-                                        "[", DimsString(got[k].dims()), "]: ", problem));
+        failures.push_back(absl::StrCat(variant, what, ", output ", k, " ",
+                                        DataTypeName(got[k].dtype()), "[",
+                                        DimsString(got[k].dims()), "]: ", problem));
       }
     }
   };
@@ -446,7 +459,7 @@ absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
     compare(again, want, c.tolerance, absl::StrCat("batch ", batch, ", 0x5A-poisoned rerun"));
   }
 
-  if (reference == &tactic) {
+  if (&reference == &tactic) {
     // The plan round trip (attributes, weights, state) must change nothing:
     // the reference through the plan equals the reference run directly.
     KILN_ASSIGN_OR_RETURN(std::vector<Weights> direct,
@@ -460,6 +473,55 @@ absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
                                         problem));
       }
     }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
+  const Tactic* reference = TacticRegistry::Global().Reference(c.op);
+  if (reference == nullptr) {
+    return absl::NotFoundError(absl::StrCat("op ", c.op, " has no reference tactic"));
+  }
+  if (tactic.op() != c.op) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tactic ", tactic.name(), " is for op ", tactic.op(), ", the case is ", c.op));
+  }
+
+  CaseResult result;
+  KILN_ASSIGN_OR_RETURN(NodeContext node, testutil::MakeNodeContext(c.op, c.attrs, c.inputs));
+  node.allow_tf32 = c.allow_tf32;
+  if (absl::Status s = reference->Supports(node); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("bad case: the reference ", reference->name(),
+                                                   " does not support it: ", s.message()));
+  }
+  // The layouts the tactic runs the case in: linear as given, and NHWC
+  // (every rank-4 float tensor, constants converted) when it accepts NHWC.
+  std::vector<TensorFormat> formats;
+  absl::Status linear = tactic.Supports(node);
+  if (linear.ok()) formats.push_back(TensorFormat::kLinear);
+  absl::Status nhwc = absl::UnimplementedError("does not accept NHWC");
+  if (std::optional<DataType> type = NhwcVariantType(node);
+      tactic.accepts_nhwc() && type.has_value()) {
+    KILN_ASSIGN_OR_RETURN(FormattedNode formatted,
+                          FormatNode(node, *type, TensorFormat::kNHWC));
+    nhwc = tactic.Supports(formatted.ctx);
+    if (nhwc.ok()) formats.push_back(TensorFormat::kNHWC);
+  }
+  if (formats.empty()) {
+    result.supported = false;
+    result.unsupported_reason = tactic.accepts_nhwc()
+                                    ? absl::StrCat(linear.message(), "; NHWC: ", nhwc.message())
+                                    : std::string(linear.message());
+    return result;
+  }
+  std::vector<std::string> failures;
+  for (TensorFormat format : formats) {
+    KILN_RETURN_IF_ERROR(RunVariant(c, tactic, *reference, format, result, failures));
+  }
+  for (TensorFormat format : formats) {
+    absl::StrAppend(&result.layouts, result.layouts.empty() ? "" : "+", TensorFormatName(format));
   }
   result.failure = absl::StrJoin(failures, "\n  ");
   return result;
@@ -521,7 +583,9 @@ void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
     }
     ++ran;
     worst.Merge(result->error);
-    std::printf("[conformance] %s [%s]: %s %s\n", label.c_str(), c.tolerance.ToString().c_str(),
+    std::printf("[conformance] %s [%s%s%s]: %s %s\n", label.c_str(),
+                c.tolerance.ToString().c_str(), c.allow_tf32 ? ", tf32" : "",
+                result->layouts == "linear" ? "" : (", " + result->layouts).c_str(),
                 result->error.ToString().c_str(), result->failure.empty() ? "ok" : "MISMATCH");
     if (!result->failure.empty()) {
       ADD_FAILURE() << label << " [" << c.tolerance.ToString() << "] disagrees with the reference "

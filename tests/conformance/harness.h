@@ -35,6 +35,7 @@ namespace conformance {
 // The policy's bounds. Each op's test file states the bound it uses.
 inline constexpr double kFp32RelL2 = 1e-5;
 inline constexpr double kFp16RelL2 = 5e-3;
+inline constexpr double kTf32RelL2 = 1e-3;
 
 // How close a tactic's outputs must be to the reference's. Integer and bool
 // outputs are always compared bit for bit.
@@ -64,6 +65,9 @@ struct OpCase {
   // the run's dims, not the build's). Turn off when a smaller batch changes
   // the meaning of the case (e.g. gather indices along the batch dim).
   bool run_batch_one = true;
+  // Build with BuildConfig.allow_tf32 (fp32 tactics may use TF32 tensor
+  // cores; the policy's bound is kTf32RelL2).
+  bool allow_tf32 = false;
 
   // "Convolution(group=1, ...) in0 fp32[2x3x5x5], const1 fp32[4x3x3x3]".
   std::string ToString() const;
@@ -115,11 +119,14 @@ struct CaseResult {
   std::string unsupported_reason;
   ErrorStats error;            // worst over outputs and batch sizes
   std::string failure;         // "" when the tactic matched the reference
+  std::string layouts;         // run in: "linear", "nhwc" or "linear+nhwc"
 };
 
 // Runs `c` with `tactic` and with the op's reference tactic through the
 // builder, PlanWriter, Runtime::Deserialize and ExecutionContext::Execute, and
-// compares them. When `tactic` is the reference, its plan run is also
+// compares them. A tactic that accepts NHWC is also run with the case's
+// rank-4 float tensors in NHWC (constants converted, Reformat layers from and
+// to the linear bindings added by the builder), compared the same way. When `tactic` is the reference, its plan run is also
 // compared bit for bit with a direct run of the kernel (the plan round trip
 // must not change anything). An error status means the harness could not run
 // the case at all (a bad case or a broken build/load path).

@@ -1,0 +1,101 @@
+// Reformat: one thread per output element; the output is written in order
+// (coalesced), the input read through the layout permutation.
+#include <cuda_fp16.h>
+
+#include "backends/cuda/kernels/reformat.h"
+
+namespace kiln {
+namespace cuda {
+namespace kernels {
+namespace {
+
+template <typename In, typename Out>
+__device__ __forceinline__ Out Convert(In x) {
+  return x;
+}
+template <>
+__device__ __forceinline__ __half Convert<float, __half>(float x) {
+  return __float2half_rn(x);
+}
+template <>
+__device__ __forceinline__ float Convert<__half, float>(__half x) {
+  return __half2float(x);
+}
+
+template <typename In, typename Out>
+__global__ void ReformatKernel(bool in_nhwc, bool out_nhwc, int64_t n_dim, int64_t c_dim,
+                               int64_t h_dim, int64_t w_dim, const In* __restrict__ in,
+                               Out* __restrict__ out) {
+  const int64_t total = n_dim * c_dim * h_dim * w_dim;
+  const int64_t hw = h_dim * w_dim;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    int64_t n, c, h, w;
+    if (out_nhwc) {
+      c = i % c_dim;
+      int64_t rest = i / c_dim;
+      w = rest % w_dim;
+      rest /= w_dim;
+      h = rest % h_dim;
+      n = rest / h_dim;
+    } else {
+      w = i % w_dim;
+      int64_t rest = i / w_dim;
+      h = rest % h_dim;
+      rest /= h_dim;
+      c = rest % c_dim;
+      n = rest / c_dim;
+    }
+    const int64_t src = in_nhwc ? ((n * h_dim + h) * w_dim + w) * c_dim + c
+                                : (n * c_dim + c) * hw + h * w_dim + w;
+    out[i] = Convert<In, Out>(in[src]);
+  }
+}
+
+template <typename In, typename Out>
+cudaError_t Launch(bool in_nhwc, bool out_nhwc, int64_t n, int64_t c, int64_t h, int64_t w,
+                   const void* in, void* out, cudaStream_t stream) {
+  const int64_t total = n * c * h * w;
+  if (total == 0) return cudaSuccess;
+  const int threads = 256;
+  const int64_t blocks64 = (total + threads - 1) / threads;
+  const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
+  ReformatKernel<In, Out><<<blocks, threads, 0, stream>>>(
+      in_nhwc, out_nhwc, n, c, h, w, static_cast<const In*>(in), static_cast<Out*>(out));
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t Reformat(int in_type, bool in_nhwc, int out_type, bool out_nhwc, int64_t n_dim,
+                     int64_t c_dim, int64_t h_dim, int64_t w_dim, const void* in, void* out,
+                     cudaStream_t stream) {
+  if (in_type == kReformatF32 && out_type == kReformatF16) {
+    return Launch<float, __half>(in_nhwc, out_nhwc, n_dim, c_dim, h_dim, w_dim, in, out, stream);
+  }
+  if (in_type == kReformatF16 && out_type == kReformatF32) {
+    return Launch<__half, float>(in_nhwc, out_nhwc, n_dim, c_dim, h_dim, w_dim, in, out, stream);
+  }
+  if (in_type != out_type) return cudaErrorInvalidValue;
+  switch (in_type) {
+    case kReformatF32:
+    case kReformatU32:
+      return Launch<uint32_t, uint32_t>(in_nhwc, out_nhwc, n_dim, c_dim, h_dim, w_dim, in, out,
+                                        stream);
+    case kReformatF16:
+    case kReformatU16:
+      return Launch<uint16_t, uint16_t>(in_nhwc, out_nhwc, n_dim, c_dim, h_dim, w_dim, in, out,
+                                        stream);
+    case kReformatU8:
+      return Launch<uint8_t, uint8_t>(in_nhwc, out_nhwc, n_dim, c_dim, h_dim, w_dim, in, out,
+                                      stream);
+    case kReformatU64:
+      return Launch<uint64_t, uint64_t>(in_nhwc, out_nhwc, n_dim, c_dim, h_dim, w_dim, in, out,
+                                        stream);
+  }
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace kernels
+}  // namespace cuda
+}  // namespace kiln

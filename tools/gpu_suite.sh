@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine from the bundle folder (tools/gpu_bundle.sh):
+#   .gpu-bundle/run bash data/gpu_suite.sh [tests|sanitize|node|bench|all]...
+# Logs go to $OUT/logs.tgz (one file, so they come back), a summary to stdout.
+set -uo pipefail
+out=${OUT:-/tmp/kiln-gpu}
+logs=$(mktemp -d)
+mkdir -p "$out"
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(all)
+want() { for s in "${steps[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && return 0; done; return 1; }
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+
+tests=$(ls bin | grep -E '_test$' | sort)
+
+if want tests; then
+  echo "== tests"
+  pass=0; fail=0
+  for t in $tests; do
+    if timeout 300 bin/$t > "$logs/$t.log" 2>&1; then
+      pass=$((pass + 1))
+    else
+      fail=$((fail + 1)); echo "FAIL $t"; grep -E "Failure|MISMATCH|could not run|error" "$logs/$t.log" | head -5
+    fi
+  done
+  echo "tests: $pass passed, $fail failed"
+  grep -h "\[conformance\] summary" "$logs"/*_test.log | grep "tactic=cuda" > "$logs/cuda_summaries.txt"
+  echo "cuda conformance summaries: $(wc -l < "$logs/cuda_summaries.txt")"
+fi
+
+if want sanitize; then
+  echo "== compute-sanitizer"
+  cs=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)
+  run_tool() {  # tool test
+    local log="$logs/sanitize_$1_$2.log"
+    if timeout 900 "$cs" --tool "$1" --error-exitcode 99 bin/$2 > "$log" 2>&1; then
+      echo "clean $1 $2"
+    else
+      echo "ERRORS $1 $2 (rc $?)"; grep -E "=========|Failure" "$log" | head -8
+    fi
+  }
+  export -f run_tool; export cs logs
+  printf '%s\n' $tests | xargs -P 6 -I{} bash -c 'run_tool memcheck {}' | sort > "$logs/memcheck.txt"
+  printf '%s\n' $tests | xargs -P 6 -I{} bash -c 'run_tool racecheck {}' | sort > "$logs/racecheck.txt"
+  echo "memcheck: $(grep -c '^clean' "$logs/memcheck.txt") clean, $(grep -vc '^clean' "$logs/memcheck.txt") with errors"
+  grep -v '^clean' "$logs/memcheck.txt"
+  echo "racecheck: $(grep -c '^clean' "$logs/racecheck.txt") clean, $(grep -vc '^clean' "$logs/racecheck.txt") with errors"
+  grep -v '^clean' "$logs/racecheck.txt"
+fi
+
+if want node; then
+  echo "== ONNX node suite on cuda"
+  mkdir -p /tmp/suite && tar -xzf data/node_suite.tgz -C /tmp/suite
+  for backend in cpu_ref cuda; do
+    bin/kiln conformance --suite=/tmp/suite/node --backend=$backend --report="$logs/node_$backend.json" \
+      > "$logs/node_$backend.log" 2>&1
+    tail -3 "$logs/node_$backend.log"
+  done
+fi
+
+if want bench; then
+  echo "== benchmarks"
+  bin/tactic_bench --benchmark_filter="${KILN_BENCH_FILTER:-.}" --benchmark_min_time=0.05 \
+    --benchmark_format=console --benchmark_out="$logs/tactic_bench.json" \
+    --benchmark_out_format=json 2>&1 | tee "$logs/tactic_bench.txt" | grep -vE "^\s*$" | tail -80
+  for prec in "" "--tf32" "--fp16"; do
+    name=r50${prec//-/_}
+    bin/kiln build --sample=resnet50 --backend=cuda --batch=32 $prec --quiet -o /tmp/$name.plan \
+      > "$logs/build$name.log" 2>&1 || { echo "build $prec failed"; tail -3 "$logs/build$name.log"; }
+    grep -E "options|reformats|built" "$logs/build$name.log"
+    bin/kiln run /tmp/$name.plan --iterations=50 --warmup=10 2>&1 | grep -E "latency|throughput"
+  done
+  python3 data/peers/torch_resnet50.py --batch 32 2>&1 | tail -6
+fi
+
+tar -czf "$out/logs.tgz" -C "$logs" .
