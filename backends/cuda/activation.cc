@@ -35,7 +35,8 @@ class ActivationKernel : public Kernel {
 class ActivationTactic : public CudaTactic {
  public:
   explicit ActivationTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.activation.kernel.", DataTypeName(dtype)), kActivationOp),
+      : CudaTactic(absl::StrCat("cuda.activation.kernel.", DataTypeName(dtype)), kActivationOp,
+                   /*accepts_nhwc=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireDtype(node, dtype_));

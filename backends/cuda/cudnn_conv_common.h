@@ -119,7 +119,8 @@ class CudnnConvTacticBase : public CudaTactic {
   CudnnConvTacticBase(std::string name, std::string op, const CudnnConvVariant& variant,
                       absl::string_view what, absl::string_view query_name,
                       CudnnConvShapeCheck check)
-      : CudaTactic(std::move(name), std::move(op)),
+      : CudaTactic(std::move(name), std::move(op),
+                   /*accepts_nhwc=*/variant.format == TensorFormat::kNHWC),
         variant_(variant),
         what_(what),
         query_name_(query_name),

@@ -95,7 +95,7 @@ class ElementWiseTactic : public CudaTactic {
  public:
   explicit ElementWiseTactic(DataType dtype)
       : CudaTactic(absl::StrCat("cuda.element_wise.kernel.", DataTypeName(dtype)),
-                   kElementWiseOp),
+                   kElementWiseOp, /*accepts_nhwc=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireDtype(node, dtype_));

@@ -64,7 +64,7 @@ class PoolingTactic : public CudaTactic {
       : CudaTactic(absl::StrCat("cuda.pooling.kernel.",
                                 format == TensorFormat::kNHWC ? "nhwc." : "nchw.",
                                 DataTypeName(dtype)),
-                   kPoolingOp),
+                   kPoolingOp, /*accepts_nhwc=*/format == TensorFormat::kNHWC),
         format_(format),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {

@@ -22,7 +22,10 @@ __device__ __forceinline__ float Apply(float x, float alpha, float beta) {
   if (kType == kLeakyRelu) return x < 0.0f ? __fmul_rn(alpha, x) : x;
   if (kType == kElu) return x < 0.0f ? alpha * expm1f(x) : x;
   if (kType == kSelu) return beta * (x < 0.0f ? alpha * expm1f(x) : x);
-  if (kType == kClip) return fminf(fmaxf(x, alpha), beta);
+  if (kType == kClip) {  // std::min(std::max(x, alpha), beta) as cpu_ref: NaN passes through
+    const float lo = x < alpha ? alpha : x;
+    return beta < lo ? beta : lo;
+  }
   if (kType == kSoftplus) return x > 20.0f ? x : log1pf(expf(x));
   if (kType == kSoftsign) return x / (1.0f + fabsf(x));
   if (kType == kHardSigmoid) return fmaxf(0.0f, fminf(1.0f, alpha * x + beta));
