@@ -198,7 +198,10 @@ absl::StatusOr<size_t> CudnnConvTacticBase::WorkspaceBytes(const NodeContext& no
   for (size_t i = 0; i < batches.size(); ++i) {
     size_t bytes = 0;
     const cudnnStatus_t code = QueryWorkspace(handle, descs, i, &bytes);
-    if (code == CUDNN_STATUS_NOT_SUPPORTED) {
+    // cuDNN 9 says why in sub-codes of CUDNN_STATUS_NOT_SUPPORTED (3000:
+    // _LAYOUT 3004, _DATA_TYPE 3003, _SHAPE 3002...), likelier with NHWC and
+    // fp16 descriptors: any of them means this algorithm cannot run the op.
+    if (code / 1000 == CUDNN_STATUS_NOT_SUPPORTED / 1000) {
       return absl::UnimplementedError(absl::StrCat(
           "cuDNN does not support this algorithm for the ", what_, " at batch ", batches[i], " (",
           query_name_, ": ", cudnnGetErrorString(code), ")"));
