@@ -70,6 +70,7 @@ _CUDA_OPS_INDEX = [
 # Spatial families (resize, sampling, pooling, deconvolution N-D, integer conv/matmul).
 _CUDA_OPS_SPATIAL = [
     "conv_integer",
+    "deconvolution_nd",
     "grid_sample",
     "lp_pool",
     "matmul_integer",

@@ -2,12 +2,12 @@
 #define KILN_BACKENDS_CUDA_KERNELS_SPATIAL_H_
 
 // Launchers of the spatial-family kernels (kernels/spatial.cu, resize.cu,
-// grid_sample.cu, roi_align.cu, integer_conv_matmul.cu): N-D pooling, LpPool,
-// MaxUnpool, Resize, GridSample, RoiAlign, ConvInteger, MatMulInteger. Plain
-// C++ with CUDA types only; each launcher enqueues on `stream` and returns
-// the launch's error. Float kernels take fp32 or fp16 tensors (`fp16`): fp16
-// is loaded into fp32, computed as cpu_ref computes fp32, and rounded once at
-// the output.
+// grid_sample.cu, roi_align.cu, deconvolution_nd.cu, integer_conv_matmul.cu):
+// N-D pooling, LpPool, MaxUnpool, Resize, GridSample, RoiAlign,
+// DeconvolutionNd, ConvInteger, MatMulInteger. Plain C++ with CUDA types
+// only; each launcher enqueues on `stream` and returns the launch's error.
+// Float kernels take fp32 or fp16 tensors (`fp16`): fp16 is loaded into fp32,
+// computed as cpu_ref computes fp32, and rounded once at the output.
 
 #include <cuda_runtime.h>
 
@@ -129,6 +129,20 @@ struct RoiAlignShape {
 cudaError_t RoiAlign(const RoiAlignShape& shape, bool fp16, const void* x, const void* rois,
                      const void* batch_indices, bool index_is_64, void* out,
                      cudaStream_t stream);
+
+// DeconvolutionNd (ops/deconvolution_nd.h) in gather form: each output
+// element sums x * w over the input channels of its group and the taps whose
+// source position lands on an input element, in fp32 from the bias (as
+// cpu_ref's scatter accumulates, in another order). Reuses WindowShape:
+// in/out/kernel/stride/dilation/pad_begin per spatial axis, `planes` unused.
+// x, w, bias (nullable) and out share the precision.
+struct DeconvNdShape {
+  WindowShape window;
+  int64_t batch = 0, in_channels = 0, out_channels = 0;
+  int64_t group_in = 0, group_out = 0;  // channels per group
+};
+cudaError_t DeconvolutionNd(const DeconvNdShape& shape, bool fp16, const void* x,
+                            const void* w, const void* bias, void* out, cudaStream_t stream);
 
 // ---- Integer ops: int32 in and out, products summed in uint32 so that
 // overflow wraps as in cpu_ref (the sum is exact modulo 2^32 in any order).
