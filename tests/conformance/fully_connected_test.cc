@@ -4,6 +4,8 @@
 // Bounds: fp32 relative L2 <= 1e-5 (kFp32RelL2): a GEMM tactic sums the K_in
 // products in its own order (blocked, vectorized), a few ULPs per output;
 // fp16 tensors <= 5e-3 (kFp16RelL2).
+// TF32 builds (allow_tf32: fp32 tensors, products of inputs rounded to a
+// 10-bit mantissa on tensor cores) <= 1e-3 (kTf32RelL2).
 //
 // Data: inputs and weights uniform in [-0.5, 1.5): mostly positive, so the
 // sums do not cancel and the bound measures the tactic's rounding rather than
@@ -85,6 +87,19 @@ TEST_P(FullyConnectedConformanceTest, Fp32RandomShapes) {
 TEST_P(FullyConnectedConformanceTest, Fp16RandomShapes) {
   std::mt19937 rng = Rng(2);
   CheckCases(Cases(DataType::kFloat16, 10, rng));
+}
+
+// fp32 cases built with allow_tf32: tactics that keep the choice in their
+// state run TF32; the others (cpu_ref, fp16 tactics) are held to the same
+// bound.
+TEST_P(FullyConnectedConformanceTest, Tf32RandomShapes) {
+  std::mt19937 rng = Rng(3);
+  std::vector<OpCase> cases = Cases(DataType::kFloat32, 10, rng);
+  for (OpCase& c : cases) {
+    c.allow_tf32 = true;
+    c.tolerance = Tolerance::RelL2(kTf32RelL2);
+  }
+  CheckCases(cases);
 }
 
 KILN_CONFORMANCE_INSTANTIATE(FullyConnectedConformanceTest, kFullyConnectedOp);
