@@ -34,24 +34,32 @@ class MatMulTactic : public GemmTactic {
       k = p.transpose_a ? a[a.size() - 2] : a[a.size() - 1];
     }
     if (b.size() >= 2) n = p.transpose_b ? b[b.size() - 2] : b[b.size() - 1];
-    const Dims a_batch(a.begin(), a.end() - std::min<size_t>(a.size(), 2));
-    const Dims b_batch(b.begin(), b.end() - std::min<size_t>(b.size(), 2));
+    // Views, not copies: Run calls this per launch and allocates nothing.
+    using Span = absl::Span<const int64_t>;
+    auto volume = [](Span dims) {
+      int64_t v = 1;
+      for (int64_t d : dims) v *= d;
+      return v;
+    };
+    const Span a_batch = Span(a).first(a.size() - std::min<size_t>(a.size(), 2));
+    const Span b_batch = Span(b).first(b.size() - std::min<size_t>(b.size(), 2));
     const Dims& out = outputs[0].dims;
     const size_t out_batch_rank = out.size() - (a.size() >= 2) - (b.size() >= 2);
-    const Dims out_batch(out.begin(), out.begin() + out_batch_rank);
-    const int64_t batch = Volume(out_batch);
+    const Span out_batch = Span(out).first(out_batch_rank);
+    const int64_t batch = volume(out_batch);
     // An operand's batch is either the output's (same dims, right-aligned,
     // leading 1s aside) or a single matrix.
-    auto stride_of = [&](const Dims& dims, int64_t matrix, absl::string_view which)
+    auto stride_of = [&](Span dims, int64_t matrix, absl::string_view which)
         -> absl::StatusOr<int64_t> {
-      if (Volume(dims) == 1) return int64_t{0};
+      if (volume(dims) == 1) return int64_t{0};
       for (size_t i = 0; i < out_batch.size(); ++i) {
         const size_t from_end = out_batch.size() - 1 - i;
         const int64_t d = from_end < dims.size() ? dims[dims.size() - 1 - from_end] : 1;
         if (d != out_batch[i]) {
           return absl::UnimplementedError(absl::StrCat(
-              "batch dims of ", which, " [", DimsString(dims), "] broadcast partially to [",
-              DimsString(out_batch), "]; this tactic needs them equal to the output's or all 1"));
+              "batch dims of ", which, " [", DimsString(Dims(dims.begin(), dims.end())),
+              "] broadcast partially to [", DimsString(Dims(out_batch.begin(), out_batch.end())),
+              "]; this tactic needs them equal to the output's or all 1"));
         }
       }
       return matrix;
