@@ -322,7 +322,8 @@ absl::Status ExecutionContext::Enqueue(int batch, absl::Span<void* const> bindin
                                                    e.bindings_.size(), " (inputs then outputs)"));
   }
   for (size_t i = 0; i < bindings.size(); ++i) {
-    if (bindings[i] == nullptr) {
+    // An empty tensor has no bytes to point at (cudaMalloc(0) gives null).
+    if (bindings[i] == nullptr && e.descs_[batch - 1][e.bindings_[i]].bytes() > 0) {
       return absl::InvalidArgumentError(absl::StrCat("binding ", i, " '", e.binding_name(i),
                                                      "' is null"));
     }

@@ -9,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "ops/activation.h"
+#include "ops/tile.h"
 #include "optimizer/builder.h"
 #include "serialization/plan_io.h"
 #include "tests/util/op_runner.h"
@@ -148,6 +149,35 @@ TEST(RuntimeTest, ExecuteRejectsMisuse) {
   auto null_status = (*ctx)->Execute(1, null_out);
   EXPECT_NE(null_status.message().find("'tanh' is null"), std::string::npos) << null_status;
   EXPECT_FALSE((*engine)->binding_desc(5, 1).ok());
+}
+
+// An empty output has no bytes to point at: a null binding is accepted for
+// it (cudaMalloc(0) gives null), and still refused for a non-empty one.
+TEST(RuntimeTest, NullBindingOnlyForEmptyTensors) {
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {2, 3});
+  TensorId empty = *AddTile(net, "tile0", x, {{1, 0}});
+  TensorId full = *AddTile(net, "tile2", x, {{1, 2}});
+  ASSERT_TRUE(net.MarkOutput(empty).ok());
+  ASSERT_TRUE(net.MarkOutput(full).ok());
+  BuildConfig config;
+  config.max_batch = 2;
+  auto plan = Builder::Build(net, config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto engine = Runtime::CreateEngine(*plan);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto ctx = (*engine)->CreateExecutionContext();
+  ASSERT_TRUE(ctx.ok()) << ctx.status();
+  std::vector<float> in = {1, 2, 3, 4, 5, 6}, out(12, NAN);
+  std::vector<void*> bindings = {in.data(), nullptr, out.data()};
+  ASSERT_TRUE((*ctx)->Execute(1, bindings).ok());
+  ASSERT_EQ((*engine)->binding_index("tile0"), 1);
+  const std::vector<float> expected = {1, 2, 3, 1, 2, 3};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(out[i], expected[i]) << i;
+  std::vector<void*> null_full = {in.data(), out.data(), nullptr};
+  auto status = (*ctx)->Execute(1, null_full);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_NE(status.message().find("'tile2' is null"), std::string::npos) << status;
 }
 
 TEST(RuntimeTest, UnbatchedInputsKeepTheirDims) {

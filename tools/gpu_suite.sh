@@ -29,23 +29,26 @@ if want tests; then
 fi
 
 if want sanitize; then
+  # memcheck and racecheck on every test, in one pool (KILN_SANITIZE_TIMEOUT
+  # seconds per run; a run that times out is reported as such, not as clean).
   echo "== compute-sanitizer"
   cs=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)
-  run_tool() {  # tool test
-    local log="$logs/sanitize_$1_$2.log"
-    if timeout 900 "$cs" --tool "$1" --error-exitcode 99 bin/$2 > "$log" 2>&1; then
-      echo "clean $1 $2"
-    else
-      echo "ERRORS $1 $2 (rc $?)"; grep -E "=========|Failure" "$log" | head -8
+  run_tool() {  # "tool test"
+    set -- $1
+    local log="$logs/sanitize_$1_$2.log" rc=0
+    timeout "${KILN_SANITIZE_TIMEOUT:-400}" "$cs" --tool "$1" --error-exitcode 99 bin/$2 > "$log" 2>&1 || rc=$?
+    if [ $rc -eq 0 ]; then echo "clean $1 $2"
+    elif [ $rc -eq 124 ]; then echo "TIMEOUT $1 $2 ($(grep -c '^\[       OK' "$log") tests finished, $(grep -c '^========= [A-Z]' "$log") error lines)"
+    else echo "ERRORS $1 $2 (rc $rc)"; grep -E "^========= [A-Z]|Failure" "$log" | head -8
     fi
   }
   export -f run_tool; export cs logs
-  printf '%s\n' $tests | xargs -P 6 -I{} bash -c 'run_tool memcheck {}' | sort > "$logs/memcheck.txt"
-  printf '%s\n' $tests | xargs -P 6 -I{} bash -c 'run_tool racecheck {}' | sort > "$logs/racecheck.txt"
-  echo "memcheck: $(grep -c '^clean' "$logs/memcheck.txt") clean, $(grep -vc '^clean' "$logs/memcheck.txt") with errors"
-  grep -v '^clean' "$logs/memcheck.txt"
-  echo "racecheck: $(grep -c '^clean' "$logs/racecheck.txt") clean, $(grep -vc '^clean' "$logs/racecheck.txt") with errors"
-  grep -v '^clean' "$logs/racecheck.txt"
+  for tool in ${KILN_SANITIZE_TOOLS:-memcheck racecheck}; do printf "$tool %s\n" $tests; done |
+    xargs -P "$(nproc)" -I{} bash -c 'run_tool "{}"' > "$logs/sanitize.txt"
+  for tool in ${KILN_SANITIZE_TOOLS:-memcheck racecheck}; do
+    echo "$tool: $(grep -c "^clean $tool " "$logs/sanitize.txt") clean, $(grep -c "^ERRORS $tool " "$logs/sanitize.txt") with errors, $(grep -c "^TIMEOUT $tool " "$logs/sanitize.txt") timed out"
+  done
+  grep -v '^clean' "$logs/sanitize.txt"
 fi
 
 if want node; then

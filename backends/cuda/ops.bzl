@@ -95,5 +95,22 @@ _CUDA_OPS_SEQ = [
 CUDA_OPS = _CUDA_OPS_CORE + _CUDA_OPS_NORM + _CUDA_OPS_INDEX + _CUDA_OPS_SPATIAL + _CUDA_OPS_SEQ
 
 def cuda_op_deps(op):
-    """//backends/cuda:<op> when the toolkit is present and op has cuda tactics, else []."""
-    return ["//backends/cuda:" + op] if HAS_CUDA and op in CUDA_OPS else []
+    """//backends/cuda:<op> when the toolkit is present and op has cuda tactics, else [].
+
+    The cuda Reformat tactic comes along: the builder inserts Reformat layers
+    wherever a tactic runs in NHWC or fp16 next to tensors in another format.
+    """
+    if not HAS_CUDA or op not in CUDA_OPS:
+        return []
+    if op == "reformat":
+        return ["//backends/cuda:reformat"]
+    return ["//backends/cuda:" + op, "//backends/cuda:reformat"]
+
+def cuda_ops_deps(ops):
+    """cuda_op_deps for several ops, each target once."""
+    deps = []
+    for op in ops:
+        for d in cuda_op_deps(op):
+            if d not in deps:
+                deps.append(d)
+    return deps
