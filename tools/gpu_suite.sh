@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine from the bundle folder (tools/gpu_bundle.sh):
 #   .gpu-bundle/run bash data/gpu_suite.sh [tests|sanitize|node|bench|all]...
-# Logs go to $OUT/logs.tgz (one file, so they come back), a summary to stdout.
+# Logs go to $OUT/logs_<steps>.tgz (one file, so they come back; runs of
+# different steps may go on at once), a summary to stdout.
 set -uo pipefail
 out=${OUT:-/tmp/kiln-gpu}
 logs=$(mktemp -d)
@@ -33,20 +34,27 @@ if want sanitize; then
   # seconds per run; a run that times out is reported as such, not as clean).
   echo "== compute-sanitizer"
   cs=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)
+  # KILN_DEADLINE (epoch seconds), when set, bounds the whole pool: later
+  # runs are cut to fit and those that cannot start are reported as skipped.
   run_tool() {  # "tool test"
     set -- $1
-    local log="$logs/sanitize_$1_$2.log" rc=0
-    timeout "${KILN_SANITIZE_TIMEOUT:-400}" "$cs" --tool "$1" --error-exitcode 99 bin/$2 > "$log" 2>&1 || rc=$?
+    local log="$logs/sanitize_$1_$2.log" rc=0 limit=${KILN_SANITIZE_TIMEOUT:-400}
+    if [ -n "${KILN_DEADLINE:-}" ]; then
+      local left=$((KILN_DEADLINE - $(date +%s)))
+      [ $left -lt $limit ] && limit=$left
+      if [ $limit -lt 5 ]; then echo "SKIPPED $1 $2 (deadline)"; return; fi
+    fi
+    timeout "$limit" "$cs" --tool "$1" --error-exitcode 99 bin/$2 > "$log" 2>&1 || rc=$?
     if [ $rc -eq 0 ]; then echo "clean $1 $2"
     elif [ $rc -eq 124 ]; then echo "TIMEOUT $1 $2 ($(grep -c '^\[       OK' "$log") tests finished, $(grep -c '^========= [A-Z]' "$log") error lines)"
     else echo "ERRORS $1 $2 (rc $rc)"; grep -E "^========= [A-Z]|Failure" "$log" | head -8
     fi
   }
   export -f run_tool; export cs logs
-  for tool in ${KILN_SANITIZE_TOOLS:-memcheck racecheck}; do printf "$tool %s\n" $tests; done |
+  for t in $tests; do for tool in ${KILN_SANITIZE_TOOLS:-memcheck racecheck}; do echo "$tool $t"; done; done |
     xargs -P "$(nproc)" -I{} bash -c 'run_tool "{}"' > "$logs/sanitize.txt"
   for tool in ${KILN_SANITIZE_TOOLS:-memcheck racecheck}; do
-    echo "$tool: $(grep -c "^clean $tool " "$logs/sanitize.txt") clean, $(grep -c "^ERRORS $tool " "$logs/sanitize.txt") with errors, $(grep -c "^TIMEOUT $tool " "$logs/sanitize.txt") timed out"
+    echo "$tool: $(grep -c "^clean $tool " "$logs/sanitize.txt") clean, $(grep -c "^ERRORS $tool " "$logs/sanitize.txt") with errors, $(grep -c "^TIMEOUT $tool " "$logs/sanitize.txt") timed out, $(grep -c "^SKIPPED $tool " "$logs/sanitize.txt") skipped"
   done
   grep -v '^clean' "$logs/sanitize.txt"
 fi
@@ -76,4 +84,5 @@ if want bench; then
   python3 data/peers/torch_resnet50.py --batch 32 2>&1 | tail -6
 fi
 
-tar -czf "$out/logs.tgz" -C "$logs" .
+tag=$(IFS=_; echo "${steps[*]}")
+tar -czf "$out/logs_$tag.tgz" -C "$logs" .
