@@ -1,5 +1,7 @@
 #include "ops/activation.h"
 
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "graph/status_macros.h"
 #include "ops/op_registry.h"
@@ -69,25 +71,44 @@ AttrMap ActivationParams::ToAttrs() const {
   return attrs;
 }
 
+absl::StatusOr<ActivationType> ActivationTypeFromName(absl::string_view name) {
+  for (ActivationType t : kAllTypes) {
+    if (ActivationTypeName(t) == name) return t;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown activation type '", name,
+      "'; expected relu, sigmoid, tanh, leaky_relu, elu, selu, clip, softplus, softsign, "
+      "hard_sigmoid, scaled_tanh, thresholded_relu, gelu or hard_swish"));
+}
+
 absl::StatusOr<ActivationParams> ActivationParams::FromAttrs(const AttrMap& attrs) {
   ActivationParams params;
   KILN_ASSIGN_OR_RETURN(std::string type, attrs.GetString("type", "relu"));
-  bool found = false;
-  for (ActivationType t : kAllTypes) {
-    if (ActivationTypeName(t) == type) {
-      params.type = t;
-      found = true;
-    }
-  }
-  if (!found) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown activation type '", type,
-        "'; expected relu, sigmoid, tanh, leaky_relu, elu, selu, clip, softplus, softsign, "
-        "hard_sigmoid, scaled_tanh, thresholded_relu, gelu or hard_swish"));
-  }
+  KILN_ASSIGN_OR_RETURN(params.type, ActivationTypeFromName(type));
   KILN_ASSIGN_OR_RETURN(params.alpha, attrs.GetFloat("alpha", 0.0f));
   KILN_ASSIGN_OR_RETURN(params.beta, attrs.GetFloat("beta", 0.0f));
   return params;
+}
+
+bool IsFusableActivation(ActivationType type) { return type == ActivationType::kRelu; }
+
+absl::StatusOr<std::optional<ActivationType>> GetFusedActivation(const AttrMap& attrs) {
+  if (!attrs.Has(kFusedActivationAttr)) return std::optional<ActivationType>();
+  KILN_ASSIGN_OR_RETURN(std::string name, attrs.GetString(kFusedActivationAttr, ""));
+  KILN_ASSIGN_OR_RETURN(ActivationType type, ActivationTypeFromName(name));
+  if (!IsFusableActivation(type)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "fused activation '", name,
+        "' is not supported; only relu can be fused (every backend computes it exactly); "
+        "apply other activations with a separate Activation layer"));
+  }
+  return std::optional<ActivationType>(type);
+}
+
+void SetFusedActivation(std::optional<ActivationType> activation, AttrMap& attrs) {
+  if (activation.has_value()) {
+    attrs.Set(kFusedActivationAttr, std::string(ActivationTypeName(*activation)));
+  }
 }
 
 absl::StatusOr<TensorId> AddActivation(NetworkDefinition& network, absl::string_view name,

@@ -1,9 +1,10 @@
 #ifndef KILN_OPS_ACTIVATION_H_
 #define KILN_OPS_ACTIVATION_H_
 
-#include "absl/strings/string_view.h"
+#include <optional>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "graph/attributes.h"
 #include "graph/network_definition.h"
 
@@ -25,6 +26,8 @@ enum class ActivationType {
 };
 
 absl::string_view ActivationTypeName(ActivationType type);  // "relu", "leaky_relu", ...
+// The inverse of ActivationTypeName; an unknown name is an error listing the known ones.
+absl::StatusOr<ActivationType> ActivationTypeFromName(absl::string_view name);
 
 struct ActivationParams {
   ActivationType type = ActivationType::kRelu;
@@ -34,6 +37,19 @@ struct ActivationParams {
   AttrMap ToAttrs() const;
   static absl::StatusOr<ActivationParams> FromAttrs(const AttrMap& attrs);
 };
+
+// The optional "activation" attribute of layers that apply an activation to
+// their own output (FullyConnected, MatMul; set by the fuse-activation pass):
+// absent means none; present, it is applied last (after the bias) with the
+// Activation op's formula. Only types that every backend computes the same
+// way can be fused: ReLU. GELU is not among them: kiln's Gelu is the erf form
+// and cuBLASLt's GELU epilogue the tanh approximation.
+inline constexpr char kFusedActivationAttr[] = "activation";
+bool IsFusableActivation(ActivationType type);
+// Reads the attribute; a type that cannot be fused is an error saying so.
+absl::StatusOr<std::optional<ActivationType>> GetFusedActivation(const AttrMap& attrs);
+// Sets the attribute, or leaves it absent for std::nullopt.
+void SetFusedActivation(std::optional<ActivationType> activation, AttrMap& attrs);
 
 // Applies `params` elementwise; the output has the input's shape and type.
 absl::StatusOr<TensorId> AddActivation(NetworkDefinition& network, absl::string_view name,

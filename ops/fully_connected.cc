@@ -69,12 +69,14 @@ KILN_REGISTER_OP(MakeFullyConnectedSchema());
 AttrMap FullyConnectedParams::ToAttrs() const {
   AttrMap attrs;
   attrs.Set("axis", axis);
+  SetFusedActivation(activation, attrs);
   return attrs;
 }
 
 absl::StatusOr<FullyConnectedParams> FullyConnectedParams::FromAttrs(const AttrMap& attrs) {
   FullyConnectedParams params;
   KILN_ASSIGN_OR_RETURN(params.axis, attrs.GetInt("axis", 1));
+  KILN_ASSIGN_OR_RETURN(params.activation, GetFusedActivation(attrs));
   return params;
 }
 

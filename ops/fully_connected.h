@@ -9,6 +9,7 @@
 #include "graph/attributes.h"
 #include "graph/network_definition.h"
 #include "graph/types.h"
+#include "ops/activation.h"
 
 namespace kiln {
 
@@ -18,8 +19,11 @@ inline constexpr char kFullyConnectedOp[] = "FullyConnected";
 // Inputs: [x, weight (K_out, K_in), bias (K_out) or omitted]. The output has
 // dims x.dims[:axis] + [K_out]. axis counts from the end when negative and may
 // not be 0 (dim 0 is the batch, which the flattened K_in must not contain).
+// `activation` (attribute "activation", absent = none) is applied after the
+// bias; only fusable types are accepted (IsFusableActivation: ReLU).
 struct FullyConnectedParams {
   int64_t axis = 1;
+  std::optional<ActivationType> activation;
 
   AttrMap ToAttrs() const;
   static absl::StatusOr<FullyConnectedParams> FromAttrs(const AttrMap& attrs);

@@ -187,5 +187,53 @@ TEST(FullyConnectedTest, GemmMatchesReferenceOnRandomShapes) {
   }
 }
 
+TEST(FullyConnectedTest, FusedReluAppliesAfterTheBiasOnBothTactics) {
+  // As HandCheckedValuesOnBothTactics with W row 1 negated and relu fused:
+  // row 0: 8, relu(-3-1) = 0; row 1: 8, relu(-7.5-1) = 0; and a bias that
+  // turns a negative product positive: (1-3) + 10 = 8 stays.
+  FullyConnectedParams p;
+  p.activation = ActivationType::kRelu;
+  for (const char* tactic : {kDirect, kGemm}) {
+    SCOPED_TRACE(tactic);
+    auto out = RunOp(kFullyConnectedOp, p.ToAttrs(),
+                     {In({2, 3}, {1, 2, 3, 4, 5, 6}), Const({2, 3}, {1, 0, -1, -.5f, -.5f, -.5f}),
+                      Const({2}, {10, -1})},
+                     tactic);
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_EQ(ToFloats((*out)[0]), (std::vector<float>{8, 0, 8, 0}));
+  }
+}
+
+TEST(FullyConnectedTest, FusedActivationRoundTripsAndIsOptional) {
+  FullyConnectedParams p;
+  p.axis = -1;
+  p.activation = ActivationType::kRelu;
+  const AttrMap attrs = p.ToAttrs();
+  auto back = FullyConnectedParams::FromAttrs(attrs);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->axis, -1);
+  EXPECT_EQ(back->activation, ActivationType::kRelu);
+  EXPECT_EQ(back->ToAttrs(), attrs);
+  // Absent means none, and none writes no attribute (plans stay as before).
+  EXPECT_FALSE(FullyConnectedParams{}.ToAttrs().Has(kFusedActivationAttr));
+  auto none = FullyConnectedParams::FromAttrs(FullyConnectedParams{}.ToAttrs());
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->activation.has_value());
+}
+
+TEST(FullyConnectedTest, RejectsActivationsThatCannotBeFused) {
+  // GELU: kiln's is the erf form, cuBLASLt's epilogue the tanh approximation.
+  for (const char* type : {"sigmoid", "gelu", "leaky_relu"}) {
+    AttrMap attrs = Axis(1);
+    attrs.Set(kFusedActivationAttr, type);
+    testutil::ExpectLayerRejected(kFullyConnectedOp, "fc_bad", {2, 3}, DataType::kFloat32, attrs,
+                                  "only relu can be fused", {Dims{4, 3}});
+  }
+  AttrMap unknown = Axis(1);
+  unknown.Set(kFusedActivationAttr, "swish");
+  testutil::ExpectLayerRejected(kFullyConnectedOp, "fc_unknown", {2, 3}, DataType::kFloat32,
+                                unknown, "unknown activation type 'swish'", {Dims{4, 3}});
+}
+
 }  // namespace
 }  // namespace kiln

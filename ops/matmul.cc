@@ -101,6 +101,7 @@ AttrMap MatMulParams::ToAttrs() const {
   AttrMap attrs;
   attrs.Set("transpose_a", transpose_a);
   attrs.Set("transpose_b", transpose_b);
+  SetFusedActivation(activation, attrs);
   return attrs;
 }
 
@@ -108,6 +109,7 @@ absl::StatusOr<MatMulParams> MatMulParams::FromAttrs(const AttrMap& attrs) {
   MatMulParams params;
   KILN_ASSIGN_OR_RETURN(params.transpose_a, GetFlag(attrs, "transpose_a"));
   KILN_ASSIGN_OR_RETURN(params.transpose_b, GetFlag(attrs, "transpose_b"));
+  KILN_ASSIGN_OR_RETURN(params.activation, GetFusedActivation(attrs));
   return params;
 }
 

@@ -172,5 +172,39 @@ TEST(MatMulTest, EigenMatchesReferenceOnRandomShapes) {
   }
 }
 
+TEST(MatMulTest, FusedReluOnBothTactics) {
+  // [[1, -2], [3, 4]] . [[1, 0], [1, -1]] = [[-1, 2], [7, -4]] -> relu.
+  MatMulParams p;
+  p.activation = ActivationType::kRelu;
+  for (const char* tactic : {kDirect, kEigen}) {
+    SCOPED_TRACE(tactic);
+    auto out = RunOp(kMatMulOp, p.ToAttrs(),
+                     {In({2, 2}, {1, -2, 3, 4}), In({2, 2}, {1, 0, 1, -1})}, tactic);
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_EQ(ToFloats((*out)[0]), (std::vector<float>{0, 2, 7, 0}));
+  }
+}
+
+TEST(MatMulTest, FusedActivationRoundTripsAndRejectsOthers) {
+  MatMulParams p{true, false, ActivationType::kRelu};
+  const AttrMap attrs = p.ToAttrs();
+  auto back = MatMulParams::FromAttrs(attrs);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->transpose_a);
+  EXPECT_EQ(back->activation, ActivationType::kRelu);
+  EXPECT_EQ(back->ToAttrs(), attrs);
+  EXPECT_FALSE(MatMulParams{}.ToAttrs().Has(kFusedActivationAttr));
+
+  NetworkDefinition net;
+  TensorId a = *net.AddInput("a", DataType::kFloat32, {2, 3});
+  TensorId b = *net.AddInput("b", DataType::kFloat32, {3, 4});
+  for (const char* type : {"tanh", "gelu"}) {
+    AttrMap bad = MatMulParams{}.ToAttrs();
+    bad.Set(kFusedActivationAttr, type);
+    ExpectError(net.AddLayer1("mm_bad", kMatMulOp, {a, b}, bad),
+                {"'mm_bad'", "only relu can be fused", "separate Activation layer"});
+  }
+}
+
 }  // namespace
 }  // namespace kiln

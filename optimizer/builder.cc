@@ -12,6 +12,7 @@
 #include "optimizer/autotuner.h"
 #include "optimizer/memory_planner.h"
 #include "optimizer/passes/dead_layer_elimination.h"
+#include "optimizer/passes/fuse_activation.h"
 #include "optimizer/passes/topological_sort.h"
 #include "optimizer/precision_assignment.h"
 
@@ -59,7 +60,8 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   TopologicalSort topo;
   DeadLayerElimination dle;
-  std::vector<Pass*> passes = {&topo, &dle};
+  FuseActivation fuse_activation;
+  std::vector<Pass*> passes = {&topo, &dle, &fuse_activation};
   for (Pass* pass : passes) {
     const int before = graph.num_nodes();
     KILN_ASSIGN_OR_RETURN(bool changed, pass->Run(graph));

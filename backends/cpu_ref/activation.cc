@@ -1,4 +1,6 @@
 // cpu_ref Activation: one plain loop per type.
+#include "backends/cpu_ref/activation.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -11,7 +13,7 @@ namespace kiln {
 namespace cpu_ref {
 namespace {
 
-float Activate(const ActivationParams& p, float x) {
+float ActivateOne(const ActivationParams& p, float x) {
   switch (p.type) {
     case ActivationType::kRelu: return x > 0.0f ? x : 0.0f;
     case ActivationType::kSigmoid: return 1.0f / (1.0f + std::exp(-x));
@@ -38,16 +40,8 @@ class ActivationKernel : public Fp32Kernel {
 
  protected:
   absl::Status RunFp32(const KernelArgs& args) const override {
-    const auto* in = static_cast<const float*>(args.inputs[0]);
-    auto* out = static_cast<float*>(args.outputs[0]);
-    const int64_t n = args.output_descs[0].volume();
-    // ReLU is most of the activations in real networks: give it a loop the
-    // compiler vectorizes instead of a switch per element.
-    if (params_.type == ActivationType::kRelu) {
-      for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
-      return absl::OkStatus();
-    }
-    for (int64_t i = 0; i < n; ++i) out[i] = Activate(params_, in[i]);
+    Activate(params_, static_cast<const float*>(args.inputs[0]),
+             static_cast<float*>(args.outputs[0]), args.output_descs[0].volume());
     return absl::OkStatus();
   }
 
@@ -71,6 +65,16 @@ class ActivationTactic : public Fp32Tactic {
 };
 
 }  // namespace
+
+void Activate(const ActivationParams& params, const float* in, float* out, int64_t n) {
+  // ReLU is most of the activations in real networks: give it a loop the
+  // compiler vectorizes instead of a switch per element.
+  if (params.type == ActivationType::kRelu) {
+    for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) out[i] = ActivateOne(params, in[i]);
+}
 
 KILN_REGISTER_TACTIC(std::make_unique<ActivationTactic>());
 

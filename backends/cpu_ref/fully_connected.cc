@@ -4,9 +4,11 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "Eigen/Dense"
+#include "backends/cpu_ref/activation.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -37,7 +39,17 @@ absl::Status SupportsFloatFc(const NodeContext& node) {
   return FullyConnectedParams::FromAttrs(node.attrs).status();
 }
 
+// The fused activation, if any, over the whole output (after the bias).
+void ApplyActivation(const std::optional<ActivationType>& activation, const KernelArgs& args) {
+  if (!activation.has_value()) return;
+  auto* output = static_cast<float*>(args.outputs[0]);
+  Activate(ActivationParams{*activation}, output, output, args.output_descs[0].volume());
+}
+
 class DirectKernel : public Fp32Kernel {
+ public:
+  explicit DirectKernel(std::optional<ActivationType> activation) : activation_(activation) {}
+
  protected:
   absl::Status RunFp32(const KernelArgs& args) const override {
     const FcShape s = ShapeOf(args.input_descs, args.output_descs);
@@ -54,8 +66,12 @@ class DirectKernel : public Fp32Kernel {
         output[row * s.k_out + out_c] = acc;
       }
     }
+    ApplyActivation(activation_, args);
     return absl::OkStatus();
   }
+
+ private:
+  std::optional<ActivationType> activation_;
 };
 
 class DirectTactic : public Fp32Tactic {
@@ -65,9 +81,10 @@ class DirectTactic : public Fp32Tactic {
 
   absl::Status Supports(const NodeContext& node) const override { return SupportsFloatFc(node); }
 
-  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext&,
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
-    return std::unique_ptr<Kernel>(std::make_unique<DirectKernel>());
+    KILN_ASSIGN_OR_RETURN(FullyConnectedParams params, FullyConnectedParams::FromAttrs(node.attrs));
+    return std::unique_ptr<Kernel>(std::make_unique<DirectKernel>(params.activation));
   }
 };
 
@@ -76,8 +93,9 @@ class DirectTactic : public Fp32Tactic {
 // conversion or transpose left for run time.
 class GemmKernel : public Fp32Kernel {
  public:
-  GemmKernel(std::vector<float> packed, int64_t k_in, int64_t k_out)
-      : packed_(std::move(packed)), k_in_(k_in), k_out_(k_out) {}
+  GemmKernel(std::vector<float> packed, int64_t k_in, int64_t k_out,
+             std::optional<ActivationType> activation)
+      : packed_(std::move(packed)), k_in_(k_in), k_out_(k_out), activation_(activation) {}
 
  protected:
   absl::Status RunFp32(const KernelArgs& args) const override {
@@ -90,6 +108,7 @@ class GemmKernel : public Fp32Kernel {
       Eigen::Map<const Eigen::RowVectorXf> bias(static_cast<const float*>(args.inputs[2]), k_out_);
       y.rowwise() += bias;
     }
+    ApplyActivation(activation_, args);
     return absl::OkStatus();
   }
 
@@ -97,6 +116,7 @@ class GemmKernel : public Fp32Kernel {
   std::vector<float> packed_;
   int64_t k_in_;
   int64_t k_out_;
+  std::optional<ActivationType> activation_;
 };
 
 class GemmTactic : public Fp32Tactic {
@@ -140,10 +160,12 @@ class GemmTactic : public Fp32Tactic {
                         " bytes, expected ", k_in * k_out * sizeof(float), " (fp32 ", k_in, "x",
                         k_out, " weights); rebuild the plan");
     }
+    KILN_ASSIGN_OR_RETURN(FullyConnectedParams params, FullyConnectedParams::FromAttrs(node.attrs));
     // Copied because plan state carries no alignment guarantee for floats.
     std::vector<float> packed(k_in * k_out);
     if (!state.empty()) std::memcpy(packed.data(), state.data(), state.size());
-    return std::unique_ptr<Kernel>(std::make_unique<GemmKernel>(std::move(packed), k_in, k_out));
+    return std::unique_ptr<Kernel>(
+        std::make_unique<GemmKernel>(std::move(packed), k_in, k_out, params.activation));
   }
 };
 

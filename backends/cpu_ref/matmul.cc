@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "Eigen/Dense"
+#include "backends/cpu_ref/activation.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -72,6 +73,13 @@ absl::Status SupportsFloatMatMul(const NodeContext& node) {
   return MatMulParams::FromAttrs(node.attrs).status();
 }
 
+// The fused activation, if any, over the whole output.
+void ApplyActivation(const MatMulParams& p, const KernelArgs& args) {
+  if (!p.activation.has_value()) return;
+  auto* output = static_cast<float*>(args.outputs[0]);
+  Activate(ActivationParams{*p.activation}, output, output, args.output_descs[0].volume());
+}
+
 class DirectKernel : public Fp32Kernel {
  public:
   explicit DirectKernel(MatMulParams params) : params_(params) {}
@@ -98,6 +106,7 @@ class DirectKernel : public Fp32Kernel {
         }
       }
     }
+    ApplyActivation(params_, args);
     return absl::OkStatus();
   }
 
@@ -134,6 +143,7 @@ class EigenKernel : public Fp32Kernel {
         out.noalias() = a.transpose() * b.transpose();
       }
     }
+    ApplyActivation(params_, args);
     return absl::OkStatus();
   }
 

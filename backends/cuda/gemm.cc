@@ -28,6 +28,12 @@ absl::Status SetBatch(cublasLtMatrixLayout_t layout, int64_t batch, int64_t stri
   return absl::OkStatus();
 }
 
+// The bias is added before the ReLU (cuBLASLt: "apply bias and then ReLU").
+cublasLtEpilogue_t EpilogueOf(const GemmShape& s) {
+  if (s.relu) return s.bias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU;
+  return s.bias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+}
+
 absl::Status InitDescs(const GemmShape& s, bool allow_tf32, GemmDescs& descs) {
   const bool half = s.dtype == DataType::kFloat16;
   // fp16 takes tensor cores with fp32 accumulation and fp32 alpha/beta;
@@ -42,8 +48,8 @@ absl::Status InitDescs(const GemmShape& s, bool allow_tf32, GemmDescs& descs) {
       cublasLtMatmulDescSetAttribute(descs.op, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof(ta)));
   KILN_CUBLAS_RETURN_IF_ERROR(
       cublasLtMatmulDescSetAttribute(descs.op, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof(tb)));
-  if (s.bias) {
-    const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
+  if (s.bias || s.relu) {
+    const cublasLtEpilogue_t epilogue = EpilogueOf(s);
     KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(
         descs.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)));
     // CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE is left at its default: the bias

@@ -3,7 +3,7 @@
 
 // fp32 and fp16 GEMMs through cuBLASLt, shared by FullyConnected and MatMul.
 // Shapes are in cuBLAS's column-major terms: D (m x n) = op(A) (m x k) ·
-// op(B) (k x n) [+ bias (m)], `batch` times with element strides between
+// op(B) (k x n) [+ bias (m)] [then ReLU], `batch` times with element strides between
 // matrices (0 = the same matrix for every batch entry). A, B, D and the bias
 // are all in the shape's dtype; products accumulate in fp32 either way
 // (fp32: strict CUBLAS_COMPUTE_32F or TF32 tensor cores as the state says;
@@ -25,6 +25,10 @@ struct GemmShape {
   int64_t batch = 1;
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;
   bool bias = false;  // CUBLASLT_EPILOGUE_BIAS: D += bias[row]
+  // CUBLASLT_EPILOGUE_RELU (RELU_BIAS with the bias): D = max(D, 0), after
+  // the bias. Part of the matmul descriptor, so the heuristic only offers
+  // algorithms that run it.
+  bool relu = false;
   DataType dtype = DataType::kFloat32;  // kFloat32 or kFloat16
 };
 

@@ -77,6 +77,20 @@ std::vector<OpCase> Cases(DataType dtype, int count, std::mt19937& rng) {
   return cases;
 }
 
+// Cases with a fused ReLU (the "activation" attribute, applied after the
+// bias): about half the weight rows negated, so about half the outputs are
+// clamped. ReLU adds no rounding, so the bounds stay those of the GEMM.
+std::vector<OpCase> ReluCases(DataType dtype, int count, std::mt19937& rng) {
+  std::vector<OpCase> cases = Cases(dtype, count, rng);
+  for (OpCase& c : cases) {
+    FullyConnectedParams p = *FullyConnectedParams::FromAttrs(c.attrs);
+    p.activation = ActivationType::kRelu;
+    c.attrs = p.ToAttrs();
+    NegateRandomLines(c.inputs[1].value, /*rows=*/true, rng);
+  }
+  return cases;
+}
+
 class FullyConnectedConformanceTest : public ConformanceTest {};
 
 TEST_P(FullyConnectedConformanceTest, Fp32RandomShapes) {
@@ -100,6 +114,16 @@ TEST_P(FullyConnectedConformanceTest, Tf32RandomShapes) {
     c.tolerance = Tolerance::RelL2(kTf32RelL2);
   }
   CheckCases(cases);
+}
+
+TEST_P(FullyConnectedConformanceTest, Fp32FusedRelu) {
+  std::mt19937 rng = Rng(4);
+  CheckCases(ReluCases(DataType::kFloat32, 12, rng));
+}
+
+TEST_P(FullyConnectedConformanceTest, Fp16FusedRelu) {
+  std::mt19937 rng = Rng(5);
+  CheckCases(ReluCases(DataType::kFloat16, 8, rng));
 }
 
 KILN_CONFORMANCE_INSTANTIATE(FullyConnectedConformanceTest, kFullyConnectedOp);

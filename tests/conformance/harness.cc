@@ -634,6 +634,28 @@ Weights RandomFloatTensor(DataType dtype, Dims dims, std::mt19937& rng, float lo
   return RandomTensor(dtype, std::move(dims), rng, lo, hi);
 }
 
+void NegateRandomLines(Weights& w, bool rows, std::mt19937& rng) {
+  const Dims& dims = w.dims();
+  const int64_t r = dims.size() >= 2 ? dims[dims.size() - 2] : 1;
+  const int64_t c = dims.empty() ? 1 : dims.back();
+  const int64_t matrices = r * c == 0 ? 0 : Volume(dims) / (r * c);
+  auto negate = [&](int64_t i) {
+    if (w.dtype() == DataType::kFloat16) {
+      w.mutable_as<uint16_t>()[i] ^= 0x8000;
+    } else {
+      w.mutable_as<float>()[i] = -w.as<float>()[i];
+    }
+  };
+  for (int64_t m = 0; m < matrices; ++m) {
+    for (int64_t line = 0; line < (rows ? r : c); ++line) {
+      if (!Chance(rng, 0.5)) continue;
+      for (int64_t j = 0; j < (rows ? c : r); ++j) {
+        negate(m * r * c + (rows ? line * c + j : j * c + line));
+      }
+    }
+  }
+}
+
 Weights RandomTensor(DataType dtype, Dims dims, std::mt19937& rng, double lo, double hi) {
   Weights w(dtype, std::move(dims));
   const int64_t n = Volume(w.dims());

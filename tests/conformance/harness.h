@@ -183,6 +183,11 @@ Dims SmallDims(std::mt19937& rng, int n, int64_t max = 17);
 // fp32 or fp16 tensor, uniform in [lo, hi) (fp16 values are rounded).
 Weights RandomFloatTensor(DataType dtype, Dims dims, std::mt19937& rng, float lo = -1.0f,
                           float hi = 1.0f);
+// Negates, each with probability 1/2, whole rows (`rows`) or whole columns
+// of every matrix (the last two dims; a 1-D tensor is one row) of an fp32 or
+// fp16 tensor. For GEMM operands drawn mostly positive this makes about half
+// the outputs negative without cancellation, so a fused ReLU clamps many.
+void NegateRandomLines(Weights& w, bool rows, std::mt19937& rng);
 // Any dtype: floats uniform in [lo, hi); integers uniform in [lo, hi]
 // (clamped to the type); bool 0 or 1.
 Weights RandomTensor(DataType dtype, Dims dims, std::mt19937& rng, double lo = -100.0,

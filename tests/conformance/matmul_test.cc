@@ -98,6 +98,28 @@ std::vector<OpCase> Cases(DataType dtype, int count, std::mt19937& rng) {
   return cases;
 }
 
+// Cases with a fused ReLU (the "activation" attribute): about half the rows
+// of a (or, where a is a vector, the columns of b) negated, so about half the
+// outputs are clamped. ReLU adds no rounding, so the bounds stay those of the
+// GEMM.
+std::vector<OpCase> ReluCases(DataType dtype, int count, std::mt19937& rng) {
+  std::vector<OpCase> cases = Cases(dtype, count, rng);
+  for (OpCase& c : cases) {
+    MatMulParams p = *MatMulParams::FromAttrs(c.attrs);
+    p.activation = ActivationType::kRelu;
+    c.attrs = p.ToAttrs();
+    // Stored transposed, a logical row of a is a stored column (and a
+    // logical column of b a stored row).
+    Weights& a = c.inputs[0].value;
+    if (a.dims().size() >= 2) {
+      NegateRandomLines(a, /*rows=*/!p.transpose_a, rng);
+    } else {
+      NegateRandomLines(c.inputs[1].value, /*rows=*/p.transpose_b, rng);
+    }
+  }
+  return cases;
+}
+
 class MatMulConformanceTest : public ConformanceTest {};
 
 TEST_P(MatMulConformanceTest, Fp32RandomShapes) {
@@ -121,6 +143,16 @@ TEST_P(MatMulConformanceTest, Tf32RandomShapes) {
     c.tolerance = Tolerance::RelL2(kTf32RelL2);
   }
   CheckCases(cases);
+}
+
+TEST_P(MatMulConformanceTest, Fp32FusedRelu) {
+  std::mt19937 rng = Rng(4);
+  CheckCases(ReluCases(DataType::kFloat32, 12, rng));
+}
+
+TEST_P(MatMulConformanceTest, Fp16FusedRelu) {
+  std::mt19937 rng = Rng(5);
+  CheckCases(ReluCases(DataType::kFloat16, 12, rng));
 }
 
 KILN_CONFORMANCE_INSTANTIATE(MatMulConformanceTest, kMatMulOp);
