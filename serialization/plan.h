@@ -10,7 +10,10 @@
 
 namespace kiln {
 
-inline constexpr uint32_t kPlanFormatVersion = 1;
+// Bumped whenever a reader of the previous version would misread a new plan
+// without noticing (2: FullyConnected/MatMul "activation" attribute, Reformat
+// layers, NHWC/fp16 tensors).
+inline constexpr uint32_t kPlanFormatVersion = 2;
 inline constexpr char kKilnVersion[] = "0.1.0";
 // The runtime precomputes shapes for every batch size up to the max.
 inline constexpr int32_t kMaxBatchLimit = 4096;
