@@ -29,8 +29,8 @@ struct NodeContext {
   std::vector<const Weights*> constants;   // per input: constant data or nullptr
   int max_batch = 1;
   // What BuildConfig allows (allow_tf32, allow_fp16). The builder fills
-  // these; at load time they are false, so a tactic that depends on them keeps
-  // its choice in its PrepareState bytes.
+  // these and the plan records them, so the runtime gives a tactic the same
+  // values at load (Supports and WorkspaceSize are checked again there).
   bool allow_tf32 = false;
   bool allow_fp16 = false;
 

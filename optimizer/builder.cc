@@ -167,6 +167,8 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
   plan.device = BackendRegistry::Global().Find(plan.backend)->DeviceSignature();
   plan.max_batch = config.max_batch;
   plan.build_options = config.ToString();
+  plan.allow_tf32 = config.allow_tf32;
+  plan.allow_fp16 = config.allow_fp16;
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
     const Node& node = graph.node(n);
     TacticChoice choice;

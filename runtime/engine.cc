@@ -87,6 +87,8 @@ NodeContext PlanNodeContext(const Plan& plan, const PlanNode& node) {
   ctx.op = node.op;
   ctx.attrs = node.attrs;
   ctx.max_batch = plan.max_batch;
+  ctx.allow_tf32 = plan.allow_tf32;
+  ctx.allow_fp16 = plan.allow_fp16;
   for (int32_t t : node.inputs) {
     if (t < 0) {
       ctx.inputs.emplace_back();

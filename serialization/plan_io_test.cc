@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ops/activation.h"
 #include "optimizer/builder.h"
@@ -59,6 +60,27 @@ TEST(PlanIoTest, RoundTripKeepsEverything) {
   }
   EXPECT_EQ(read->arena_size, plan.arena_size);
   EXPECT_EQ(Bytes(*read), Bytes(plan)) << "writing is deterministic";
+  EXPECT_FALSE(read->allow_tf32);
+  EXPECT_FALSE(read->allow_fp16);
+}
+
+// Tactics see BuildConfig's allowances at load as at build (TF32 changes
+// cuBLASLt's algorithm list, hence Supports and WorkspaceSize).
+TEST(PlanIoTest, RoundTripKeepsPrecisionAllowances) {
+  for (bool tf32 : {false, true}) {
+    for (bool fp16 : {false, true}) {
+      Plan plan = SmallPlan();
+      plan.allow_tf32 = tf32;
+      plan.allow_fp16 = fp16;
+      auto read = PlanReader::Read(Bytes(plan));
+      ASSERT_TRUE(read.ok()) << read.status();
+      EXPECT_EQ(read->allow_tf32, tf32);
+      EXPECT_EQ(read->allow_fp16, fp16);
+      const NodeContext ctx = PlanNodeContext(*read, read->nodes[0]);
+      EXPECT_EQ(ctx.allow_tf32, tf32);
+      EXPECT_EQ(ctx.allow_fp16, fp16);
+    }
+  }
 }
 
 TEST(PlanIoTest, WeightsAreKeptBitExactAndAligned) {
@@ -106,7 +128,8 @@ TEST(PlanIoTest, RejectsNonPlansAndCorruption) {
 TEST(PlanIoTest, RejectsOtherFormatVersion) {
   Plan plan = SmallPlan();
   plan.format_version = kPlanFormatVersion + 1;
-  ExpectError(Bytes(plan), absl::StatusCode::kFailedPrecondition, "format version 2");
+  ExpectError(Bytes(plan), absl::StatusCode::kFailedPrecondition,
+              absl::StrCat("format version ", kPlanFormatVersion + 1));
 }
 
 TEST(PlanIoTest, RejectsUnknownTacticAndOp) {

@@ -144,6 +144,8 @@ absl::StatusOr<Plan> ReadImpl(absl::Span<const uint8_t> bytes, bool check_device
   plan.max_batch = root->max_batch();
   if (plan.max_batch < 1 || plan.max_batch > kMaxBatchLimit) return Corrupt(absl::StrCat("max batch ", plan.max_batch));
   plan.build_options = Str(root->build_options());
+  plan.allow_tf32 = root->allow_tf32();
+  plan.allow_fp16 = root->allow_fp16();
   plan.arena_size = root->arena_size();
   plan.workspace_size = root->workspace_size();
   if (plan.arena_size > (uint64_t{1} << 44) || plan.workspace_size > (uint64_t{1} << 44)) {

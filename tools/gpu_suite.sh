@@ -12,7 +12,9 @@ steps=("$@")
 want() { for s in "${steps[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && return 0; done; return 1; }
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 
-tests=$(ls bin | grep -E '_test$' | sort)
+# KILN_TESTS / KILN_SANITIZE_TESTS narrow the tests run / sanitized (names
+# as in bin/); KILN_NODE_BACKENDS the node suite's backends.
+tests=${KILN_TESTS:-$(ls bin | grep -E '_test$' | sort)}
 
 if want tests; then
   echo "== tests"
@@ -51,7 +53,7 @@ if want sanitize; then
     fi
   }
   export -f run_tool; export cs logs
-  for t in $tests; do for tool in ${KILN_SANITIZE_TOOLS:-memcheck racecheck}; do echo "$tool $t"; done; done |
+  for t in ${KILN_SANITIZE_TESTS:-$tests}; do for tool in ${KILN_SANITIZE_TOOLS:-memcheck racecheck}; do echo "$tool $t"; done; done |
     xargs -P "$(nproc)" -I{} bash -c 'run_tool "{}"' > "$logs/sanitize.txt"
   for tool in ${KILN_SANITIZE_TOOLS:-memcheck racecheck}; do
     echo "$tool: $(grep -c "^clean $tool " "$logs/sanitize.txt") clean, $(grep -c "^ERRORS $tool " "$logs/sanitize.txt") with errors, $(grep -c "^TIMEOUT $tool " "$logs/sanitize.txt") timed out, $(grep -c "^SKIPPED $tool " "$logs/sanitize.txt") skipped"
@@ -62,7 +64,7 @@ fi
 if want node; then
   echo "== ONNX node suite on cuda"
   mkdir -p /tmp/suite && tar -xzf data/node_suite.tgz -C /tmp/suite
-  for backend in cpu_ref cuda; do
+  for backend in ${KILN_NODE_BACKENDS:-cpu_ref cuda}; do
     bin/kiln conformance --suite=/tmp/suite/node --backend=$backend --report="$logs/node_$backend.json" \
       > "$logs/node_$backend.log" 2>&1
     tail -3 "$logs/node_$backend.log"

@@ -158,12 +158,9 @@ absl::Status CudnnConvTacticBase::Supports(const NodeContext& node) const {
 }
 
 size_t CudnnConvTacticBase::WorkspaceSize(const NodeContext& node) const {
-  // The runtime checks the plan's workspace against this with
-  // allow_tf32 = false (NodeContext at load), the builder with the
-  // config's: report the larger so both agree.
-  absl::StatusOr<size_t> strict = WorkspaceBytes(node, false);
-  absl::StatusOr<size_t> tf32 = WorkspaceBytes(node, true);
-  return std::max(strict.ok() ? *strict : 0, tf32.ok() ? *tf32 : 0);
+  // The plan records allow_tf32, so build and load ask for the same math.
+  absl::StatusOr<size_t> bytes = WorkspaceBytes(node, node.allow_tf32);
+  return bytes.ok() ? *bytes : 0;
 }
 
 absl::StatusOr<std::vector<uint8_t>> CudnnConvTacticBase::PrepareState(

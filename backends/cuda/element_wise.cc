@@ -1,6 +1,6 @@
 // cuda ElementWise: kiln's own broadcasting kernel (kernels/element_wise.cu),
-// one tactic per precision (fp16 computed in fp32, rounded once at the
-// output). NCHW tensors of any rank, or 4-D NHWC ones when every operand and
+// one tactic per type (fp16 computed in fp32, rounded once at the output;
+// int32/int64 bit-exact with cpu_ref: wrapping, x / 0 = 0, integer pow). NCHW tensors of any rank, or 4-D NHWC ones when every operand and
 // the output are NHWC: their logical dims are permuted to the memory order
 // (N,H,W,C) before the broadcast strides are computed, so the same kernel
 // walks NHWC memory.
@@ -109,10 +109,16 @@ class ElementWiseTactic : public CudaTactic {
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
     KILN_ASSIGN_OR_RETURN(ElementWiseParams params, ElementWiseParams::FromAttrs(node.attrs));
-    if (dtype_ == DataType::kFloat16) {
-      return std::unique_ptr<Kernel>(std::make_unique<ElementWiseKernel<__half>>(params.op));
+    switch (dtype_) {
+      case DataType::kFloat16:
+        return std::unique_ptr<Kernel>(std::make_unique<ElementWiseKernel<__half>>(params.op));
+      case DataType::kInt32:
+        return std::unique_ptr<Kernel>(std::make_unique<ElementWiseKernel<int32_t>>(params.op));
+      case DataType::kInt64:
+        return std::unique_ptr<Kernel>(std::make_unique<ElementWiseKernel<int64_t>>(params.op));
+      default:
+        return std::unique_ptr<Kernel>(std::make_unique<ElementWiseKernel<float>>(params.op));
     }
-    return std::unique_ptr<Kernel>(std::make_unique<ElementWiseKernel<float>>(params.op));
   }
 
  private:
@@ -123,6 +129,8 @@ class ElementWiseTactic : public CudaTactic {
 
 KILN_REGISTER_TACTIC(std::make_unique<ElementWiseTactic>(DataType::kFloat32));
 KILN_REGISTER_TACTIC(std::make_unique<ElementWiseTactic>(DataType::kFloat16));
+KILN_REGISTER_TACTIC(std::make_unique<ElementWiseTactic>(DataType::kInt32));
+KILN_REGISTER_TACTIC(std::make_unique<ElementWiseTactic>(DataType::kInt64));
 
 }  // namespace cuda
 }  // namespace kiln

@@ -42,6 +42,8 @@ class PoolingKernel : public Kernel {
     s.pad_right = params_.pads[3];
     s.is_max = params_.type == PoolingType::kMax;
     s.count_include_pad = params_.count_include_pad;
+    s.dilation_h = params_.dilations[0];
+    s.dilation_w = params_.dilations[1];
     const auto* in = static_cast<const T*>(args.inputs[0]);
     auto* out = static_cast<T*>(args.outputs[0]);
     const cudaStream_t stream = ResourcesOf(args).stream();
@@ -79,13 +81,7 @@ class PoolingTactic : public CudaTactic {
           "input is ", TensorFormatName(node.inputs[0].format), " and output is ",
           TensorFormatName(node.outputs[0].format), "; this tactic reads and writes ", layout));
     }
-    KILN_ASSIGN_OR_RETURN(PoolingParams params, PoolingParams::FromAttrs(node.attrs));
-    if (params.dilations[0] != 1 || params.dilations[1] != 1) {
-      return absl::UnimplementedError(absl::StrCat("dilated pooling (dilations ", params.dilations[0],
-                                                   "x", params.dilations[1],
-                                                   ") is not implemented in this kernel"));
-    }
-    return absl::OkStatus();
+    return PoolingParams::FromAttrs(node.attrs).status();
   }
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {

@@ -54,6 +54,36 @@ OpCase RandomCase(PoolingType type, DataType dtype, std::mt19937& rng) {
   return c;
 }
 
+// Dilated windows (taps 1 to 3 apart), with pads below the dilated extent.
+OpCase RandomDilatedCase(PoolingType type, DataType dtype, std::mt19937& rng) {
+  PoolingParams p;
+  p.type = type;
+  p.ceil_mode = Chance(rng, 0.4);
+  p.count_include_pad = Chance(rng, 0.5);
+  const int64_t n = SmallDim(rng, 3), channels = SmallDim(rng, 6);
+  int64_t size[2];
+  for (int axis = 0; axis < 2; ++axis) {
+    p.kernel[axis] = UniformInt(rng, 1, 4);
+    p.dilations[axis] = UniformInt(rng, 1, 3);
+    p.strides[axis] = UniformInt(rng, 1, 3);
+    const int64_t extent = (p.kernel[axis] - 1) * p.dilations[axis] + 1;
+    p.pads[axis] = Chance(rng, 0.5) ? UniformInt(rng, 0, extent - 1) : 0;
+    p.pads[axis + 2] = Chance(rng, 0.5) ? UniformInt(rng, 0, extent - 1) : 0;
+    const int64_t min_size = std::max<int64_t>(1, extent - p.pads[axis] - p.pads[axis + 2]);
+    size[axis] = min_size + SmallDim(rng, 11) - 1;
+  }
+  OpCase c;
+  c.op = kPoolingOp;
+  c.attrs = p.ToAttrs();
+  c.inputs = {Input(RandomFloatTensor(dtype, {n, channels, size[0], size[1]}, rng))};
+  if (type == PoolingType::kMax) {
+    c.tolerance = Tolerance::BitExact();
+  } else {
+    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+  }
+  return c;
+}
+
 std::vector<OpCase> Cases(DataType dtype, int per_type, std::mt19937& rng) {
   std::vector<OpCase> cases;
   for (PoolingType type : {PoolingType::kMax, PoolingType::kAverage}) {
@@ -74,6 +104,19 @@ TEST_P(PoolingConformanceTest, Fp32RandomShapes) {
 TEST_P(PoolingConformanceTest, Fp16RandomShapes) {
   std::mt19937 rng = Rng(2);
   CheckCases(Cases(DataType::kFloat16, 5, rng));
+}
+
+TEST_P(PoolingConformanceTest, DilatedRandomShapes) {
+  std::mt19937 rng = Rng(3);
+  std::vector<OpCase> cases;
+  for (DataType dtype : {DataType::kFloat32, DataType::kFloat16}) {
+    for (PoolingType type : {PoolingType::kMax, PoolingType::kAverage}) {
+      for (int i = 0; i < 6; ++i) {
+        cases.push_back(DrawWithOutputs([&] { return RandomDilatedCase(type, dtype, rng); }));
+      }
+    }
+  }
+  CheckCases(cases);
 }
 
 KILN_CONFORMANCE_INSTANTIATE(PoolingConformanceTest, kPoolingOp);

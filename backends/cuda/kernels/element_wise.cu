@@ -1,6 +1,9 @@
 // Binary element-wise ops with numpy broadcasting: one thread per output
 // element, the operand offsets recovered from the output index. fp16 is
-// computed in fp32 and rounded once at the store.
+// computed in fp32 and rounded once at the store; int32/int64 as cpu_ref
+// computes them (wrapping arithmetic, x / 0 = 0, integer pow).
+#include <type_traits>
+
 #include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/kernels.h"
 
@@ -20,6 +23,57 @@ __device__ __forceinline__ float Apply(float a, float b) {
   return powf(a, b);
 }
 
+// Integers: the arithmetic in the unsigned type, so overflow wraps (as
+// cpu_ref.element_wise.direct); x / 0 is 0 and MIN / -1 wraps.
+template <typename T>
+__device__ __forceinline__ T IntMul(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
+}
+
+template <typename T>
+__device__ __forceinline__ T IntPow(T base, T exponent) {
+  if (exponent < 0) {
+    if (base == 1) return 1;
+    if (base == -1) return (exponent % 2 == 0) ? 1 : -1;
+    return 0;  // |1 / base^|exponent|| < 1 truncates to 0; base 0 too, as cpu_ref
+  }
+  T result = 1;
+  while (exponent > 0) {
+    if (exponent & 1) result = IntMul(result, base);
+    base = IntMul(base, base);
+    exponent >>= 1;
+  }
+  return result;
+}
+
+template <int kOp, typename T>
+__device__ __forceinline__ T ApplyInt(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  if (kOp == kSum) return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
+  if (kOp == kSub) return static_cast<T>(static_cast<U>(static_cast<U>(a) - static_cast<U>(b)));
+  if (kOp == kProd) return IntMul(a, b);
+  if (kOp == kDiv) {
+    if (b == 0) return 0;
+    if (b == -1) return static_cast<T>(static_cast<U>(U{0} - static_cast<U>(a)));
+    return a / b;
+  }
+  if (kOp == kMax) return a > b ? a : b;
+  if (kOp == kMin) return a < b ? a : b;
+  return IntPow(a, b);
+}
+
+// out[i] = a[ai] op b[bi], in the storage type's arithmetic.
+template <int kOp, typename T>
+__device__ __forceinline__ void Compute(const T* a, int64_t ai, const T* b, int64_t bi, T* out,
+                                        int64_t i) {
+  if constexpr (std::is_integral<T>::value) {
+    out[i] = ApplyInt<kOp>(a[ai], b[bi]);
+  } else {
+    StoreFloat(out, i, Apply<kOp>(LoadFloat(a, ai), LoadFloat(b, bi)));
+  }
+}
+
 template <int kOp, typename T>
 __global__ void BroadcastKernel(BroadcastShape shape, int64_t n, const T* __restrict__ a,
                                 const T* __restrict__ b, T* __restrict__ out) {
@@ -31,7 +85,7 @@ __global__ void BroadcastKernel(BroadcastShape shape, int64_t n, const T* __rest
       a_off += coord * shape.a_strides[d];
       b_off += coord * shape.b_strides[d];
     }
-    StoreFloat(out, i, Apply<kOp>(LoadFloat(a, a_off), LoadFloat(b, b_off)));
+    Compute<kOp>(a, a_off, b, b_off, out, i);
   }
 }
 
@@ -40,7 +94,7 @@ template <int kOp, typename T>
 __global__ void SameShapeKernel(int64_t n, const T* __restrict__ a, const T* __restrict__ b,
                                 T* __restrict__ out) {
   for (int64_t i = GridStart(); i < n; i += GridStep()) {
-    StoreFloat(out, i, Apply<kOp>(LoadFloat(a, i), LoadFloat(b, i)));
+    Compute<kOp>(a, i, b, i, out, i);
   }
 }
 
@@ -87,6 +141,10 @@ template cudaError_t ElementWise<float>(int, const BroadcastShape&, int64_t, con
                                         const float*, float*, cudaStream_t);
 template cudaError_t ElementWise<__half>(int, const BroadcastShape&, int64_t, const __half*,
                                          const __half*, __half*, cudaStream_t);
+template cudaError_t ElementWise<int32_t>(int, const BroadcastShape&, int64_t, const int32_t*,
+                                          const int32_t*, int32_t*, cudaStream_t);
+template cudaError_t ElementWise<int64_t>(int, const BroadcastShape&, int64_t, const int64_t*,
+                                          const int64_t*, int64_t*, cudaStream_t);
 
 }  // namespace kernels
 }  // namespace cuda

@@ -52,6 +52,7 @@ struct PoolShape {
   int64_t pad_top, pad_left, pad_bottom, pad_right;
   bool is_max, count_include_pad;
   int64_t channels = 1;  // PoolingNhwc only
+  int64_t dilation_h = 1, dilation_w = 1;  // taps this far apart
 };
 template <typename T>
 cudaError_t Pooling(const PoolShape& shape, const T* in, T* out, cudaStream_t stream);

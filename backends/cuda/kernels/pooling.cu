@@ -13,11 +13,51 @@ namespace {
 
 // Pools the window of output (out_y, out_x) from an input whose element
 // (y, x) is in[(y * width + x) * pixel_stride].
+// A dilated window, tap by tap in cpu_ref's order: `inside` counts the taps
+// on the input, `padded` those on the input or its padding.
+template <typename T>
+__device__ float PoolDilatedWindow(const PoolShape& s, const T* __restrict__ in,
+                                   int64_t pixel_stride, int64_t window_y, int64_t window_x) {
+  if (s.is_max) {
+    float result = -INFINITY;
+    for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
+      const int64_t in_y = window_y + ky * s.dilation_h;
+      if (in_y < 0 || in_y >= s.height) continue;
+      for (int64_t kx = 0; kx < s.kernel_w; ++kx) {
+        const int64_t in_x = window_x + kx * s.dilation_w;
+        if (in_x < 0 || in_x >= s.width) continue;
+        const float v = LoadFloat(in, (in_y * s.width + in_x) * pixel_stride);
+        if (v > result || isnan(v)) result = v;
+      }
+    }
+    return result;
+  }
+  float sum = 0.0f;
+  int64_t inside = 0, padded = 0;
+  for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
+    const int64_t in_y = window_y + ky * s.dilation_h;
+    if (in_y >= s.height + s.pad_bottom) break;
+    for (int64_t kx = 0; kx < s.kernel_w; ++kx) {
+      const int64_t in_x = window_x + kx * s.dilation_w;
+      if (in_x >= s.width + s.pad_right) break;
+      ++padded;
+      if (in_y < 0 || in_y >= s.height || in_x < 0 || in_x >= s.width) continue;
+      sum += LoadFloat(in, (in_y * s.width + in_x) * pixel_stride);
+      ++inside;
+    }
+  }
+  const int64_t count = s.count_include_pad ? padded : inside;
+  return count > 0 ? sum / static_cast<float>(count) : 0.0f;
+}
+
 template <typename T>
 __device__ __forceinline__ float PoolWindow(const PoolShape& s, const T* __restrict__ in,
                                             int64_t pixel_stride, int64_t out_y, int64_t out_x) {
   const int64_t window_y = out_y * s.stride_h - s.pad_top;
   const int64_t window_x = out_x * s.stride_w - s.pad_left;
+  if (s.dilation_h != 1 || s.dilation_w != 1) {
+    return PoolDilatedWindow(s, in, pixel_stride, window_y, window_x);
+  }
   const int64_t y_begin = window_y > 0 ? window_y : 0;
   const int64_t y_end = window_y + s.kernel_h < s.height ? window_y + s.kernel_h : s.height;
   const int64_t x_begin = window_x > 0 ? window_x : 0;
