@@ -17,16 +17,17 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 tests=${KILN_TESTS:-$(ls bin | grep -E '_test$' | sort)}
 
 if want tests; then
+  # KILN_TEST_JOBS tests at once (default 1: nothing else on the GPU).
   echo "== tests"
-  pass=0; fail=0
-  for t in $tests; do
-    if timeout 300 bin/$t > "$logs/$t.log" 2>&1; then
-      pass=$((pass + 1))
-    else
-      fail=$((fail + 1)); echo "FAIL $t"; grep -E "Failure|MISMATCH|could not run|error" "$logs/$t.log" | head -5
+  run_test() {
+    if timeout "${KILN_TEST_TIMEOUT:-300}" bin/$1 > "$logs/$1.log" 2>&1; then echo "PASS $1"
+    else echo "FAIL $1"; grep -E "Failure|MISMATCH|could not run|error" "$logs/$1.log" | head -5
     fi
-  done
-  echo "tests: $pass passed, $fail failed"
+  }
+  export -f run_test; export logs
+  printf '%s\n' $tests | xargs -P "${KILN_TEST_JOBS:-1}" -I{} bash -c 'run_test {}' |
+    tee "$logs/tests.txt" | grep -v '^PASS'
+  echo "tests: $(grep -c '^PASS' "$logs/tests.txt") passed, $(grep -c '^FAIL' "$logs/tests.txt") failed"
   grep -h "\[conformance\] summary" "$logs"/*_test.log | grep "tactic=cuda" > "$logs/cuda_summaries.txt"
   echo "cuda conformance summaries: $(wc -l < "$logs/cuda_summaries.txt")"
 fi
