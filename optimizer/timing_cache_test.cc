@@ -204,7 +204,7 @@ TEST(TimingCacheTest, RejectsWrongCountsEvenWithAValidChecksum) {
       << Message(bytes);
 }
 
-TEST(TimingCacheTest, KeyCoversTacticShapeTypeFormatAttrsAndDeviceButNotNames) {
+TEST(TimingCacheTest, KeyCoversTacticShapeTypeFormatAttrsDeviceAndTf32ButNotNames) {
   NodeContext node;
   node.name = "conv1";
   node.op = "Convolution";
@@ -236,6 +236,10 @@ TEST(TimingCacheTest, KeyCoversTacticShapeTypeFormatAttrsAndDeviceButNotNames) {
   Weights w(DataType::kFloat32, {1});
   changed = node;
   changed.constants[0] = &w;
+  EXPECT_NE(TimingCache::MakeKey("t", changed, "cpu:x86_64"), key);
+  // TF32 changes what an fp32 GEMM or convolution runs.
+  changed = node;
+  changed.allow_tf32 = true;
   EXPECT_NE(TimingCache::MakeKey("t", changed, "cpu:x86_64"), key);
 }
 
