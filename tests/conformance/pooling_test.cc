@@ -17,6 +17,20 @@ namespace kiln {
 namespace conformance {
 namespace {
 
+// The case for `p` on a random input of `dims`, with the bound of its type.
+OpCase MakeCase(const PoolingParams& p, DataType dtype, const Dims& dims, std::mt19937& rng) {
+  OpCase c;
+  c.op = kPoolingOp;
+  c.attrs = p.ToAttrs();
+  c.inputs = {Input(RandomFloatTensor(dtype, dims, rng))};
+  if (p.type == PoolingType::kMax) {
+    c.tolerance = Tolerance::BitExact();
+  } else {
+    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+  }
+  return c;
+}
+
 // One random pooling: max or average, odd kernels and strides, pads (each
 // smaller than the kernel), ceil mode, count_include_pad, and now and then a
 // global pool (the kernel covers the whole plane).
@@ -42,16 +56,7 @@ OpCase RandomCase(PoolingType type, DataType dtype, std::mt19937& rng) {
       size[axis] = min_size + SmallDim(rng, 13) - 1;
     }
   }
-  OpCase c;
-  c.op = kPoolingOp;
-  c.attrs = p.ToAttrs();
-  c.inputs = {Input(RandomFloatTensor(dtype, {n, channels, size[0], size[1]}, rng))};
-  if (type == PoolingType::kMax) {
-    c.tolerance = Tolerance::BitExact();
-  } else {
-    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
-  }
-  return c;
+  return MakeCase(p, dtype, {n, channels, size[0], size[1]}, rng);
 }
 
 // Dilated windows (taps 1 to 3 apart), with pads below the dilated extent.
@@ -72,16 +77,7 @@ OpCase RandomDilatedCase(PoolingType type, DataType dtype, std::mt19937& rng) {
     const int64_t min_size = std::max<int64_t>(1, extent - p.pads[axis] - p.pads[axis + 2]);
     size[axis] = min_size + SmallDim(rng, 11) - 1;
   }
-  OpCase c;
-  c.op = kPoolingOp;
-  c.attrs = p.ToAttrs();
-  c.inputs = {Input(RandomFloatTensor(dtype, {n, channels, size[0], size[1]}, rng))};
-  if (type == PoolingType::kMax) {
-    c.tolerance = Tolerance::BitExact();
-  } else {
-    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
-  }
-  return c;
+  return MakeCase(p, dtype, {n, channels, size[0], size[1]}, rng);
 }
 
 std::vector<OpCase> Cases(DataType dtype, int per_type, std::mt19937& rng) {
