@@ -363,6 +363,17 @@ absl::Status ExecutionContext::Enqueue(int batch, absl::Span<void* const> bindin
     } else {
       status = kernel.Run(args);
     }
+    if (status.ok() && observer_ != nullptr) {
+      status = e.backend_->Synchronize(resources_.get());
+      if (status.ok()) {
+        status = observer_->OnLayerDone(static_cast<int>(n), node, args.output_descs,
+                                        args.outputs);
+        if (!status.ok()) {
+          status = absl::Status(status.code(),
+                                absl::StrCat("layer observer: ", status.message()));
+        }
+      }
+    }
     if (!status.ok()) {
       return absl::Status(status.code(), absl::StrCat("layer '", node.name, "' (", node.tactic,
                                                       "): ", status.message()));

@@ -17,6 +17,18 @@ namespace kiln {
 
 class ExecutionContext;
 
+// Sees every layer's outputs as the context runs (debugging, per-layer checks
+// such as `kiln check`). With an observer set, the context runs eagerly (no
+// CUDA graph) and waits for each layer before calling it, so `outputs` (backend
+// memory) can be read with Backend::CopyToHost.
+class LayerObserver {
+ public:
+  virtual ~LayerObserver() = default;
+  // Called after plan node `index` ran at `batch`; an error stops the run and is returned by Enqueue/Execute.
+  virtual absl::Status OnLayerDone(int index, const PlanNode& node, absl::Span<const TensorDesc> output_descs,
+                                   absl::Span<void* const> outputs) = 0;
+};
+
 // What a tactic sees of a plan node; the same information the builder gave
 // it, so a tactic behaves alike at build and at load.
 NodeContext PlanNodeContext(const Plan& plan, const PlanNode& node);
@@ -90,8 +102,8 @@ class ExecutionContext {
   // (a cudaEvent_t) it is recorded on the stream once the last layer that
   // reads a network input has been enqueued: after it completes the input
   // bindings may be refilled. Host backends accept only nullptr for both and
-  // run synchronously. A profiler makes every layer synchronous (it times
-  // each one).
+  // run synchronously. A profiler or a layer observer makes every layer
+  // synchronous (the one times each layer, the other reads its outputs).
   absl::Status Enqueue(int batch, absl::Span<void* const> bindings, void* stream,
                        void* input_consumed_event);
 
@@ -101,6 +113,8 @@ class ExecutionContext {
   absl::Status ExecuteFromHost(int batch, absl::Span<void* const> host_bindings);
 
   void set_profiler(Profiler* profiler) { profiler_ = profiler; }
+  // nullptr = none. The observer must outlive the runs it watches.
+  void set_layer_observer(LayerObserver* observer) { observer_ = observer; }
   const Engine& engine() const { return *engine_; }
 
  private:
@@ -116,6 +130,7 @@ class ExecutionContext {
   std::unique_ptr<DeviceBuffer> workspace_;
   std::unique_ptr<ExecutionResources> resources_;
   Profiler* profiler_ = nullptr;
+  LayerObserver* observer_ = nullptr;
   // Scratch reused by every Execute so running allocates nothing.
   std::vector<void*> tensor_ptrs_;
   std::vector<const void*> node_inputs_;   // all nodes' inputs, flat

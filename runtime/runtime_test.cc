@@ -2,6 +2,7 @@
 // (every op's own behaviour is tested beside the op; this tests the plumbing).
 #include "runtime/runtime.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -240,6 +241,76 @@ TEST(RuntimeTest, ProfilerSeesEveryLayerInOrder) {
   std::vector<void*> b = {x.data(), y.data()};
   ASSERT_TRUE((*ctx)->Execute(1, b).ok());
   EXPECT_EQ(profiler.layers, (std::vector<std::string>{"relu", "tanh"}));
+}
+
+// Copies each layer's outputs to the host as the context runs.
+class RecordingObserver : public LayerObserver {
+ public:
+  explicit RecordingObserver(const Engine& engine) : engine_(engine) {}
+  absl::Status OnLayerDone(int index, const PlanNode& node,
+                           absl::Span<const TensorDesc> output_descs,
+                           absl::Span<void* const> outputs) override {
+    if (index == fail_at) return absl::InternalError("values out of bounds");
+    indices.push_back(index);
+    layers.push_back(node.name);
+    EXPECT_EQ(output_descs.size(), outputs.size());
+    std::vector<float> values(output_descs[0].volume());
+    absl::Status copied =
+        engine_.backend().CopyToHost(values.data(), outputs[0], output_descs[0].bytes());
+    if (!copied.ok()) return copied;
+    last_outputs.push_back(std::move(values));
+    return absl::OkStatus();
+  }
+  int fail_at = -1;
+  std::vector<int> indices;
+  std::vector<std::string> layers;
+  std::vector<std::vector<float>> last_outputs;
+
+ private:
+  const Engine& engine_;
+};
+
+TEST(RuntimeTest, LayerObserverSeesEveryLayerInOrder) {
+  std::mt19937 rng(testutil::TestSeed());
+  BuildConfig config;
+  config.max_batch = 3;
+  auto plan = Builder::Build(SmallNet(), config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto engine = Runtime::CreateEngine(*plan);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto ctx = (*engine)->CreateExecutionContext();
+  ASSERT_TRUE(ctx.ok()) << ctx.status();
+  RecordingObserver observer(**engine);
+  (*ctx)->set_layer_observer(&observer);
+  const int batch = 2;
+  std::vector<float> x = RandomVector(batch * 12, rng), y(batch * 12, NAN);
+  std::vector<void*> b = {x.data(), y.data()};
+  ASSERT_TRUE((*ctx)->Execute(batch, b).ok());
+  EXPECT_EQ(observer.indices, (std::vector<int>{0, 1}));
+  EXPECT_EQ(observer.layers, (std::vector<std::string>{"relu", "tanh"}));
+  ASSERT_EQ(observer.last_outputs.size(), 2u);
+  ASSERT_EQ(observer.last_outputs[0].size(), x.size()) << "outputs are at the run's batch";
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(observer.last_outputs[0][i], x[i] > 0 ? x[i] : 0) << i;
+  }
+  EXPECT_EQ(0, std::memcmp(observer.last_outputs[1].data(), y.data(), y.size() * sizeof(float)))
+      << "the last layer's outputs are the network's";
+  EXPECT_EQ(y, Expected(x));
+
+  // An observer's error stops the run and says which layer it came from.
+  RecordingObserver failing(**engine);
+  failing.fail_at = 0;
+  (*ctx)->set_layer_observer(&failing);
+  std::fill(y.begin(), y.end(), NAN);
+  absl::Status status = (*ctx)->Execute(batch, b);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
+  EXPECT_NE(status.message().find("layer 'relu'"), std::string::npos) << status;
+  EXPECT_NE(status.message().find("values out of bounds"), std::string::npos) << status;
+  EXPECT_TRUE(failing.layers.empty());
+  EXPECT_TRUE(std::isnan(y[0])) << "the run stops at the failing layer";
+
+  (*ctx)->set_layer_observer(nullptr);
+  EXPECT_TRUE((*ctx)->Execute(batch, b).ok());
 }
 
 }  // namespace
