@@ -111,6 +111,24 @@ void SetFusedActivation(std::optional<ActivationType> activation, AttrMap& attrs
   }
 }
 
+absl::StatusOr<std::optional<ActivationParams>> GetFusedActivationParams(const AttrMap& attrs) {
+  if (!attrs.Has(kFusedActivationAttr)) return std::optional<ActivationParams>();
+  ActivationParams params;
+  KILN_ASSIGN_OR_RETURN(std::string name, attrs.GetString(kFusedActivationAttr, ""));
+  KILN_ASSIGN_OR_RETURN(params.type, ActivationTypeFromName(name));
+  KILN_ASSIGN_OR_RETURN(params.alpha, attrs.GetFloat("activation_alpha", 0.0f));
+  KILN_ASSIGN_OR_RETURN(params.beta, attrs.GetFloat("activation_beta", 0.0f));
+  return std::optional<ActivationParams>(params);
+}
+
+void SetFusedActivationParams(const std::optional<ActivationParams>& activation,
+                              AttrMap& attrs) {
+  if (!activation.has_value()) return;
+  attrs.Set(kFusedActivationAttr, std::string(ActivationTypeName(activation->type)));
+  attrs.Set("activation_alpha", activation->alpha);
+  attrs.Set("activation_beta", activation->beta);
+}
+
 absl::StatusOr<TensorId> AddActivation(NetworkDefinition& network, absl::string_view name,
                                        TensorId input, const ActivationParams& params) {
   return network.AddLayer1(name, kActivationOp, {input}, params.ToAttrs());

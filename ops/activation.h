@@ -51,6 +51,13 @@ absl::StatusOr<std::optional<ActivationType>> GetFusedActivation(const AttrMap& 
 // Sets the attribute, or leaves it absent for std::nullopt.
 void SetFusedActivation(std::optional<ActivationType> activation, AttrMap& attrs);
 
+// The fused activation of a Convolution: any type, with its alpha and beta
+// (attributes "activation", "activation_alpha", "activation_beta"). Every
+// backend applies it with the Activation op's formulas (cuda with its own
+// epilogue kernel, not a library epilogue), so any type can be fused.
+absl::StatusOr<std::optional<ActivationParams>> GetFusedActivationParams(const AttrMap& attrs);
+void SetFusedActivationParams(const std::optional<ActivationParams>& activation, AttrMap& attrs);
+
 // Applies `params` elementwise; the output has the input's shape and type.
 absl::StatusOr<TensorId> AddActivation(NetworkDefinition& network, absl::string_view name,
                                        TensorId input, const ActivationParams& params);

@@ -64,6 +64,14 @@ absl::StatusOr<std::vector<TensorDesc>> InferConvolution(const InferenceContext&
     }
   }
 
+  if (ctx.has_input(3)) {
+    const TensorDesc& r = ctx.inputs[3];
+    if (r.dtype != x.dtype) {
+      return ctx.Error("residual '", r.name, "' is ", DataTypeName(r.dtype), "; the input is ",
+                       DataTypeName(x.dtype), " and the residual must match it");
+    }
+  }
+
   Dims out_dims = {x.dims[0], out_channels, 0, 0};
   for (int axis = 0; axis < 2; ++axis) {
     const int64_t in_size = x.dims[2 + axis];
@@ -77,6 +85,11 @@ absl::StatusOr<std::vector<TensorDesc>> InferConvolution(const InferenceContext&
     }
     out_dims[2 + axis] = (padded - kernel_extent) / params->strides[axis] + 1;
   }
+  if (ctx.has_input(3) && ctx.inputs[3].dims != out_dims) {
+    return ctx.Error("residual '", ctx.inputs[3].name, "' has dims ",
+                     DimsString(ctx.inputs[3].dims), "; it is added to the output, whose dims are ",
+                     DimsString(out_dims));
+  }
   TensorDesc out;
   out.dtype = x.dtype;
   out.dims = std::move(out_dims);
@@ -88,7 +101,7 @@ OpSchema MakeConvolutionSchema() {
   OpSchema schema;
   schema.name = kConvolutionOp;
   schema.min_inputs = 2;
-  schema.max_inputs = 3;
+  schema.max_inputs = 4;
   schema.infer = InferConvolution;
   return schema;
 }
@@ -103,6 +116,7 @@ AttrMap ConvolutionParams::ToAttrs() const {
   attrs.Set("pads", std::vector<int64_t>(pads.begin(), pads.end()));
   attrs.Set("dilations", std::vector<int64_t>(dilations.begin(), dilations.end()));
   attrs.Set("group", group);
+  SetFusedActivationParams(activation, attrs);
   return attrs;
 }
 
@@ -112,6 +126,7 @@ absl::StatusOr<ConvolutionParams> ConvolutionParams::FromAttrs(const AttrMap& at
   KILN_RETURN_IF_ERROR(ReadPads(attrs, params.pads));
   KILN_RETURN_IF_ERROR(ReadPair(attrs, "dilations", 1, params.dilations));
   KILN_ASSIGN_OR_RETURN(params.group, ReadGroup(attrs));
+  KILN_ASSIGN_OR_RETURN(params.activation, GetFusedActivationParams(attrs));
   return params;
 }
 

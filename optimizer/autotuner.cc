@@ -1,10 +1,10 @@
 #include "optimizer/autotuner.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <optional>
-#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -21,82 +21,14 @@ void Log(const BuildConfig& config, Logger::Severity severity, const std::string
   if (config.logger != nullptr) config.logger->Log(severity, message);
 }
 
-// Host bytes of a dummy tensor: uniform [-1, 1) for floats, zeros otherwise
-// (zero is a valid index, count or flag for every integer input).
-std::vector<uint8_t> DummyData(const TensorDesc& desc, std::mt19937& rng) {
-  std::vector<uint8_t> bytes(desc.bytes(), 0);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  if (desc.dtype == DataType::kFloat32) {
-    auto* p = reinterpret_cast<float*>(bytes.data());
-    for (int64_t i = 0; i < desc.volume(); ++i) p[i] = dist(rng);
-  } else if (desc.dtype == DataType::kFloat16) {
-    auto* p = reinterpret_cast<uint16_t*>(bytes.data());
-    for (int64_t i = 0; i < desc.volume(); ++i) p[i] = FloatToHalf(dist(rng));
-  }
-  return bytes;
-}
-
-// Buffers for one timing run of a node on one backend.
-struct TimingBuffers {
-  std::vector<std::unique_ptr<DeviceBuffer>> owned;
-  std::vector<const void*> inputs;
-  std::vector<void*> outputs;
-  std::unique_ptr<DeviceBuffer> workspace;
-};
-
-absl::StatusOr<TimingBuffers> MakeBuffers(const Backend& backend, const NodeContext& node,
-                                          uint64_t workspace) {
-  TimingBuffers b;
-  std::mt19937 rng(1234);
-  for (size_t i = 0; i < node.inputs.size(); ++i) {
-    if (!node.has_input(i)) {
-      b.inputs.push_back(nullptr);
-      continue;
-    }
-    const TensorDesc& d = node.inputs[i];
-    KILN_ASSIGN_OR_RETURN(auto buf, backend.Allocate(d.bytes()));
-    if (const Weights* w = node.constant(i)) {
-      KILN_RETURN_IF_ERROR(backend.CopyFromHost(buf->data(), w->data(), w->bytes()));
-    } else {
-      std::vector<uint8_t> host = DummyData(d, rng);
-      KILN_RETURN_IF_ERROR(backend.CopyFromHost(buf->data(), host.data(), host.size()));
-    }
-    b.inputs.push_back(buf->data());
-    b.owned.push_back(std::move(buf));
-  }
-  for (const TensorDesc& d : node.outputs) {
-    KILN_ASSIGN_OR_RETURN(auto buf, backend.Allocate(d.bytes()));
-    b.outputs.push_back(buf->data());
-    b.owned.push_back(std::move(buf));
-  }
-  KILN_ASSIGN_OR_RETURN(b.workspace, backend.Allocate(workspace));
-  return b;
-}
-
-absl::StatusOr<double> TimeTactic(const Backend& backend, const Tactic& tactic,
-                                  const NodeContext& node, absl::Span<const uint8_t> state,
-                                  uint64_t workspace, int iterations) {
-  KILN_ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, tactic.CreateKernel(node, state));
-  KILN_ASSIGN_OR_RETURN(TimingBuffers buffers, MakeBuffers(backend, node, workspace));
-  KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionResources> resources,
-                        backend.CreateResources());
-  KernelArgs args;
-  args.input_descs = node.inputs;
-  args.output_descs = node.outputs;
-  args.inputs = buffers.inputs;
-  args.outputs = buffers.outputs;
-  args.workspace = buffers.workspace->data();
-  args.workspace_size = workspace;
-  args.resources = resources.get();
-  auto run = [&]() { return kernel->Run(args); };
-  KILN_RETURN_IF_ERROR(backend.TimeMs(resources.get(), run).status());  // warm-up
-  std::vector<double> times;
-  for (int i = 0; i < std::max(1, iterations); ++i) {
-    KILN_ASSIGN_OR_RETURN(double ms, backend.TimeMs(resources.get(), run));
-    times.push_back(ms);
-  }
-  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-  return times[times.size() / 2];
+// Uniform in [-1, 1) from the element index alone (splitmix64), so the
+// pattern is the same whichever size it was first grown to.
+float PatternValue(uint64_t i) {
+  uint64_t z = i + 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return static_cast<float>(z >> 40) * (2.0f / 16777216.0f) - 1.0f;
 }
 
 std::string FormatBytes(uint64_t bytes) {
@@ -107,8 +39,104 @@ std::string FormatBytes(uint64_t bytes) {
 
 }  // namespace
 
-absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildConfig& config,
-                                          bool time_single) {
+// Buffers for timing the tactics of one node on one backend.
+struct Autotuner::Buffers {
+  std::vector<std::unique_ptr<DeviceBuffer>> owned;
+  std::vector<const void*> inputs;
+  std::vector<void*> outputs;
+  std::unique_ptr<DeviceBuffer> workspace;
+  uint64_t workspace_size = 0;
+};
+
+Autotuner::Autotuner(const BuildConfig& config) : config_(config) {}
+Autotuner::~Autotuner() = default;
+
+const uint8_t* Autotuner::RandomBytes(DataType dtype, size_t bytes) {
+  std::vector<uint8_t>& pattern = dtype == DataType::kFloat16 ? random_fp16_ : random_fp32_;
+  if (pattern.size() < bytes) {
+    const size_t elem = dtype == DataType::kFloat16 ? 2 : 4;
+    const size_t old_count = pattern.size() / elem;
+    const size_t count = (bytes + elem - 1) / elem;
+    pattern.resize(count * elem);
+    for (size_t i = old_count; i < count; ++i) {
+      const float v = PatternValue(i);
+      if (dtype == DataType::kFloat16) {
+        const uint16_t h = FloatToHalf(v);
+        std::memcpy(pattern.data() + i * 2, &h, 2);
+      } else {
+        std::memcpy(pattern.data() + i * 4, &v, 4);
+      }
+    }
+  }
+  return pattern.data();
+}
+
+absl::StatusOr<ExecutionResources*> Autotuner::ResourcesFor(const Backend& backend) {
+  std::unique_ptr<ExecutionResources>& r = resources_[&backend];
+  if (r == nullptr) {
+    KILN_ASSIGN_OR_RETURN(r, backend.CreateResources());
+  }
+  return r.get();
+}
+
+absl::StatusOr<std::unique_ptr<Autotuner::Buffers>> Autotuner::MakeBuffers(
+    const Backend& backend, const NodeContext& node, uint64_t workspace) {
+  auto b = std::make_unique<Buffers>();
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (!node.has_input(i)) {
+      b->inputs.push_back(nullptr);
+      continue;
+    }
+    const TensorDesc& d = node.inputs[i];
+    KILN_ASSIGN_OR_RETURN(auto buf, backend.Allocate(d.bytes()));
+    if (const Weights* w = node.constant(i)) {
+      KILN_RETURN_IF_ERROR(backend.CopyFromHost(buf->data(), w->data(), w->bytes()));
+    } else if (d.dtype == DataType::kFloat32 || d.dtype == DataType::kFloat16) {
+      KILN_RETURN_IF_ERROR(
+          backend.CopyFromHost(buf->data(), RandomBytes(d.dtype, d.bytes()), d.bytes()));
+    } else {
+      // Zero is a valid index, count or flag for every integer input.
+      std::vector<uint8_t> zeros(d.bytes(), 0);
+      KILN_RETURN_IF_ERROR(backend.CopyFromHost(buf->data(), zeros.data(), zeros.size()));
+    }
+    b->inputs.push_back(buf->data());
+    b->owned.push_back(std::move(buf));
+  }
+  for (const TensorDesc& d : node.outputs) {
+    KILN_ASSIGN_OR_RETURN(auto buf, backend.Allocate(d.bytes()));
+    b->outputs.push_back(buf->data());
+    b->owned.push_back(std::move(buf));
+  }
+  KILN_ASSIGN_OR_RETURN(b->workspace, backend.Allocate(workspace));
+  b->workspace_size = workspace;
+  return b;
+}
+
+absl::StatusOr<double> Autotuner::Time(const Backend& backend, const Tactic& tactic,
+                                                const NodeContext& node, absl::Span<const uint8_t> state,
+                                       uint64_t workspace, Buffers& buffers) {
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, tactic.CreateKernel(node, state));
+  KILN_ASSIGN_OR_RETURN(ExecutionResources * resources, ResourcesFor(backend));
+  KernelArgs args;
+  args.input_descs = node.inputs;
+  args.output_descs = node.outputs;
+  args.inputs = buffers.inputs;
+  args.outputs = buffers.outputs;
+  args.workspace = buffers.workspace->data();
+  args.workspace_size = workspace;  // the buffer may be larger (the node's largest)
+  args.resources = resources;
+  auto run = [&]() { return kernel->Run(args); };
+  KILN_RETURN_IF_ERROR(backend.TimeMs(resources, run).status());  // warm-up
+  std::vector<double> times;
+  for (int i = 0; i < std::max(1, config_.timing_iterations); ++i) {
+    KILN_ASSIGN_OR_RETURN(double ms, backend.TimeMs(resources, run));
+    times.push_back(ms);
+  }
+  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+  return times[times.size() / 2];
+}
+
+absl::StatusOr<TacticChoice> Autotuner::Select(const NodeContext& node, bool time_single) {
   struct Candidate {
     const Tactic* tactic;
     const Backend* backend;
@@ -116,7 +144,7 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
   };
   std::vector<Candidate> fits;
   std::vector<std::string> rejected;
-  for (const std::string& backend_name : config.backends) {
+  for (const std::string& backend_name : config_.backends) {
     const Backend* backend = BackendRegistry::Global().Find(backend_name);
     if (backend == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -124,7 +152,7 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
           absl::StrJoin(BackendRegistry::Global().Names(), ", ")));
     }
     for (const Tactic* tactic : TacticRegistry::Global().Candidates(backend_name, node.op)) {
-      if (config.tactic_filter && !config.tactic_filter(node, *tactic)) {
+      if (config_.tactic_filter && !config_.tactic_filter(node, *tactic)) {
         rejected.push_back(absl::StrCat(tactic->name(), ": excluded by BuildConfig.tactic_filter"));
         continue;
       }
@@ -135,10 +163,10 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
         continue;
       }
       const uint64_t ws = tactic->WorkspaceSize(node);
-      if (ws > config.workspace_bytes) {
+      if (ws > config_.workspace_bytes) {
         rejected.push_back(absl::StrCat(tactic->name(), ": needs ", FormatBytes(ws),
                                         " of workspace, the budget is ",
-                                        FormatBytes(config.workspace_bytes)));
+                                        FormatBytes(config_.workspace_bytes)));
         continue;
       }
       fits.push_back({tactic, backend, ws});
@@ -147,11 +175,27 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
   if (fits.empty()) {
     return absl::NotFoundError(absl::StrCat(
         "layer '", node.name, "' (", node.op, "): no tactic on backends [",
-        absl::StrJoin(config.backends, ", "), "] can run it",
+        absl::StrJoin(config_.backends, ", "), "] can run it",
         rejected.empty() ? "; none is registered for this op"
                          : absl::StrCat(". Candidates: ", absl::StrJoin(rejected, "; ")),
         ". Enable another backend, raise the workspace budget, or change the layer"));
   }
+
+  const auto start = std::chrono::steady_clock::now();
+  // One set of buffers per backend for all of this node's tactics, sized
+  // for the largest workspace among them; made only when something is timed.
+  std::map<const Backend*, std::unique_ptr<Buffers>> buffers;
+  auto buffers_for = [&](const Backend* backend) -> absl::StatusOr<Buffers*> {
+    std::unique_ptr<Buffers>& b = buffers[backend];
+    if (b == nullptr) {
+      uint64_t workspace = 0;
+      for (const Candidate& c : fits) {
+        if (c.backend == backend) workspace = std::max(workspace, c.workspace);
+      }
+      KILN_ASSIGN_OR_RETURN(b, MakeBuffers(*backend, node, workspace));
+    }
+    return b.get();
+  };
 
   TacticChoice best;
   int cache_hits = 0;
@@ -164,25 +208,32 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
     }
     double ms = 0.0;
     if (fits.size() > 1 || time_single) {
-      std::string key;
+      const std::string key =
+          TimingCache::MakeKey(c.tactic->name(), node, c.backend->DeviceSignature());
       std::optional<double> cached;
-      if (config.timing_cache != nullptr) {
-        key = TimingCache::MakeKey(c.tactic->name(), node, c.backend->DeviceSignature());
-        cached = config.timing_cache->Lookup(key);
-      }
+      if (config_.timing_cache != nullptr) cached = config_.timing_cache->Lookup(key);
       if (cached.has_value()) {
         ms = *cached;
         ++cache_hits;
+        ++stats_.cache_hits;
         timings.push_back(absl::StrFormat("%s %.4f ms (cached)", c.tactic->name(), ms));
+      } else if (auto it = measured_.find(key); it != measured_.end()) {
+        ms = it->second;
+        ++stats_.reused;
+        timings.push_back(absl::StrFormat("%s %.4f ms (timed earlier)", c.tactic->name(), ms));
       } else {
-        absl::StatusOr<double> timed = TimeTactic(*c.backend, *c.tactic, node, *state,
-                                                  c.workspace, config.timing_iterations);
+        absl::StatusOr<Buffers*> b = buffers_for(c.backend);
+        absl::StatusOr<double> timed =
+            b.ok() ? Time(*c.backend, *c.tactic, node, *state, c.workspace, **b)
+                   : absl::StatusOr<double>(b.status());
         if (!timed.ok()) {
           rejected.push_back(absl::StrCat(c.tactic->name(), ": ", timed.status().message()));
           continue;
         }
         ms = *timed;
-        if (config.timing_cache != nullptr) config.timing_cache->Insert(key, ms);
+        ++stats_.timed;
+        measured_[key] = ms;
+        if (config_.timing_cache != nullptr) config_.timing_cache->Insert(key, ms);
         timings.push_back(absl::StrFormat("%s %.4f ms", c.tactic->name(), ms));
       }
     }
@@ -193,6 +244,8 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
       best.median_ms = ms;
     }
   }
+  stats_.timing_seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (best.tactic == nullptr) {
     return absl::InternalError(absl::StrCat("layer '", node.name, "' (", node.op,
                                             "): every candidate tactic failed: ",
@@ -201,15 +254,23 @@ absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildCo
   best.candidates = static_cast<int>(fits.size());
   best.cache_hits = cache_hits;
   if (cache_hits > 0) {
-    Log(config, Logger::Severity::kVerbose,
+    Log(config_, Logger::Severity::kVerbose,
         absl::StrCat("layer '", node.name, "' (", node.op, "): timing cache hit for ", cache_hits,
                      " of ", fits.size(), " tactics"));
   }
-  Log(config, Logger::Severity::kVerbose,
+  Log(config_, Logger::Severity::kVerbose,
       absl::StrCat("layer '", node.name, "' (", node.op, "): chose ", best.tactic->name(),
-                   timings.empty() ? " (only candidate)" : absl::StrCat(" among ", absl::StrJoin(timings, ", ")),
-                   rejected.empty() ? "" : absl::StrCat("; rejected ", absl::StrJoin(rejected, "; "))));
+                   timings.empty() ? " (only candidate)"
+                                   : absl::StrCat(" among ", absl::StrJoin(timings, ", ")),
+                   rejected.empty() ? ""
+                                    : absl::StrCat("; rejected ", absl::StrJoin(rejected, "; "))));
   return best;
+}
+
+absl::StatusOr<TacticChoice> SelectTactic(const NodeContext& node, const BuildConfig& config,
+                                          bool time_single) {
+  Autotuner tuner(config);
+  return tuner.Select(node, time_single);
 }
 
 }  // namespace kiln

@@ -13,6 +13,7 @@
 #include "optimizer/memory_planner.h"
 #include "optimizer/passes/dead_layer_elimination.h"
 #include "optimizer/passes/fuse_activation.h"
+#include "optimizer/passes/fuse_conv_epilogue.h"
 #include "optimizer/passes/topological_sort.h"
 #include "optimizer/precision_assignment.h"
 
@@ -61,7 +62,8 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   TopologicalSort topo;
   DeadLayerElimination dle;
   FuseActivation fuse_activation;
-  std::vector<Pass*> passes = {&topo, &dle, &fuse_activation};
+  FuseConvEpilogue fuse_conv_epilogue;
+  std::vector<Pass*> passes = {&topo, &dle, &fuse_activation, &fuse_conv_epilogue};
   for (Pass* pass : passes) {
     const int before = graph.num_nodes();
     KILN_ASSIGN_OR_RETURN(bool changed, pass->Run(graph));
@@ -151,6 +153,14 @@ std::string BuildConfig::ToString() const {
 
 absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const BuildConfig& config) {
   const auto start = std::chrono::steady_clock::now();
+  auto lap = start;
+  // Seconds since the previous call (the build summary's phase times).
+  auto phase = [&lap]() {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - lap).count();
+    lap = now;
+    return s;
+  };
   KILN_RETURN_IF_ERROR(ValidateConfig(config));
   Graph graph = network.graph();
   if (graph.outputs().empty()) {
@@ -159,8 +169,11 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
   }
   KILN_RETURN_IF_ERROR(RunPasses(graph, config));
   KILN_RETURN_IF_ERROR(SetMaxBatch(graph, config.max_batch));
+  const double passes_s = phase();
+  Autotuner tuner(config);
   std::map<std::string, TacticChoice> choices;
-  KILN_RETURN_IF_ERROR(AssignPrecisionAndLayout(graph, config, &choices));
+  KILN_RETURN_IF_ERROR(AssignPrecisionAndLayout(graph, config, tuner, &choices));
+  const double precision_s = phase();
 
   Plan plan;
   plan.backend = config.backends[0];
@@ -175,7 +188,7 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
     if (auto it = choices.find(node.name); it != choices.end()) {
       choice = std::move(it->second);
     } else {
-      KILN_ASSIGN_OR_RETURN(choice, SelectTactic(MakeNodeContext(graph, node, config), config));
+      KILN_ASSIGN_OR_RETURN(choice, tuner.Select(MakeNodeContext(graph, node, config)));
     }
     PlanNode pn;
     pn.name = node.name;
@@ -203,10 +216,19 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
       config.progress(progress);
     }
   }
+  const double tactics_s = phase();
   PlanTensorsAndMemory(graph, plan);
+  const double memory_s = phase();
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const AutotunerStats& tuned = tuner.stats();
+  Log(config, Logger::Severity::kInfo,
+      absl::StrFormat("build phases: passes %.2f s, precision and layout %.2f s, tactics %.2f s, "
+                      "memory %.2f s; timing %.2f s: %d tactic timings run, %d from the timing "
+                      "cache, %d reused within this build",
+                      passes_s, precision_s, tactics_s, memory_s, tuned.timing_seconds,
+                      tuned.timed, tuned.cache_hits, tuned.reused));
   uint64_t weight_bytes = 0;
   for (const Weights& w : plan.weights) weight_bytes += w.bytes();
   Log(config, Logger::Severity::kInfo,

@@ -114,8 +114,9 @@ NodeContext ReformatContext(const TensorDesc& from, const TensorDesc& to, int ma
 
 class Assigner {
  public:
-  Assigner(Graph& graph, const BuildConfig& config, std::map<std::string, TacticChoice>* choices)
-      : graph_(graph), config_(config), choices_(choices) {
+  Assigner(Graph& graph, const BuildConfig& config, Autotuner& tuner,
+           std::map<std::string, TacticChoice>* choices)
+      : graph_(graph), config_(config), tuner_(tuner), choices_(choices) {
     for (const Tensor& t : graph.tensors()) declared_.push_back(t.desc);
   }
 
@@ -136,8 +137,8 @@ class Assigner {
     if (auto it = reformat_ms_.find(key); it != reformat_ms_.end()) return it->second;
     KILN_ASSIGN_OR_RETURN(
         TacticChoice choice,
-        SelectTactic(ReformatContext(from, to, config_.max_batch, config_), config_,
-                     /*time_single=*/true));
+        tuner_.Select(ReformatContext(from, to, config_.max_batch, config_),
+                      /*time_single=*/true));
     reformat_ms_[key] = choice.median_ms;
     return choice.median_ms;
   }
@@ -176,7 +177,7 @@ class Assigner {
       if (ok.ok()) ok = CheckInference(formatted->ctx);
       absl::StatusOr<TacticChoice> choice = absl::UnknownError("");
       if (ok.ok()) {
-        choice = SelectTactic(formatted->ctx, config_, /*time_single=*/configs.size() > 1);
+        choice = tuner_.Select(formatted->ctx, /*time_single=*/configs.size() > 1);
         ok = choice.status();
       }
       double cost = ok.ok() ? choice->median_ms : 0.0;
@@ -307,6 +308,7 @@ class Assigner {
 
   Graph& graph_;
   const BuildConfig& config_;
+  Autotuner& tuner_;
   std::map<std::string, TacticChoice>* choices_;
   std::vector<TensorDesc> declared_;              // per tensor, before the pass
   std::map<std::string, TensorId> converted_;     // "tensor/dtype_format" -> tensor
@@ -362,9 +364,9 @@ bool PrecisionFlexibleOp(absl::string_view op) {
   return ops->count(op) > 0;
 }
 
-absl::Status AssignPrecisionAndLayout(Graph& graph, const BuildConfig& config,
+absl::Status AssignPrecisionAndLayout(Graph& graph, const BuildConfig& config, Autotuner& tuner,
                                       std::map<std::string, TacticChoice>* choices) {
-  return Assigner(graph, config, choices).Run();
+  return Assigner(graph, config, tuner, choices).Run();
 }
 
 }  // namespace kiln

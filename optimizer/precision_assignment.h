@@ -46,7 +46,7 @@ bool PrecisionFlexibleOp(absl::string_view op);
 // layouts, Reformat layers and converted constants, and leaves it sorted.
 // `choices` receives the tactic chosen for each layer that was timed in
 // more than one configuration, by layer name (the builder reuses them).
-absl::Status AssignPrecisionAndLayout(Graph& graph, const BuildConfig& config,
+absl::Status AssignPrecisionAndLayout(Graph& graph, const BuildConfig& config, Autotuner& tuner,
                                       std::map<std::string, TacticChoice>* choices);
 
 }  // namespace kiln

@@ -3,6 +3,9 @@
 //   cpu_ref.convolution.im2col  per image and group, unfolds the input into a
 //                               (C/group*R*S) x (OH*OW) matrix in the workspace
 //                               and multiplies it by the weights with Eigen.
+// Both add the fused residual (input 3) and apply the fused activation after
+// the bias, in that order, with the Activation op's formulas: a fused layer
+// computes what the separate Convolution, ElementWise sum and Activation did.
 #include "ops/convolution.h"
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "Eigen/Dense"
+#include "backends/cpu_ref/activation.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -35,6 +39,17 @@ ConvShape MakeShape(absl::Span<const TensorDesc> inputs, absl::Span<const Tensor
   const Dims& w = inputs[1].dims;
   const Dims& y = outputs[0].dims;
   return ConvShape{x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3], params.group};
+}
+
+// y += residual, then y = activation(y), when the layer has them.
+void ApplyEpilogue(const ConvolutionParams& params, const KernelArgs& args) {
+  auto* output = static_cast<float*>(args.outputs[0]);
+  const int64_t n = args.output_descs[0].volume();
+  if (args.inputs.size() > 3 && args.inputs[3] != nullptr) {
+    const auto* residual = static_cast<const float*>(args.inputs[3]);
+    for (int64_t i = 0; i < n; ++i) output[i] += residual[i];
+  }
+  if (params.activation.has_value()) Activate(*params.activation, output, output, n);
 }
 
 // ---------------------------------------------------------------------------
@@ -91,6 +106,7 @@ class DirectConvolutionKernel : public Fp32Kernel {
         }
       }
     }
+    ApplyEpilogue(params_, args);
     return absl::OkStatus();
   }
 
@@ -196,6 +212,7 @@ class Im2ColConvolutionKernel : public Fp32Kernel {
         }
       }
     }
+    ApplyEpilogue(params_, args);
     return absl::OkStatus();
   }
 

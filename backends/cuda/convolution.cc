@@ -5,6 +5,12 @@
 // the build allows it, remembered in the tactic state; fp16 runs on tensor
 // cores with fp32 accumulation. Whether cuDNN runs an algorithm for a
 // variant and shape is its workspace query's answer, asked in Supports.
+//
+// A layer's epilogue (bias, fused residual, fused activation: see
+// ops/convolution.h) runs as kiln's one-pass epilogue kernel after the cuDNN
+// call, for every activation type. The cuda.convolution.cudnn_fused.* tactics
+// instead make one cudnnConvolutionBiasActivationForward call (y = relu(conv
+// + z + bias) or the same without relu), where cuDNN supports the case.
 #include "ops/convolution.h"
 
 #include <memory>
@@ -35,10 +41,21 @@ absl::Status CheckConvShapes(const NodeContext& node, const CudnnConvDescriptors
   return absl::OkStatus();
 }
 
+CudnnConvEpilogue EpilogueOf(const ConvolutionParams& p) {
+  CudnnConvEpilogue e;
+  if (p.activation.has_value()) {
+    e.activation = static_cast<int>(p.activation->type);
+    e.alpha = p.activation->alpha;
+    e.beta = p.activation->beta;
+  }
+  return e;
+}
+
 class CudnnConvKernel : public CudnnConvKernelBase {
  public:
-  CudnnConvKernel(std::unique_ptr<CudnnConvDescriptors> descs, cudnnConvolutionFwdAlgo_t algo)
-      : CudnnConvKernelBase(std::move(descs)), algo_(algo) {}
+  CudnnConvKernel(std::unique_ptr<CudnnConvDescriptors> descs, const CudnnConvVariant& variant,
+                  const CudnnConvEpilogue& epilogue, cudnnConvolutionFwdAlgo_t algo)
+      : CudnnConvKernelBase(std::move(descs), variant, epilogue), algo_(algo) {}
 
  protected:
   absl::Status Compute(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t b,
@@ -76,8 +93,100 @@ class CudnnConvTactic : public CudnnConvTacticBase {
                                                    descs.conv(), descs.y(i), algo_, bytes);
   }
 
-  std::unique_ptr<Kernel> MakeKernel(std::unique_ptr<CudnnConvDescriptors> descs) const override {
-    return std::make_unique<CudnnConvKernel>(std::move(descs), algo_);
+  absl::StatusOr<std::unique_ptr<Kernel>> MakeKernel(
+      const NodeContext& node, std::unique_ptr<CudnnConvDescriptors> descs) const override {
+    KILN_ASSIGN_OR_RETURN(ConvolutionParams p, ConvolutionParams::FromAttrs(node.attrs));
+    return std::unique_ptr<Kernel>(
+        std::make_unique<CudnnConvKernel>(std::move(descs), variant(), EpilogueOf(p), algo_));
+  }
+
+ private:
+  cudnnConvolutionFwdAlgo_t algo_;
+};
+
+// y = act(conv(x) + z + bias) in one cuDNN call; act is ReLU or the identity.
+// Without a residual z is y with a zero scale (cuDNN then does not read it).
+class CudnnFusedConvKernel : public CudnnConvKernelBase {
+ public:
+  CudnnFusedConvKernel(std::unique_ptr<CudnnConvDescriptors> descs,
+                       const CudnnConvVariant& variant, cudnnConvolutionFwdAlgo_t algo,
+                       cudnnActivationDescriptor_t activation)
+      : CudnnConvKernelBase(std::move(descs), variant, CudnnConvEpilogue{}),
+        algo_(algo),
+        activation_(activation) {}
+  ~CudnnFusedConvKernel() override { cudnnDestroyActivationDescriptor(activation_); }
+
+ protected:
+  absl::Status Compute(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t b,
+                       const KernelArgs& args) const override {
+    const bool residual = args.inputs.size() > 3 && args.inputs[3] != nullptr;
+    const float one = 1.0f;
+    const float alpha2 = residual ? 1.0f : 0.0f;
+    const void* z = residual ? args.inputs[3] : args.outputs[0];
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnConvolutionBiasActivationForward(
+        handle, &one, descs.x(b), args.inputs[0], descs.filter(), args.inputs[1], descs.conv(),
+        algo_, args.workspace, args.workspace_size, &alpha2, descs.y(b), z, descs.bias(),
+        args.inputs[2], activation_, descs.y(b), args.outputs[0]));
+    return absl::OkStatus();
+  }
+  bool ComputesEpilogue() const override { return true; }
+
+ private:
+  cudnnConvolutionFwdAlgo_t algo_;
+  cudnnActivationDescriptor_t activation_;
+};
+
+class CudnnFusedConvTactic : public CudnnConvTacticBase {
+ public:
+  CudnnFusedConvTactic(cudnnConvolutionFwdAlgo_t algo, absl::string_view algo_name,
+                       const CudnnConvVariant& variant)
+      : CudnnConvTacticBase(
+            absl::StrCat("cuda.convolution.cudnn_fused.", algo_name, ".", VariantSuffix(variant)),
+            kConvolutionOp, variant, "convolution", "cudnnGetConvolutionForwardWorkspaceSize",
+            CheckConvShapes),
+        algo_(algo) {}
+
+ protected:
+  absl::StatusOr<CudnnConvGeometry> Geometry(const NodeContext& node) const override {
+    KILN_ASSIGN_OR_RETURN(ConvolutionParams p, ConvolutionParams::FromAttrs(node.attrs));
+    // cuDNN's fused call takes a bias and applies ReLU or (with
+    // IMPLICIT_PRECOMP_GEMM only) the identity; other layers take the
+    // epilogue-kernel tactics.
+    if (!node.has_input(2)) {
+      return absl::UnimplementedError("cudnnConvolutionBiasActivationForward needs a bias");
+    }
+    if (p.activation.has_value() && p.activation->type != ActivationType::kRelu) {
+      return absl::UnimplementedError(absl::StrCat(
+          "cudnnConvolutionBiasActivationForward applies relu or nothing, not ",
+          ActivationTypeName(p.activation->type)));
+    }
+    if (!p.activation.has_value() && algo_ != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM) {
+      return absl::UnimplementedError(
+          "cudnnConvolutionBiasActivationForward without relu runs only implicit_precomp_gemm");
+    }
+    return CudnnConvGeometryOf(p);
+  }
+
+  cudnnStatus_t QueryWorkspace(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t i,
+                               size_t* bytes) const override {
+    return cudnnGetConvolutionForwardWorkspaceSize(handle, descs.x(i), descs.filter(),
+                                                   descs.conv(), descs.y(i), algo_, bytes);
+  }
+
+  absl::StatusOr<std::unique_ptr<Kernel>> MakeKernel(
+      const NodeContext& node, std::unique_ptr<CudnnConvDescriptors> descs) const override {
+    KILN_ASSIGN_OR_RETURN(ConvolutionParams p, ConvolutionParams::FromAttrs(node.attrs));
+    cudnnActivationDescriptor_t activation = nullptr;
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnCreateActivationDescriptor(&activation));
+    const cudnnStatus_t set = cudnnSetActivationDescriptor(
+        activation, p.activation.has_value() ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+        CUDNN_PROPAGATE_NAN, 0.0);
+    if (set != CUDNN_STATUS_SUCCESS) {
+      cudnnDestroyActivationDescriptor(activation);
+      KILN_CUDNN_RETURN_IF_ERROR(set);
+    }
+    return std::unique_ptr<Kernel>(
+        std::make_unique<CudnnFusedConvKernel>(std::move(descs), variant(), algo_, activation));
   }
 
  private:
@@ -102,6 +211,15 @@ bool RegisterConvTactics() {
                         Algo{CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED, "winograd_nonfused"}}) {
     for (const CudnnConvVariant& v : CudnnConvVariants()) {
       internal::RegisterTacticOrDie(std::make_unique<CudnnConvTactic>(a.algo, a.name, v));
+    }
+  }
+  // The fused call: the implicit-GEMM algorithms only (cuDNN's fused kernels
+  // are implicit GEMMs; the FFT and Winograd paths would run unfused inside).
+  for (const Algo& a : {Algo{CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, "implicit_gemm"},
+                        Algo{CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM,
+                             "implicit_precomp_gemm"}}) {
+    for (const CudnnConvVariant& v : CudnnConvVariants()) {
+      internal::RegisterTacticOrDie(std::make_unique<CudnnFusedConvTactic>(a.algo, a.name, v));
     }
   }
   return true;

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "backends/cuda/kernels/kernels.h"
 #include "backends/cuda/status.h"
 #include "graph/status_macros.h"
 
@@ -105,16 +106,30 @@ struct CudnnConvState {
 }  // namespace
 
 absl::Status CudnnConvKernelBase::Run(const KernelArgs& args) const {
-  // Scaling factors are float for fp16 tensors too (cuDNN takes double only
-  // for double data). In fp16 the bias is added to the rounded y, so y is
-  // rounded twice (cpu_ref rounds once): within the fp16 bound.
+  // In fp16 the epilogue reads the rounded y, so y is rounded twice (cpu_ref
+  // rounds once): within the fp16 bound.
   const size_t b = static_cast<size_t>(args.input_descs[0].dims[0]) - 1;
-  cudnnHandle_t handle = ResourcesOf(args).cudnn();
-  const float one = 1.0f;
-  KILN_RETURN_IF_ERROR(Compute(handle, *descs_, b, args));
-  if (args.inputs.size() > 2 && args.inputs[2] != nullptr) {
-    KILN_CUDNN_RETURN_IF_ERROR(cudnnAddTensor(handle, &one, descs_->bias(), args.inputs[2],
-                                              &one, descs_->y(b), args.outputs[0]));
+  CudaResources& resources = ResourcesOf(args);
+  KILN_RETURN_IF_ERROR(Compute(resources.cudnn(), *descs_, b, args));
+  if (ComputesEpilogue()) return absl::OkStatus();
+  const void* bias = args.inputs.size() > 2 ? args.inputs[2] : nullptr;
+  const void* residual = args.inputs.size() > 3 ? args.inputs[3] : nullptr;
+  if (bias == nullptr && residual == nullptr && epilogue_.activation < 0) {
+    return absl::OkStatus();
+  }
+  const Dims& y = args.output_descs[0].dims;
+  const int64_t n = args.output_descs[0].volume();
+  const int64_t inner = variant_.format == TensorFormat::kNHWC ? 1 : y[2] * y[3];
+  if (variant_.dtype == DataType::kFloat16) {
+    KILN_CUDA_RETURN_IF_ERROR(kernels::ConvEpilogue<__half>(
+        n, y[1], inner, static_cast<const __half*>(bias), static_cast<const __half*>(residual),
+        epilogue_.activation, epilogue_.alpha, epilogue_.beta,
+        static_cast<__half*>(args.outputs[0]), resources.stream()));
+  } else {
+    KILN_CUDA_RETURN_IF_ERROR(kernels::ConvEpilogue<float>(
+        n, y[1], inner, static_cast<const float*>(bias), static_cast<const float*>(residual),
+        epilogue_.activation, epilogue_.alpha, epilogue_.beta,
+        static_cast<float*>(args.outputs[0]), resources.stream()));
   }
   return absl::OkStatus();
 }
@@ -179,7 +194,7 @@ absl::StatusOr<std::unique_ptr<Kernel>> CudnnConvTacticBase::CreateKernel(
   auto descs = std::make_unique<CudnnConvDescriptors>();
   KILN_RETURN_IF_ERROR(
       descs->Init(node, p, variant_, state.allow_tf32 != 0, batches, check_));
-  return MakeKernel(std::move(descs));
+  return MakeKernel(node, std::move(descs));
 }
 
 absl::StatusOr<size_t> CudnnConvTacticBase::WorkspaceBytes(const NodeContext& node,

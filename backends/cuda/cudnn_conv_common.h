@@ -90,22 +90,40 @@ class CudnnConvDescriptors {
   cudnnConvolutionDescriptor_t conv_ = nullptr;
 };
 
+// What follows the convolution in one layer: bias (input 2), residual
+// (input 3) and activation, each optional; applied by kiln's epilogue kernel
+// (kernels::ConvEpilogue) in one pass over y unless the cuDNN call itself
+// applied them.
+struct CudnnConvEpilogue {
+  int activation = -1;  // kiln::ActivationType as an int; -1 = none
+  float alpha = 0.0f;
+  float beta = 0.0f;
+};
+
 // Runs one batch from the descriptors made for every batch size 1..max, then
-// adds the bias (when present) to y.
+// the epilogue (bias, residual, activation) when the layer has one.
 class CudnnConvKernelBase : public Kernel {
  public:
-  explicit CudnnConvKernelBase(std::unique_ptr<CudnnConvDescriptors> descs)
-      : descs_(std::move(descs)) {}
+  CudnnConvKernelBase(std::unique_ptr<CudnnConvDescriptors> descs, const CudnnConvVariant& variant,
+                      const CudnnConvEpilogue& epilogue)
+      : descs_(std::move(descs)), variant_(variant), epilogue_(epilogue) {}
 
   absl::Status Run(const KernelArgs& args) const final;
 
  protected:
-  // y = the op's cuDNN call on batch index b (batch size b + 1), bias aside.
+  // y = the op's cuDNN call on batch index b (batch size b + 1); the epilogue
+  // too when ComputesEpilogue().
   virtual absl::Status Compute(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t b,
                                const KernelArgs& args) const = 0;
+  // True when Compute applies bias, residual and activation itself.
+  virtual bool ComputesEpilogue() const { return false; }
+
+  const CudnnConvEpilogue& epilogue() const { return epilogue_; }
 
  private:
   std::unique_ptr<CudnnConvDescriptors> descs_;
+  CudnnConvVariant variant_;
+  CudnnConvEpilogue epilogue_;
 };
 
 // A tactic per cuDNN algorithm and variant of a 2-D convolution-like op (the
@@ -138,8 +156,10 @@ class CudnnConvTacticBase : public CudaTactic {
   // cuDNN's workspace for this algorithm at batch index i of `descs`.
   virtual cudnnStatus_t QueryWorkspace(cudnnHandle_t handle, const CudnnConvDescriptors& descs,
                                        size_t i, size_t* bytes) const = 0;
-  virtual std::unique_ptr<Kernel> MakeKernel(
-      std::unique_ptr<CudnnConvDescriptors> descs) const = 0;
+  virtual absl::StatusOr<std::unique_ptr<Kernel>> MakeKernel(
+      const NodeContext& node, std::unique_ptr<CudnnConvDescriptors> descs) const = 0;
+
+  const CudnnConvVariant& variant() const { return variant_; }
 
  private:
   // cuDNN's workspace for this algorithm, the larger of batch 1 and the max

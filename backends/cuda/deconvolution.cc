@@ -45,9 +45,9 @@ absl::Status CheckDeconvShapes(const NodeContext& node, const CudnnConvDescripto
 
 class CudnnDeconvKernel : public CudnnConvKernelBase {
  public:
-  CudnnDeconvKernel(std::unique_ptr<CudnnConvDescriptors> descs,
+  CudnnDeconvKernel(std::unique_ptr<CudnnConvDescriptors> descs, const CudnnConvVariant& variant,
                     cudnnConvolutionBwdDataAlgo_t algo)
-      : CudnnConvKernelBase(std::move(descs)), algo_(algo) {}
+      : CudnnConvKernelBase(std::move(descs), variant, CudnnConvEpilogue{}), algo_(algo) {}
 
  protected:
   absl::Status Compute(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t b,
@@ -85,8 +85,10 @@ class CudnnDeconvTactic : public CudnnConvTacticBase {
                                                         descs.conv(), descs.y(i), algo_, bytes);
   }
 
-  std::unique_ptr<Kernel> MakeKernel(std::unique_ptr<CudnnConvDescriptors> descs) const override {
-    return std::make_unique<CudnnDeconvKernel>(std::move(descs), algo_);
+  absl::StatusOr<std::unique_ptr<Kernel>> MakeKernel(
+      const NodeContext&, std::unique_ptr<CudnnConvDescriptors> descs) const override {
+    return std::unique_ptr<Kernel>(
+        std::make_unique<CudnnDeconvKernel>(std::move(descs), variant(), algo_));
   }
 
  private:

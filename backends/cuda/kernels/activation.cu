@@ -1,5 +1,6 @@
 // Activations, one thread per element, the formulas of cpu_ref/activation.cc
 // (fp16 computed in fp32, rounded once at the store).
+#include "backends/cuda/kernels/activation_device.h"
 #include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/kernels.h"
 
@@ -8,38 +9,11 @@ namespace cuda {
 namespace kernels {
 namespace {
 
-// kiln::ActivationType's order.
-enum Type : int {
-  kRelu = 0, kSigmoid, kTanh, kLeakyRelu, kElu, kSelu, kClip, kSoftplus, kSoftsign,
-  kHardSigmoid, kScaledTanh, kThresholdedRelu, kGelu, kHardSwish,
-};
-
-template <int kType>
-__device__ __forceinline__ float Apply(float x, float alpha, float beta) {
-  if (kType == kRelu) return x > 0.0f ? x : 0.0f;
-  if (kType == kSigmoid) return 1.0f / (1.0f + expf(-x));
-  if (kType == kTanh) return tanhf(x);
-  if (kType == kLeakyRelu) return x < 0.0f ? __fmul_rn(alpha, x) : x;
-  if (kType == kElu) return x < 0.0f ? alpha * expm1f(x) : x;
-  if (kType == kSelu) return beta * (x < 0.0f ? alpha * expm1f(x) : x);
-  if (kType == kClip) {  // std::min(std::max(x, alpha), beta) as cpu_ref: NaN passes through
-    const float lo = x < alpha ? alpha : x;
-    return beta < lo ? beta : lo;
-  }
-  if (kType == kSoftplus) return x > 20.0f ? x : log1pf(expf(x));
-  if (kType == kSoftsign) return x / (1.0f + fabsf(x));
-  if (kType == kHardSigmoid) return fmaxf(0.0f, fminf(1.0f, alpha * x + beta));
-  if (kType == kScaledTanh) return alpha * tanhf(beta * x);
-  if (kType == kThresholdedRelu) return x > alpha ? x : 0.0f;
-  if (kType == kGelu) return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-  return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));  // kHardSwish
-}
-
 template <int kType, typename T>
 __global__ void ActivationKernel(int64_t n, float alpha, float beta, const T* __restrict__ in,
                                  T* __restrict__ out) {
   for (int64_t i = GridStart(); i < n; i += GridStep()) {
-    StoreFloat(out, i, Apply<kType>(LoadFloat(in, i), alpha, beta));
+    StoreFloat(out, i, ApplyActivation<kType>(LoadFloat(in, i), alpha, beta));
   }
 }
 

@@ -41,6 +41,15 @@ template <typename T>
 cudaError_t Activation(int type, float alpha, float beta, int64_t n, const T* in, T* out,
                        cudaStream_t stream);
 
+// A convolution's epilogue, in place: y = activation(y + bias[c] + residual)
+// over n elements, c = (i / inner) % channels (NCHW: inner = H*W; NHWC:
+// inner = 1). bias and residual may be null; `activation` is
+// kiln::ActivationType as an int, or -1 for none.
+template <typename T>
+cudaError_t ConvEpilogue(int64_t n, int64_t channels, int64_t inner, const T* bias,
+                         const T* residual, int activation, float alpha, float beta, T* y,
+                         cudaStream_t stream);
+
 // 2-D pooling, cpu_ref's semantics (NaN propagates in max; average divides
 // by the clipped window, or by the window clipped to the padded input when
 // count_include_pad). Pooling reads NCHW planes (planes = N * C);
