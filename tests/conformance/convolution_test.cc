@@ -94,6 +94,39 @@ std::vector<OpCase> NetworkSizedCases(DataType dtype, std::mt19937& rng) {
   return cases;
 }
 
+// The network-sized cases with a fused epilogue (what the fuse-conv-epilogue
+// pass makes): each activation type networks use after a convolution, with
+// and without a residual input, with and without a bias.
+std::vector<OpCase> FusedEpilogueCases(DataType dtype, std::mt19937& rng) {
+  const ActivationParams activations[] = {
+      {ActivationType::kRelu},          {ActivationType::kClip, 0.0f, 6.0f},
+      {ActivationType::kSigmoid},       {ActivationType::kLeakyRelu, 0.1f},
+      {ActivationType::kGelu},          {ActivationType::kHardSwish}};
+  std::vector<OpCase> cases;
+  int i = 0;
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    for (OpCase& c : NetworkSizedCases(dtype, rng)) {
+      absl::StatusOr<ConvolutionParams> p = ConvolutionParams::FromAttrs(c.attrs);
+      if (!p.ok()) continue;
+      const ActivationParams& a = activations[i % 6];
+      // Every third case has no activation (a linear bottleneck's sum).
+      if (i % 3 != 2) p->activation = a;
+      c.attrs = p->ToAttrs();
+      const Dims& x = c.inputs[0].value.dims();
+      const Dims& w = c.inputs[1].value.dims();
+      // Same-size outputs: the 3x3 cases pad by 1, the 1x1 ones none.
+      const Dims y = {x[0], w[0], x[2], x[3]};
+      if (i % 4 == 1) c.inputs[2] = testutil::Omitted();  // no bias
+      if (i % 2 == 0) {
+        c.inputs.push_back(Input(RandomFloatTensor(dtype, y, rng, -1.0f, 1.0f)));  // residual
+      }
+      ++i;
+      cases.push_back(std::move(c));
+    }
+  }
+  return cases;
+}
+
 std::vector<OpCase> Cases(DataType dtype, int count, std::mt19937& rng) {
   std::vector<OpCase> cases = NetworkSizedCases(dtype, rng);
   // Every fifth case has weights that are a network input.
@@ -113,6 +146,16 @@ TEST_P(ConvolutionConformanceTest, Fp32RandomShapes) {
 TEST_P(ConvolutionConformanceTest, Fp16RandomShapes) {
   std::mt19937 rng = Rng(2);
   CheckCases(Cases(DataType::kFloat16, 10, rng));
+}
+
+TEST_P(ConvolutionConformanceTest, Fp32FusedEpilogue) {
+  std::mt19937 rng = Rng(4);
+  CheckCases(FusedEpilogueCases(DataType::kFloat32, rng));
+}
+
+TEST_P(ConvolutionConformanceTest, Fp16FusedEpilogue) {
+  std::mt19937 rng = Rng(5);
+  CheckCases(FusedEpilogueCases(DataType::kFloat16, rng));
 }
 
 // fp32 cases built with allow_tf32: tactics that keep the choice in their
