@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "ops/det.h"
 #include "ops/einsum.h"
 #include "ops/element_wise.h"
+#include "ops/fully_connected.h"
 #include "ops/logical.h"
 #include "ops/matmul.h"
 #include "ops/mod.h"
@@ -269,6 +271,57 @@ absl::Status ConvertMatMul(ImportContext& ctx) {
 }
 
 // Y = alpha * op(A) * op(B) + beta * C.
+// Gemm as FullyConnected, the layer GEMM tactics run with the bias (and a
+// fused activation) in their epilogue: when A is a rank-2 activation (not
+// transposed), B a constant matrix and C absent or a constant with one value
+// per output column. alpha and beta are folded into the weights and bias.
+// Returns false (and adds nothing) for other Gemms.
+absl::StatusOr<bool> TryGemmAsFullyConnected(ImportContext& ctx, TensorId a, float alpha,
+                                             float beta, bool trans_a, bool trans_b) {
+  const Weights* b = ctx.constant(1);
+  if (trans_a || ctx.IsConstant(a) || ctx.DescOf(a).rank() != 2 || b == nullptr ||
+      b->dims().size() != 2 || !IsFloatType(b->dtype()) || ctx.DescOf(a).dtype != b->dtype()) {
+    return false;
+  }
+  const int64_t k = trans_b ? b->dims()[1] : b->dims()[0];
+  const int64_t n = trans_b ? b->dims()[0] : b->dims()[1];
+  if (ctx.DescOf(a).dims[1] != k) return false;  // the MatMul path reports it
+  std::optional<std::vector<float>> bias;
+  if (ctx.has_input(2) && beta != 0.0f) {
+    const Weights* c = ctx.constant(2);
+    if (c == nullptr || Volume(c->dims()) != n || c->dims().empty() ||
+        c->dims().back() != n) {
+      return false;
+    }
+    KILN_ASSIGN_OR_RETURN(std::vector<float> values, ctx.ConstantFloats(2));
+    for (float& v : values) v *= beta;
+    bias = std::move(values);
+  }
+  KILN_ASSIGN_OR_RETURN(std::vector<float> bv, ctx.ConstantFloats(1));
+  std::vector<float> weight(n * k);  // (N, K)
+  for (int64_t row = 0; row < n; ++row) {
+    for (int64_t col = 0; col < k; ++col) {
+      weight[row * k + col] = alpha * (trans_b ? bv[row * k + col] : bv[col * n + row]);
+    }
+  }
+  auto typed = [&](Dims dims, const std::vector<float>& values) {
+    if (b->dtype() != DataType::kFloat16) return Weights::FromFloats(std::move(dims), values);
+    Weights w(DataType::kFloat16, std::move(dims));
+    for (size_t i = 0; i < values.size(); ++i) w.mutable_as<uint16_t>()[i] = FloatToHalf(values[i]);
+    return w;
+  };
+  KILN_ASSIGN_OR_RETURN(TensorId w_id, ctx.AddConstant("weight", typed({n, k}, weight)));
+  TensorId bias_id = -1;
+  if (bias.has_value()) {
+    KILN_ASSIGN_OR_RETURN(bias_id, ctx.AddConstant("bias", typed({n}, *bias)));
+  }
+  FullyConnectedParams params;
+  KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kFullyConnectedOp, {a, w_id, bias_id},
+                                                  params.ToAttrs()));
+  KILN_RETURN_IF_ERROR(ctx.SetOutput(0, y));
+  return true;
+}
+
 absl::Status ConvertGemm(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId a, ctx.RequiredInput(0));
   KILN_ASSIGN_OR_RETURN(TensorId b, ctx.RequiredInput(1));
@@ -279,6 +332,10 @@ absl::Status ConvertGemm(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(int64_t trans_b, ctx.AttrInt("transB", 0));
   params.transpose_a = trans_a != 0;
   params.transpose_b = trans_b != 0;
+  KILN_ASSIGN_OR_RETURN(bool fully_connected,
+                        TryGemmAsFullyConnected(ctx, a, alpha, beta, params.transpose_a,
+                                                params.transpose_b));
+  if (fully_connected) return absl::OkStatus();
   const bool has_c = ctx.has_input(2) && beta != 0.0f;
   const bool scale = alpha != 1.0f;
   KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1(has_c || scale ? "matmul" : "", kMatMulOp,

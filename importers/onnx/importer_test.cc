@@ -13,6 +13,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "importers/onnx/onnx_importer.h"
+#include "ops/fully_connected.h"
+#include "ops/matmul.h"
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
 #include "serialization/plan_io.h"
@@ -127,6 +129,63 @@ TEST(OnnxImporterTest, Opset18ReduceAxesAsInput) {
   EXPECT_EQ(out[0], (std::vector<float>{2, 5}));   // row means
   EXPECT_EQ(out[1], (std::vector<float>{6, 15}));  // row sums
   EXPECT_EQ(out[2], (std::vector<float>{1, 2, 3, 4, 5, 6}));  // empty axes + noop: identity
+}
+
+void AddFloats(onnx::ModelProto& model, const std::string& name, std::vector<int64_t> dims,
+               std::vector<float> values) {
+  onnx::TensorProto* t = model.mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) t->add_dims(d);
+  for (float v : values) t->add_float_data(v);
+}
+
+void SetFloatAttr(onnx::NodeProto* n, const std::string& name, float v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(v);
+}
+
+// A classifier head's Gemm (constant B, per-column C) becomes one
+// FullyConnected with alpha folded into the weights and beta into the bias;
+// a Gemm whose C is a full matrix stays MatMul + ElementWise. Values checked
+// by hand: x = [[1, 2], [3, 4]], B^T rows [1, 0], [0, 1], [1, 1].
+TEST(OnnxImporterTest, GemmWithConstantWeightsIsFullyConnected) {
+  for (int trans_b : {1, 0}) {
+    SCOPED_TRACE(testing::Message() << "transB=" << trans_b);
+    onnx::ModelProto model = NewModel(13);
+    AddValue(model.mutable_graph()->mutable_input(), "x", {0, 2});
+    if (trans_b) {
+      AddFloats(model, "b", {3, 2}, {1, 0, 0, 1, 1, 1});
+    } else {
+      AddFloats(model, "b", {2, 3}, {1, 0, 1, 0, 1, 1});
+    }
+    AddFloats(model, "c", {3}, {10, 20, 30});
+    AddFloats(model, "full_c", {2, 3}, {1, 2, 3, 4, 5, 6});
+    onnx::NodeProto* gemm = AddNode(model, "Gemm", {"x", "b", "c"}, {"y"});
+    SetIntAttr(gemm, "transB", trans_b);
+    SetFloatAttr(gemm, "alpha", 2.0f);
+    SetFloatAttr(gemm, "beta", 0.5f);
+    onnx::NodeProto* full = AddNode(model, "Gemm", {"x", "b", "full_c"}, {"z"});
+    SetIntAttr(full, "transB", trans_b);
+    AddValue(model.mutable_graph()->mutable_output(), "y", {0, 3});
+    AddValue(model.mutable_graph()->mutable_output(), "z", {0, 3});
+    auto network = ImportOnnxModel(model, "", {});
+    ASSERT_TRUE(network.ok()) << network.status();
+    int fully_connected = 0, matmul = 0;
+    for (const Node& n : network->graph().nodes()) {
+      fully_connected += n.op == kFullyConnectedOp;
+      matmul += n.op == kMatMulOp;
+    }
+    EXPECT_EQ(fully_connected, 1);
+    EXPECT_EQ(matmul, 1);
+    auto out = BuildAndRun(*network, {{1, 2, 3, 4}}, 2);
+    ASSERT_EQ(out.size(), 2u);
+    // y = 2 * x B + 0.5 * c
+    EXPECT_EQ(out[0], (std::vector<float>{2 + 5, 4 + 10, 6 + 15, 6 + 5, 8 + 10, 14 + 15}));
+    EXPECT_EQ(out[1], (std::vector<float>{2, 4, 6, 7, 9, 13}));
+  }
 }
 
 TEST(OnnxImporterTest, Opset18SplitNumOutputsAndPadInputs) {
