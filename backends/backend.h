@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -23,6 +24,13 @@ class DeviceBuffer {
   virtual ~DeviceBuffer() = default;
   virtual void* data() const = 0;
   virtual size_t size() const = 0;
+};
+
+// Work recorded once and replayed with one launch (a CUDA graph for cuda).
+// Opaque to the runtime; made by Backend::Capture, run by Backend::Replay.
+class CapturedGraph {
+ public:
+  virtual ~CapturedGraph() = default;
 };
 
 // A place tactics run: memory, per-context resources and a clock.
@@ -75,6 +83,25 @@ class Backend {
   // contexts switch to it); -1 for backends with a single device.
   virtual int CurrentDevice() const { return -1; }
   virtual absl::Status SetDevice(int device) const { return absl::OkStatus(); }
+
+  // Graph capture (ExecutionContext's CUDA graphs). Capture records what
+  // `enqueue` enqueues on `resources` without running it; the stream
+  // `resources` is set to stays as it was. `previous` (may be null), a graph
+  // of the same resources, is updated in place and returned when the backend
+  // can, else a new graph is made and `previous` dropped. An error means this
+  // work cannot be captured (it synchronizes, allocates, ...; the error says
+  // what): the backend is left usable and nothing was run, and the caller
+  // should run `enqueue` eagerly instead. Host backends capture nothing.
+  virtual absl::StatusOr<std::unique_ptr<CapturedGraph>> Capture(
+      ExecutionResources* resources, absl::FunctionRef<absl::Status()> enqueue,
+      std::unique_ptr<CapturedGraph> previous) const {
+    return absl::UnimplementedError(
+        absl::StrCat("backend '", name(), "' runs on the host and has no graphs to capture"));
+  }
+  // Enqueues one run of `graph` on `resources`' current stream.
+  virtual absl::Status Replay(ExecutionResources* resources, const CapturedGraph& graph) const {
+    return absl::UnimplementedError(absl::StrCat("backend '", name(), "' has no graphs"));
+  }
 };
 
 class BackendRegistry {

@@ -1,5 +1,7 @@
 #include "runtime/engine.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "backends/tactic_registry.h"
 #include "graph/graph.h"
@@ -258,6 +260,7 @@ absl::StatusOr<std::unique_ptr<ExecutionContext>> Engine::CreateExecutionContext
       ctx->tensor_ptrs_[t] = const_cast<void*>(weight_ptrs_[pt.weight]);
     }
   }
+  ctx->graphs_.resize(plan_.max_batch);
   for (const PlanNode& node : plan_.nodes) {
     ctx->input_offsets_.push_back(ctx->node_inputs_.size());
     ctx->output_offsets_.push_back(ctx->node_outputs_.size());
@@ -333,6 +336,42 @@ absl::Status ExecutionContext::Enqueue(int batch, absl::Span<void* const> bindin
   }
   if (e.device_ >= 0) KILN_RETURN_IF_ERROR(e.backend_->SetDevice(e.device_));
   KILN_RETURN_IF_ERROR(e.backend_->SetStream(resources_.get(), stream));
+  if (cuda_graphs_ && graph_error_.ok() && profiler_ == nullptr && observer_ == nullptr) {
+    return EnqueueGraph(batch, bindings, input_consumed_event);
+  }
+  graph_launched_ = false;
+  return EnqueueLayers(batch, input_consumed_event);
+}
+
+absl::Status ExecutionContext::EnqueueGraph(int batch, absl::Span<void* const> bindings,
+                                            void* input_consumed_event) {
+  const Backend& backend = *engine_->backend_;
+  BatchGraph& g = graphs_[batch - 1];
+  graph_launched_ = false;
+  if (g.graph == nullptr && !g.warmed_up) {
+    g.warmed_up = true;
+    return EnqueueLayers(batch, input_consumed_event);
+  }
+  if (g.graph == nullptr || !std::equal(bindings.begin(), bindings.end(), g.bindings.begin())) {
+    absl::StatusOr<std::unique_ptr<CapturedGraph>> captured = backend.Capture(
+        resources_.get(), [&] { return EnqueueLayers(batch, /*input_consumed_event=*/nullptr); },
+        std::move(g.graph));
+    if (!captured.ok()) {
+      graph_error_ = captured.status();
+      for (BatchGraph& each : graphs_) each.graph.reset();
+      return EnqueueLayers(batch, input_consumed_event);
+    }
+    g.graph = *std::move(captured);
+    g.bindings.assign(bindings.begin(), bindings.end());
+  }
+  KILN_RETURN_IF_ERROR(backend.Replay(resources_.get(), *g.graph));
+  graph_launched_ = true;
+  return backend.RecordEvent(resources_.get(), input_consumed_event);
+}
+
+absl::Status ExecutionContext::EnqueueLayers(int batch, void* input_consumed_event) {
+  const Engine& e = *engine_;
+  const Plan& plan = e.plan_;
   // With no layer reading an input, the inputs are free at once.
   if (input_consumed_event != nullptr && e.last_input_reader_ < 0) {
     KILN_RETURN_IF_ERROR(e.backend_->RecordEvent(resources_.get(), input_consumed_event));

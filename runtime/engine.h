@@ -104,6 +104,9 @@ class ExecutionContext {
   // bindings may be refilled. Host backends accept only nullptr for both and
   // run synchronously. A profiler or a layer observer makes every layer
   // synchronous (the one times each layer, the other reads its outputs).
+  // When the run is a CUDA graph launch (see set_cuda_graphs), the event is
+  // recorded right after the launch, so it is signalled only once the whole
+  // graph has finished: later than eagerly, never too early.
   absl::Status Enqueue(int batch, absl::Span<void* const> bindings, void* stream,
                        void* input_consumed_event);
 
@@ -115,11 +118,34 @@ class ExecutionContext {
   void set_profiler(Profiler* profiler) { profiler_ = profiler; }
   // nullptr = none. The observer must outlive the runs it watches.
   void set_layer_observer(LayerObserver* observer) { observer_ = observer; }
+
+  // CUDA graphs, on by default. Enqueue then records the layers into one
+  // graph per batch size and replays it with a single launch: the first run
+  // at a batch is eager (libraries finish their lazy setup, which a capture
+  // cannot hold), the second captures, later ones replay. New binding
+  // pointers update the graph in place (cudaGraphExecUpdate) or capture it
+  // again. Graphs are not used while a profiler or a layer observer is set,
+  // nor on backends that have none (cpu_ref). When a capture fails (a layer
+  // synchronizes or allocates) the context runs eagerly from then on;
+  // cuda_graph_error() says why. Turning graphs off keeps the graphs made
+  // so far for when they are turned on again.
+  void set_cuda_graphs(bool on) { cuda_graphs_ = on; }
+  // True when the last Enqueue ran the network as one graph launch.
+  bool cuda_graphs_active() const { return graph_launched_; }
+  // Why this context gave up graphs for good; OK while it has not.
+  const absl::Status& cuda_graph_error() const { return graph_error_; }
   const Engine& engine() const { return *engine_; }
 
  private:
   friend class Engine;
   explicit ExecutionContext(const Engine* engine) : engine_(engine) {}
+
+  // Enqueues every layer on the current stream, one by one.
+  absl::Status EnqueueLayers(int batch, void* input_consumed_event);
+  // Runs the network as the batch's graph, capturing or updating it first
+  // when needed; falls back to EnqueueLayers.
+  absl::Status EnqueueGraph(int batch, absl::Span<void* const> bindings,
+                            void* input_consumed_event);
 
   const Engine* engine_;
   std::unique_ptr<DeviceBuffer> arena_;
@@ -131,6 +157,17 @@ class ExecutionContext {
   std::unique_ptr<ExecutionResources> resources_;
   Profiler* profiler_ = nullptr;
   LayerObserver* observer_ = nullptr;
+  // CUDA graphs: per batch - 1, the graph and the bindings it was captured
+  // with (sized at creation, so replaying allocates nothing).
+  struct BatchGraph {
+    bool warmed_up = false;  // ran eagerly once at this batch
+    std::unique_ptr<CapturedGraph> graph;
+    std::vector<void*> bindings;
+  };
+  std::vector<BatchGraph> graphs_;
+  bool cuda_graphs_ = true;
+  bool graph_launched_ = false;
+  absl::Status graph_error_;
   // Scratch reused by every Execute so running allocates nothing.
   std::vector<void*> tensor_ptrs_;
   std::vector<const void*> node_inputs_;   // all nodes' inputs, flat

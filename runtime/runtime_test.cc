@@ -243,6 +243,37 @@ TEST(RuntimeTest, ProfilerSeesEveryLayerInOrder) {
   EXPECT_EQ(profiler.layers, (std::vector<std::string>{"relu", "tanh"}));
 }
 
+// cpu_ref has no graphs: with them on (the default) or off it runs the same,
+// eagerly, and says why graphs are not used.
+TEST(RuntimeTest, CudaGraphsOnOrOffChangeNothingOnCpuRef) {
+  std::mt19937 rng(testutil::TestSeed());
+  BuildConfig config;
+  config.max_batch = 3;
+  auto plan = Builder::Build(SmallNet(), config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto engine = Runtime::CreateEngine(*plan);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto on = (*engine)->CreateExecutionContext();
+  auto off = (*engine)->CreateExecutionContext();
+  ASSERT_TRUE(on.ok() && off.ok());
+  (*off)->set_cuda_graphs(false);
+  for (int batch : {3, 3, 3, 1, 1}) {
+    std::vector<float> x = RandomVector(batch * 12, rng), y_on(x.size(), NAN),
+                       y_off(x.size(), NAN);
+    std::vector<void*> b_on = {x.data(), y_on.data()}, b_off = {x.data(), y_off.data()};
+    ASSERT_TRUE((*on)->Execute(batch, b_on).ok());
+    ASSERT_TRUE((*off)->Execute(batch, b_off).ok());
+    EXPECT_EQ(0, std::memcmp(y_on.data(), y_off.data(), y_on.size() * sizeof(float)));
+    EXPECT_EQ(y_on, Expected(x));
+    EXPECT_FALSE((*on)->cuda_graphs_active());
+    EXPECT_FALSE((*off)->cuda_graphs_active());
+  }
+  EXPECT_EQ((*on)->cuda_graph_error().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_NE((*on)->cuda_graph_error().message().find("cpu_ref"), std::string::npos)
+      << (*on)->cuda_graph_error();
+  EXPECT_TRUE((*off)->cuda_graph_error().ok()) << "graphs off never tries";
+}
+
 // Copies each layer's outputs to the host as the context runs.
 class RecordingObserver : public LayerObserver {
  public:

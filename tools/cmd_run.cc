@@ -20,6 +20,9 @@ ABSL_FLAG(std::string, input, "",
           "Inputs not given get random data");
 ABSL_FLAG(std::string, output_dir, "", "write each output as DIR/<name>.npy");
 ABSL_FLAG(uint32_t, seed, 1, "seed of the random inputs");
+ABSL_FLAG(bool, cuda_graph, true,
+          "run as a CUDA graph, captured once per batch and replayed (cuda only; "
+          "--cuda-graph=false runs every layer eagerly)");
 
 namespace kiln {
 namespace cli {
@@ -112,6 +115,7 @@ int Run(const Args& args) {
   if (!buffers.ok()) return Fail(kName, buffers.status());
   absl::StatusOr<std::unique_ptr<ExecutionContext>> context = engine.CreateExecutionContext();
   if (!context.ok()) return Fail(kName, context.status());
+  (*context)->set_cuda_graphs(absl::GetFlag(FLAGS_cuda_graph));
 
   for (int i = 0; i < warmup; ++i) {
     if (absl::Status s = (*context)->Execute(batch, buffers->pointers); !s.ok()) {
@@ -143,6 +147,18 @@ int Run(const Args& args) {
               total / ms.size());
   std::printf("throughput: %.1f samples/s (%.1f runs/s)\n", batch * ms.size() * 1000.0 / total,
               ms.size() * 1000.0 / total);
+  if (!engine.backend().host_memory()) {
+    const ExecutionContext& c = **context;
+    std::string graph = "on (captured once, then replayed)";
+    if (!absl::GetFlag(FLAGS_cuda_graph)) {
+      graph = "off (--cuda-graph=false)";
+    } else if (!c.cuda_graph_error().ok()) {
+      graph = absl::StrCat("off, ran eagerly: ", c.cuda_graph_error().message());
+    } else if (!c.cuda_graphs_active()) {
+      graph = "off (the first run at a batch is eager; too few runs to capture)";
+    }
+    std::printf("cuda graph: %s\n", graph.c_str());
+  }
 
   const std::string dir = absl::GetFlag(FLAGS_output_dir);
   if (!dir.empty()) {
@@ -177,12 +193,14 @@ const Command& RunCommand() {
       "runs --warmup untimed and --iterations timed executions, and prints the latency\n"
       "distribution and throughput. Inputs are NumPy .npy files (C order; fp32 files feed\n"
       "fp16 inputs and back); inputs not given get random data. With --output-dir the\n"
-      "outputs of the last run are written as DIR/<output name>.npy.\n"
+      "outputs of the last run are written as DIR/<output name>.npy. On cuda the network\n"
+      "runs as a CUDA graph (the first run eager, the second captures it, later runs\n"
+      "replay it); --cuda-graph=false runs every layer eagerly instead.\n"
       "\n"
       "Examples:\n"
       "  kiln run lenet.plan\n"
       "  kiln run lenet.plan --input=data:digit.npy --output-dir=out --iterations=1\n",
-      {"input", "output_dir", "iterations", "warmup", "batch", "seed", "backend"},
+      {"input", "output_dir", "iterations", "warmup", "batch", "seed", "backend", "cuda_graph"},
       Run,
   };
   return command;

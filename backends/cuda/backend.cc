@@ -35,6 +35,57 @@ class CudaBuffer : public DeviceBuffer {
   int device_;
 };
 
+// An instantiated CUDA graph.
+class CudaGraph : public CapturedGraph {
+ public:
+  explicit CudaGraph(cudaGraphExec_t exec) : exec_(exec) {}
+  // A launch still in flight finishes first (the driver frees it after).
+  ~CudaGraph() override { cudaGraphExecDestroy(exec_); }
+  CudaGraph(const CudaGraph&) = delete;
+  CudaGraph& operator=(const CudaGraph&) = delete;
+  cudaGraphExec_t exec() const { return exec_; }
+
+ private:
+  cudaGraphExec_t exec_;
+};
+
+// Records what `enqueue` enqueues on `r` into a new graph, on r's capture
+// stream; r's stream is the same after as before. On failure the stream has
+// left capture mode and the thread's last CUDA error is cleared, so the next
+// kernel launch's cudaGetLastError does not report this capture's failure.
+absl::StatusOr<cudaGraph_t> CaptureGraph(CudaResources& r,
+                                         absl::FunctionRef<absl::Status()> enqueue) {
+  KILN_ASSIGN_OR_RETURN(cudaStream_t capture, r.CaptureStream());
+  const cudaStream_t run_stream = r.stream();
+  KILN_RETURN_IF_ERROR(r.SetStream(capture));
+  // Thread-local: only this thread's unsafe calls (cudaMalloc, synchronizing)
+  // break the capture; other threads' contexts go on undisturbed.
+  absl::Status status = CudaStatus(
+      cudaStreamBeginCapture(capture, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+  cudaGraph_t graph = nullptr;
+  if (status.ok()) {
+    status = enqueue();
+    // Ended whatever happened, so the stream never stays in capture mode.
+    const cudaError_t ended = cudaStreamEndCapture(capture, &graph);
+    if (status.ok()) status = CudaStatus(ended, "cudaStreamEndCapture");
+  }
+  if (!status.ok()) {
+    (void)cudaGetLastError();
+    if (graph != nullptr) cudaGraphDestroy(graph);
+    graph = nullptr;
+  }
+  absl::Status restored = r.SetStream(run_stream);
+  if (status.ok() && !restored.ok()) {
+    cudaGraphDestroy(graph);
+    status = restored;
+  }
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat("cannot capture a CUDA graph: ", status.message()));
+  }
+  return graph;
+}
+
 class CudaBackend : public Backend {
  public:
   std::string name() const override { return kBackend; }
@@ -116,6 +167,38 @@ class CudaBackend : public Backend {
     KILN_CUDA_RETURN_IF_ERROR(cudaEventRecord(static_cast<cudaEvent_t>(event), r->stream()));
     return absl::OkStatus();
   }
+  absl::StatusOr<std::unique_ptr<CapturedGraph>> Capture(
+      ExecutionResources* resources, absl::FunctionRef<absl::Status()> enqueue,
+      std::unique_ptr<CapturedGraph> previous) const override {
+    auto* r = static_cast<CudaResources*>(resources);
+    KILN_ASSIGN_OR_RETURN(cudaGraph_t graph, CaptureGraph(*r, enqueue));
+    // Same kernels with other pointers (new bindings) update in place; a
+    // different topology (a library chose other kernels) is instantiated anew.
+    if (previous != nullptr) {
+      cudaGraphExecUpdateResultInfo info;
+      if (cudaGraphExecUpdate(static_cast<CudaGraph&>(*previous).exec(), graph, &info) ==
+          cudaSuccess) {
+        cudaGraphDestroy(graph);
+        return previous;
+      }
+      (void)cudaGetLastError();
+      previous.reset();
+    }
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t code = cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    if (code != cudaSuccess) {
+      (void)cudaGetLastError();
+      return CudaStatus(code, "cudaGraphInstantiate");
+    }
+    return std::unique_ptr<CapturedGraph>(std::make_unique<CudaGraph>(exec));
+  }
+  absl::Status Replay(ExecutionResources* resources, const CapturedGraph& graph) const override {
+    auto* r = static_cast<CudaResources*>(resources);
+    KILN_CUDA_RETURN_IF_ERROR(
+        cudaGraphLaunch(static_cast<const CudaGraph&>(graph).exec(), r->stream()));
+    return absl::OkStatus();
+  }
   int CurrentDevice() const override {
     int device = -1;
     if (cudaGetDevice(&device) != cudaSuccess) return -1;
@@ -150,6 +233,14 @@ CudaResources::~CudaResources() {
   if (start_ != nullptr) cudaEventDestroy(start_);
   if (stop_ != nullptr) cudaEventDestroy(stop_);
   if (own_stream_ != nullptr) cudaStreamDestroy(own_stream_);
+  if (capture_stream_ != nullptr) cudaStreamDestroy(capture_stream_);
+}
+
+absl::StatusOr<cudaStream_t> CudaResources::CaptureStream() {
+  if (capture_stream_ == nullptr) {
+    KILN_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&capture_stream_, cudaStreamNonBlocking));
+  }
+  return capture_stream_;
 }
 
 absl::Status CudaResources::SetStream(cudaStream_t stream) {

@@ -39,11 +39,19 @@ class CudaResources : public ExecutionResources {
   // nullptr = the own stream.
   absl::Status SetStream(cudaStream_t stream);
 
+  // A non-blocking stream of this context's own on which CUDA graphs are
+  // captured (made on first use). Capture cannot happen on the legacy
+  // default stream, a user's stream may be either, and a blocking stream
+  // under capture would make any use of the legacy stream (the backend's
+  // synchronous copies, from any thread) invalidate the capture.
+  absl::StatusOr<cudaStream_t> CaptureStream();
+
  private:
   CudaResources() = default;
   int device_ = 0;
   cudaStream_t own_stream_ = nullptr;
   cudaStream_t stream_ = nullptr;
+  cudaStream_t capture_stream_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
   cublasLtHandle_t cublas_lt_ = nullptr;
   cudaEvent_t start_ = nullptr;
