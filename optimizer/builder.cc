@@ -12,6 +12,8 @@
 #include "optimizer/autotuner.h"
 #include "optimizer/memory_planner.h"
 #include "optimizer/passes/dead_layer_elimination.h"
+#include "optimizer/passes/fold_constants.h"
+#include "optimizer/passes/fold_scale.h"
 #include "optimizer/passes/fuse_activation.h"
 #include "optimizer/passes/fuse_conv_epilogue.h"
 #include "optimizer/passes/topological_sort.h"
@@ -58,15 +60,24 @@ absl::Status ValidateConfig(const BuildConfig& config) {
   return absl::OkStatus();
 }
 
+// Sort, then drop dead layers before anything spends work on them; fold
+// constants before fold-scale (whose scale and shift may be computed ones)
+// and fold-scale before the fusions, so Convolution -> BatchNorm (a Scale) ->
+// ReLU ends as one layer. Folding needs no second dead-layer pass: a pass that
+// removes layers calls Graph::Reorder, which drops the tensors (constants
+// included) that nothing refers to anymore.
 absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   TopologicalSort topo;
   DeadLayerElimination dle;
+  FoldConstants fold_constants;
+  FoldScale fold_scale;
   FuseActivation fuse_activation;
   FuseConvEpilogue fuse_conv_epilogue;
-  std::vector<Pass*> passes = {&topo, &dle, &fuse_activation, &fuse_conv_epilogue};
+  std::vector<Pass*> passes = {&topo,       &dle,           &fold_constants,
+                               &fold_scale, &fuse_activation, &fuse_conv_epilogue};
   for (Pass* pass : passes) {
     const int before = graph.num_nodes();
-    KILN_ASSIGN_OR_RETURN(bool changed, pass->Run(graph));
+    KILN_ASSIGN_OR_RETURN(bool changed, pass->Run(graph, config.logger));
     Log(config, Logger::Severity::kVerbose,
         absl::StrCat("pass ", pass->name(), changed ? ": changed the graph, " : ": no change, ",
                      before, " -> ", graph.num_nodes(), " layers"));

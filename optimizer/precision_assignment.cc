@@ -125,7 +125,7 @@ class Assigner {
     for (NodeId n = 0; n < original_nodes; ++n) KILN_RETURN_IF_ERROR(AssignNode(n));
     if (graph_.num_nodes() != original_nodes) {
       TopologicalSort sort;
-      KILN_RETURN_IF_ERROR(sort.Run(graph_).status());
+      KILN_RETURN_IF_ERROR(sort.Run(graph_, config_.logger).status());
     }
     return absl::OkStatus();
   }

@@ -4,7 +4,7 @@
 
 namespace kiln {
 
-absl::StatusOr<bool> DeadLayerElimination::Run(Graph& graph) {
+absl::StatusOr<bool> DeadLayerElimination::Run(Graph& graph, Logger* logger) {
   std::vector<bool> live_tensor(graph.num_tensors(), false);
   std::vector<bool> live_node(graph.num_nodes(), false);
   std::vector<TensorId> work(graph.outputs().begin(), graph.outputs().end());
@@ -20,7 +20,12 @@ absl::StatusOr<bool> DeadLayerElimination::Run(Graph& graph) {
   }
   std::vector<NodeId> keep;
   for (NodeId id = 0; id < graph.num_nodes(); ++id) {
-    if (live_node[id]) keep.push_back(id);
+    if (live_node[id]) {
+      keep.push_back(id);
+    } else {
+      LogVerbose(logger, "dead-layer-elimination: removing '", graph.node(id).name,
+                 "': no network output depends on it");
+    }
   }
   if (static_cast<int>(keep.size()) == graph.num_nodes()) return false;
   graph.Reorder(keep);

@@ -10,7 +10,7 @@ namespace kiln {
 class DeadLayerElimination : public Pass {
  public:
   absl::string_view name() const override { return "dead-layer-elimination"; }
-  absl::StatusOr<bool> Run(Graph& graph) override;
+  absl::StatusOr<bool> Run(Graph& graph, Logger* logger) override;
 };
 
 }  // namespace kiln

@@ -1,6 +1,7 @@
 #include "optimizer/passes/fuse_activation.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -11,17 +12,6 @@
 
 namespace kiln {
 namespace {
-
-// The layers that read each tensor, once per layer.
-std::vector<std::vector<NodeId>> ReadersOf(const Graph& graph) {
-  std::vector<std::vector<NodeId>> readers(graph.num_tensors());
-  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
-    for (TensorId t : graph.node(n).inputs) {
-      if (t >= 0 && (readers[t].empty() || readers[t].back() != n)) readers[t].push_back(n);
-    }
-  }
-  return readers;
-}
 
 // The fused activation `node` already has (an error for a bad attribute:
 // validation admitted the layer, so that is a broken invariant).
@@ -34,29 +24,54 @@ absl::StatusOr<std::optional<ActivationType>> ExistingActivation(const Node& nod
   return activation;
 }
 
-// The Activation that `producer` can absorb, or kNoNode.
-absl::StatusOr<NodeId> FusableReader(const Graph& graph, NodeId producer,
-                                     const std::vector<std::vector<NodeId>>& readers) {
+// Logs why `node` absorbs no Activation; returns kNoNode.
+NodeId NotFusing(Logger* logger, const Node& node, absl::string_view why) {
+  LogVerbose(logger, "fuse-activation: not fusing into '", node.name, "' (", node.op, "): ", why);
+  return kNoNode;
+}
+
+// The Activation that `producer` can absorb, or kNoNode (saying why when
+// `producer` is a FullyConnected or MatMul).
+absl::StatusOr<NodeId> FusableReader(const Graph& graph, NodeId producer, const Readers& readers,
+                                     Logger* logger) {
   const Node& node = graph.node(producer);
   if (node.op != kFullyConnectedOp && node.op != kMatMulOp) return kNoNode;
-  if (node.outputs.size() != 1) return kNoNode;
+  if (node.outputs.size() != 1) {
+    return NotFusing(logger, node, absl::StrCat("it has ", node.outputs.size(), " outputs"));
+  }
   const TensorId out = node.outputs[0];
   const Tensor& tensor = graph.tensor(out);
-  if (tensor.is_output || !IsFloatType(tensor.desc.dtype)) return kNoNode;
-  if (readers[out].size() != 1) return kNoNode;
+  const std::string what = absl::StrCat("its output '", tensor.desc.name, "' ");
+  if (tensor.is_output) return NotFusing(logger, node, what + "is a network output");
+  if (!IsFloatType(tensor.desc.dtype)) {
+    return NotFusing(logger, node, what + "is " + std::string(DataTypeName(tensor.desc.dtype)));
+  }
+  if (readers[out].size() != 1) {
+    return NotFusing(logger, node,
+                     absl::StrCat(what, "has ", DescribeReaders(graph, readers[out])));
+  }
   const NodeId reader = readers[out][0];
   const Node& act = graph.node(reader);
   if (act.op != kActivationOp || act.inputs.size() != 1 || act.outputs.size() != 1) {
-    return kNoNode;
+    return NotFusing(
+        logger, node,
+        absl::StrCat("its reader '", act.name, "' (", act.op, ") is not an Activation"));
   }
   absl::StatusOr<ActivationParams> params = ActivationParams::FromAttrs(act.attrs);
   if (!params.ok()) {
     return absl::InternalError(absl::StrCat("fuse-activation: layer '", act.name,
                                             "' (Activation): ", params.status().message()));
   }
-  if (!IsFusableActivation(params->type)) return kNoNode;
+  if (!IsFusableActivation(params->type)) {
+    return NotFusing(logger, node,
+                     absl::StrCat("'", act.name, "' is ", ActivationTypeName(params->type),
+                                  ", which GEMM tactics do not run as an epilogue"));
+  }
   KILN_ASSIGN_OR_RETURN(std::optional<ActivationType> existing, ExistingActivation(node));
-  if (existing.has_value()) return kNoNode;
+  if (existing.has_value()) {
+    return NotFusing(logger, node,
+                     absl::StrCat("it already has a fused ", ActivationTypeName(*existing)));
+  }
   return reader;
 }
 
@@ -75,12 +90,12 @@ absl::Status Fuse(Graph& graph, NodeId producer, NodeId reader) {
 
 }  // namespace
 
-absl::StatusOr<bool> FuseActivation::Run(Graph& graph) {
-  const std::vector<std::vector<NodeId>> readers = ReadersOf(graph);
+absl::StatusOr<bool> FuseActivation::Run(Graph& graph, Logger* logger) {
+  const Readers readers = ReadersOf(graph);
   std::vector<bool> removed(graph.num_nodes(), false);
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
     if (removed[n]) continue;
-    KILN_ASSIGN_OR_RETURN(NodeId reader, FusableReader(graph, n, readers));
+    KILN_ASSIGN_OR_RETURN(NodeId reader, FusableReader(graph, n, readers, logger));
     if (reader == kNoNode || removed[reader]) continue;
     KILN_RETURN_IF_ERROR(Fuse(graph, n, reader));
     removed[reader] = true;

@@ -15,7 +15,7 @@ namespace kiln {
 class FuseActivation : public Pass {
  public:
   absl::string_view name() const override { return "fuse-activation"; }
-  absl::StatusOr<bool> Run(Graph& graph) override;
+  absl::StatusOr<bool> Run(Graph& graph, Logger* logger) override;
 };
 
 }  // namespace kiln

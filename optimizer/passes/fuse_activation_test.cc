@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "ops/fully_connected.h"
 #include "ops/matmul.h"
 #include "optimizer/builder.h"
+#include "optimizer/passes/pass_testing.h"
 #include "runtime/runtime.h"
 #include "serialization/plan_io.h"
 #include "tests/util/op_runner.h"
@@ -35,9 +37,9 @@ TensorId AddFc(NetworkDefinition& net) {
   return *AddFullyConnected(net, "fc", x, 3, Ones({3, 4}), Ones({3}));
 }
 
-absl::StatusOr<bool> RunPass(Graph& g) {
+absl::StatusOr<bool> RunPass(Graph& g, Logger* logger = nullptr) {
   FuseActivation pass;
-  return pass.Run(g);
+  return pass.Run(g, logger);
 }
 
 TEST(FuseActivationTest, FusesFullyConnectedRelu) {
@@ -82,13 +84,17 @@ TEST(FuseActivationTest, FusesFp16MatMulReluInAChain) {
   EXPECT_EQ(g.node(1).inputs, g.node(0).outputs);
 }
 
-// The pass reports no change and the layers are still `names`.
-void ExpectNotFused(const NetworkDefinition& net, const std::vector<std::string>& names) {
+// The pass reports no change, the layers are still `names`, and it logged
+// `why` (all of those parts in one message).
+void ExpectNotFused(const NetworkDefinition& net, const std::vector<std::string>& names,
+                    std::initializer_list<absl::string_view> why) {
   Graph g = net.graph();
-  auto changed = RunPass(g);
+  testutil::RecordingLogger logger;
+  auto changed = RunPass(g, &logger);
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_FALSE(*changed);
   EXPECT_EQ(Names(g), names);
+  EXPECT_TRUE(logger.Said(why)) << "log:\n" << logger.All();
 }
 
 TEST(FuseActivationTest, DoesNotFuseWhenTheIntermediateIsAnOutput) {
@@ -97,7 +103,8 @@ TEST(FuseActivationTest, DoesNotFuseWhenTheIntermediateIsAnOutput) {
   TensorId relu = *AddActivation(net, "relu", fc, {ActivationType::kRelu});
   ASSERT_TRUE(net.MarkOutput(fc).ok());
   ASSERT_TRUE(net.MarkOutput(relu).ok());
-  ExpectNotFused(net, {"fc", "relu"});
+  ExpectNotFused(net, {"fc", "relu"},
+                 {"fuse-activation: not fusing into 'fc'", "'fc' is a network output"});
 }
 
 TEST(FuseActivationTest, DoesNotFuseFullyConnectedWithTwoReaders) {
@@ -107,7 +114,7 @@ TEST(FuseActivationTest, DoesNotFuseFullyConnectedWithTwoReaders) {
   TensorId relu2 = *AddActivation(net, "relu2", fc, {ActivationType::kRelu});
   ASSERT_TRUE(net.MarkOutput(relu).ok());
   ASSERT_TRUE(net.MarkOutput(relu2).ok());
-  ExpectNotFused(net, {"fc", "relu", "relu2"});
+  ExpectNotFused(net, {"fc", "relu", "relu2"}, {"'fc'", "has 2 readers (relu, relu2)"});
 }
 
 TEST(FuseActivationTest, DoesNotFuseActivationsThatCannotBeFused) {
@@ -121,7 +128,8 @@ TEST(FuseActivationTest, DoesNotFuseActivationsThatCannotBeFused) {
     TensorId fc = AddFc(net);
     TensorId act = *AddActivation(net, "act", fc, {type, 0.0f, INFINITY});
     ASSERT_TRUE(net.MarkOutput(act).ok());
-    ExpectNotFused(net, {"fc", "act"});
+    ExpectNotFused(net, {"fc", "act"},
+                   {"'act' is ", ActivationTypeName(type), "do not run as an epilogue"});
   }
 }
 
@@ -136,7 +144,7 @@ TEST(FuseActivationTest, DoesNotFuseIntoALayerThatHasOneOrIntoOtherOps) {
   // An Activation feeding a ReLU is not a GEMM: left alone.
   TensorId relu2 = *AddActivation(net, "relu2", relu, {ActivationType::kRelu});
   ASSERT_TRUE(net.MarkOutput(relu2).ok());
-  ExpectNotFused(net, {"fc", "relu", "relu2"});
+  ExpectNotFused(net, {"fc", "relu", "relu2"}, {"'fc'", "it already has a fused relu"});
 }
 
 // x [B, 8] -> FC (bias) -> ReLU -> MatMul (constant [8, 5]) -> ReLU -> "y".

@@ -1,6 +1,7 @@
 #include "optimizer/passes/fuse_conv_epilogue.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -13,26 +14,25 @@
 namespace kiln {
 namespace {
 
-using Readers = std::vector<std::vector<NodeId>>;
-
-// The layers that read each tensor, once per layer.
-Readers ReadersOf(const Graph& graph) {
-  Readers readers(graph.num_tensors());
-  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
-    for (TensorId t : graph.node(n).inputs) {
-      if (t >= 0 && (readers[t].empty() || readers[t].back() != n)) readers[t].push_back(n);
-    }
-  }
-  return readers;
-}
-
-// The one layer that reads `t`, when `t` is an intermediate float tensor
-// with exactly one reader; kNoNode otherwise.
-NodeId SoleReader(const Graph& graph, const Readers& readers, TensorId t) {
+// The one layer that reads `t`, when `t` is an intermediate float tensor read
+// by one layer not already absorbed elsewhere; kNoNode and why not otherwise.
+NodeId SoleReader(const Graph& graph, const Readers& readers, const std::vector<bool>& removed,
+                  TensorId t, std::string* why) {
   const Tensor& tensor = graph.tensor(t);
-  if (tensor.is_output || !IsFloatType(tensor.desc.dtype)) return kNoNode;
-  if (readers[t].size() != 1) return kNoNode;
-  return readers[t][0];
+  const std::string what = absl::StrCat("tensor '", tensor.desc.name, "' ");
+  if (tensor.is_output) {
+    *why = what + "is a network output";
+  } else if (!IsFloatType(tensor.desc.dtype)) {
+    *why = what + "is " + std::string(DataTypeName(tensor.desc.dtype));
+  } else if (readers[t].size() != 1) {
+    *why = absl::StrCat(what, "has ", DescribeReaders(graph, readers[t]));
+  } else if (removed[readers[t][0]]) {
+    *why = absl::StrCat("its reader '", graph.node(readers[t][0]).name,
+                        "' is already fused into another convolution");
+  } else {
+    return readers[t][0];
+  }
+  return kNoNode;
 }
 
 // What one Convolution absorbs.
@@ -44,8 +44,11 @@ struct Epilogue {
 };
 
 // The residual operand when `node` is a non-broadcasting sum of `t` and
-// another tensor of the same dims and dtype; -1 otherwise.
-absl::StatusOr<TensorId> ResidualOperand(const Graph& graph, const Node& node, TensorId t) {
+// another tensor of the same dims and dtype; -1 and why not otherwise.
+absl::StatusOr<TensorId> ResidualOperand(const Graph& graph, const Node& node, TensorId t,
+                                         std::string* why) {
+  *why = absl::StrCat("its reader '", node.name, "' (", node.op,
+                      ") is neither an ElementWise sum nor an Activation");
   if (node.op != kElementWiseOp || node.inputs.size() != 2 || node.outputs.size() != 1) return -1;
   absl::StatusOr<ElementWiseParams> params = ElementWiseParams::FromAttrs(node.attrs);
   if (!params.ok()) {
@@ -54,11 +57,16 @@ absl::StatusOr<TensorId> ResidualOperand(const Graph& graph, const Node& node, T
   }
   if (params->op != ElementWiseOp::kSum) return -1;
   const TensorId other = node.inputs[0] == t ? node.inputs[1] : node.inputs[0];
+  *why = absl::StrCat("'", node.name, "' adds the convolution's output to itself");
   if (other < 0 || other == t) return -1;
   const TensorDesc& a = graph.tensor(t).desc;
   const TensorDesc& b = graph.tensor(other).desc;
   const TensorDesc& y = graph.tensor(node.outputs[0]).desc;
+  *why = absl::StrCat("'", node.name, "' adds '", b.name, "' (", DataTypeName(b.dtype), " ",
+                      DimsString(b.dims), ") to '", a.name, "' (", DataTypeName(a.dtype), " ",
+                      DimsString(a.dims), "): not the same dims and dtype");
   if (b.dims != a.dims || y.dims != a.dims || b.dtype != a.dtype) return -1;
+  why->clear();
   return other;
 }
 
@@ -75,37 +83,56 @@ absl::StatusOr<bool> IsActivation(const Node& node) {
   return true;
 }
 
+// Logs why `conv` absorbs nothing (or nothing after its sum); returns `e`.
+Epilogue Stop(Logger* logger, const Node& conv, const Epilogue& e, absl::string_view why) {
+  if (e.sum == kNoNode) {
+    LogVerbose(logger, "fuse-conv-epilogue: not fusing into '", conv.name, "': ", why);
+  } else {
+    LogVerbose(logger, "fuse-conv-epilogue: fusing the sum into '", conv.name,
+               "' but no activation: ", why);
+  }
+  return e;
+}
+
 // What Convolution `conv` can absorb; an Epilogue with output -1 when nothing.
 absl::StatusOr<Epilogue> FindEpilogue(const Graph& graph, NodeId conv, const Readers& readers,
-                                      const std::vector<bool>& removed) {
+                                      const std::vector<bool>& removed, Logger* logger) {
   Epilogue e;
   const Node& node = graph.node(conv);
-  if (node.op != kConvolutionOp || node.outputs.size() != 1) return e;
+  if (node.op != kConvolutionOp) return e;
+  if (node.outputs.size() != 1) return Stop(logger, node, e, "it has several outputs");
   absl::StatusOr<ConvolutionParams> params = ConvolutionParams::FromAttrs(node.attrs);
   if (!params.ok()) {
     return absl::InternalError(absl::StrCat("fuse-conv-epilogue: layer '", node.name,
                                             "' (Convolution): ", params.status().message()));
   }
   if (params->activation.has_value() || (node.inputs.size() > 3 && node.inputs[3] >= 0)) {
-    return e;  // already fused
+    return Stop(logger, node, e, "it already has a fused activation or residual");
   }
+  std::string why;
   TensorId t = node.outputs[0];
-  NodeId next = SoleReader(graph, readers, t);
-  if (next == kNoNode || removed[next]) return e;
-  KILN_ASSIGN_OR_RETURN(TensorId residual, ResidualOperand(graph, graph.node(next), t));
+  NodeId next = SoleReader(graph, readers, removed, t, &why);
+  if (next == kNoNode) return Stop(logger, node, e, why);
+  KILN_ASSIGN_OR_RETURN(TensorId residual, ResidualOperand(graph, graph.node(next), t, &why));
   if (residual >= 0) {
     e.sum = next;
     e.residual = residual;
     t = graph.node(next).outputs[0];
     e.output = t;
-    next = SoleReader(graph, readers, t);
-    if (next == kNoNode || removed[next]) return e;
+    next = SoleReader(graph, readers, removed, t, &why);
+    if (next == kNoNode) return Stop(logger, node, e, why);
   }
   KILN_ASSIGN_OR_RETURN(bool activation, IsActivation(graph.node(next)));
-  if (activation) {
-    e.activation = next;
-    e.output = graph.node(next).outputs[0];
+  if (!activation) {
+    // After a sum, any reader but an Activation ends the epilogue.
+    if (e.sum != kNoNode) {
+      why = absl::StrCat("its reader '", graph.node(next).name, "' (", graph.node(next).op,
+                         ") is not an Activation");
+    }
+    return Stop(logger, node, e, why);
   }
+  e.activation = next;
+  e.output = graph.node(next).outputs[0];
   return e;
 }
 
@@ -132,13 +159,13 @@ absl::Status Fuse(Graph& graph, NodeId conv, const Epilogue& e) {
 
 }  // namespace
 
-absl::StatusOr<bool> FuseConvEpilogue::Run(Graph& graph) {
+absl::StatusOr<bool> FuseConvEpilogue::Run(Graph& graph, Logger* logger) {
   const Readers readers = ReadersOf(graph);
   std::vector<bool> removed(graph.num_nodes(), false);
   bool changed = false;
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
     if (removed[n]) continue;
-    KILN_ASSIGN_OR_RETURN(Epilogue e, FindEpilogue(graph, n, readers, removed));
+    KILN_ASSIGN_OR_RETURN(Epilogue e, FindEpilogue(graph, n, readers, removed, logger));
     if (e.output < 0) continue;
     KILN_RETURN_IF_ERROR(Fuse(graph, n, e));
     if (e.sum != kNoNode) removed[e.sum] = true;
@@ -153,7 +180,7 @@ absl::StatusOr<bool> FuseConvEpilogue::Run(Graph& graph) {
   graph.Reorder(keep);
   // A fused layer also reads its residual, which may come later in the old order.
   TopologicalSort sort;
-  KILN_RETURN_IF_ERROR(sort.Run(graph).status());
+  KILN_RETURN_IF_ERROR(sort.Run(graph, logger).status());
   return true;
 }
 

@@ -19,7 +19,7 @@ namespace kiln {
 class FuseConvEpilogue : public Pass {
  public:
   absl::string_view name() const override { return "fuse-conv-epilogue"; }
-  absl::StatusOr<bool> Run(Graph& graph) override;
+  absl::StatusOr<bool> Run(Graph& graph, Logger* logger) override;
 };
 
 }  // namespace kiln

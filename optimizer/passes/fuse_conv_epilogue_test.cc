@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "ops/convolution.h"
 #include "ops/element_wise.h"
 #include "optimizer/builder.h"
+#include "optimizer/passes/pass_testing.h"
 #include "runtime/runtime.h"
 #include "serialization/plan_io.h"
 #include "tests/util/op_runner.h"
@@ -35,9 +37,9 @@ TensorId AddConv(NetworkDefinition& net, const std::string& name, TensorId x, st
                          testutil::RandomFloats({4}, rng));
 }
 
-absl::StatusOr<bool> RunPass(Graph& g) {
+absl::StatusOr<bool> RunPass(Graph& g, Logger* logger = nullptr) {
   FuseConvEpilogue pass;
-  return pass.Run(g);
+  return pass.Run(g, logger);
 }
 
 // Every layer reads only tensors written before it (or sources).
@@ -48,7 +50,9 @@ void ExpectSorted(const Graph& g) {
   }
   for (const Node& n : g.nodes()) {
     for (TensorId t : n.inputs) {
-      if (t >= 0) EXPECT_TRUE(ready[t]) << n.name << " reads " << g.tensor(t).desc.name << " early";
+      if (t >= 0) {
+        EXPECT_TRUE(ready[t]) << n.name << " reads " << g.tensor(t).desc.name << " early";
+      }
     }
     for (TensorId t : n.outputs) ready[t] = true;
   }
@@ -130,13 +134,17 @@ TEST(FuseConvEpilogueTest, DownsampleBlockReadsTheOtherConvAndStaysSorted) {
   ExpectSorted(g);
 }
 
-// The pass reports no change and the layers are still `names`.
-void ExpectNotFused(const NetworkDefinition& net, const std::vector<std::string>& names) {
+// The pass reports no change, the layers are still `names`, and it logged
+// each of `why` (each a list of parts found together in one message).
+void ExpectNotFused(const NetworkDefinition& net, const std::vector<std::string>& names,
+                    std::vector<std::initializer_list<absl::string_view>> why) {
   Graph g = net.graph();
-  auto changed = RunPass(g);
+  testutil::RecordingLogger logger;
+  auto changed = RunPass(g, &logger);
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_FALSE(*changed);
   EXPECT_EQ(Names(g), names);
+  for (const auto& parts : why) EXPECT_TRUE(logger.Said(parts)) << "log:\n" << logger.All();
 }
 
 TEST(FuseConvEpilogueTest, DoesNotFuseConvWithTwoConsumers) {
@@ -148,7 +156,8 @@ TEST(FuseConvEpilogueTest, DoesNotFuseConvWithTwoConsumers) {
   TensorId b = *AddActivation(net, "tanh", c, {ActivationType::kTanh});
   ASSERT_TRUE(net.MarkOutput(a).ok());
   ASSERT_TRUE(net.MarkOutput(b).ok());
-  ExpectNotFused(net, {"conv", "relu", "tanh"});
+  ExpectNotFused(net, {"conv", "relu", "tanh"},
+                 {{"fuse-conv-epilogue: not fusing into 'conv'", "has 2 readers (relu, tanh)"}});
 }
 
 TEST(FuseConvEpilogueTest, DoesNotFuseWhenTheConvOutputIsANetworkOutput) {
@@ -159,7 +168,8 @@ TEST(FuseConvEpilogueTest, DoesNotFuseWhenTheConvOutputIsANetworkOutput) {
   TensorId a = *AddActivation(net, "relu", c, {ActivationType::kRelu});
   ASSERT_TRUE(net.MarkOutput(c).ok());
   ASSERT_TRUE(net.MarkOutput(a).ok());
-  ExpectNotFused(net, {"conv", "relu"});
+  ExpectNotFused(net, {"conv", "relu"},
+                 {{"not fusing into 'conv'", "tensor 'conv' is a network output"}});
 }
 
 TEST(FuseConvEpilogueTest, DoesNotFuseBroadcastingSumOrOtherOps) {
@@ -172,7 +182,10 @@ TEST(FuseConvEpilogueTest, DoesNotFuseBroadcastingSumOrOtherOps) {
   TensorId c2 = AddConv(net, "conv2", s1, rng);
   TensorId s2 = *AddElementWise(net, "sub", c2, x, ElementWiseOp::kSub);
   ASSERT_TRUE(net.MarkOutput(s2).ok());
-  ExpectNotFused(net, {"conv1", "broadcast_add", "conv2", "sub"});
+  ExpectNotFused(net, {"conv1", "broadcast_add", "conv2", "sub"},
+                 {{"not fusing into 'conv1'", "'broadcast_add' adds 'shift'",
+                   "not the same dims and dtype"},
+                  {"not fusing into 'conv2'", "'sub' (ElementWise) is neither"}});
 }
 
 TEST(FuseConvEpilogueTest, FusesTheSumButNotAnActivationOfASharedSum) {
@@ -186,8 +199,12 @@ TEST(FuseConvEpilogueTest, FusesTheSumButNotAnActivationOfASharedSum) {
   ASSERT_TRUE(net.MarkOutput(a).ok());
   ASSERT_TRUE(net.MarkOutput(b).ok());
   Graph g = net.graph();
-  ASSERT_TRUE(*RunPass(g));
+  testutil::RecordingLogger logger;
+  ASSERT_TRUE(*RunPass(g, &logger));
   EXPECT_EQ(Names(g), (std::vector<std::string>{"conv", "relu", "tanh"}));
+  EXPECT_TRUE(logger.Said({"fusing the sum into 'conv' but no activation",
+                           "tensor 'add' has 2 readers (relu, tanh)"}))
+      << logger.All();
   EXPECT_FALSE(ConvolutionParams::FromAttrs(g.node(0).attrs)->activation.has_value());
   EXPECT_EQ(g.tensor(g.node(0).outputs[0]).desc.name, "add");
 }

@@ -2,6 +2,7 @@
 #include "graph/network_definition.h"
 #include "ops/activation.h"
 #include "optimizer/passes/dead_layer_elimination.h"
+#include "optimizer/passes/pass_testing.h"
 #include "optimizer/passes/topological_sort.h"
 
 namespace kiln {
@@ -23,10 +24,12 @@ TEST(DeadLayerEliminationTest, RemovesBranchesThatReachNoOutput) {
   ASSERT_TRUE(net.MarkOutput(b).ok());
   Graph g = net.graph();
   DeadLayerElimination pass;
-  auto changed = pass.Run(g);
+  testutil::RecordingLogger logger;
+  auto changed = pass.Run(g, &logger);
   ASSERT_TRUE(changed.ok());
   EXPECT_TRUE(*changed);
   EXPECT_EQ(Names(g), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(logger.Said({"removing 'dead2'", "no network output depends on it"})) << logger.All();
   EXPECT_FALSE(g.FindTensor("dead1").has_value());
   EXPECT_EQ(g.tensor(g.outputs()[0]).desc.name, "b");
   EXPECT_EQ(g.tensor(g.outputs()[0]).producer, 1);
@@ -41,7 +44,7 @@ TEST(DeadLayerEliminationTest, KeepsEverythingWhenAllLive) {
   ASSERT_TRUE(net.MarkOutput(b).ok());
   Graph g = net.graph();
   DeadLayerElimination pass;
-  EXPECT_FALSE(*pass.Run(g));
+  EXPECT_FALSE(*pass.Run(g, nullptr));
   EXPECT_EQ(g.num_nodes(), 2);
 }
 
@@ -63,7 +66,7 @@ TEST(TopologicalSortTest, OrdersProducersFirstAndKeepsStableOrder) {
   g.MarkOutput(b);
   g.MarkOutput(c);
   TopologicalSort pass;
-  auto changed = pass.Run(g);
+  auto changed = pass.Run(g, nullptr);
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_TRUE(*changed);
   EXPECT_EQ(Names(g), (std::vector<std::string>{"independent", "first", "second"}));
@@ -79,7 +82,7 @@ TEST(TopologicalSortTest, RejectsCyclesNamingTheLayers) {
   g.AddNode(Node{"pong", "Activation", {}, {a}, {b}});
   g.MarkOutput(b);
   TopologicalSort pass;
-  auto changed = pass.Run(g);
+  auto changed = pass.Run(g, nullptr);
   ASSERT_FALSE(changed.ok());
   EXPECT_NE(changed.status().message().find("cycle through layers: ping, pong"),
             std::string::npos)
@@ -95,7 +98,7 @@ TEST(TopologicalSortTest, RejectsDanglingInputs) {
   g.AddNode(Node{"reader", "Activation", {}, {a}, {b}});
   g.MarkOutput(b);
   TopologicalSort pass;
-  auto changed = pass.Run(g);
+  auto changed = pass.Run(g, nullptr);
   ASSERT_FALSE(changed.ok());
   EXPECT_NE(changed.status().message().find("'nowhere'"), std::string::npos) << changed.status();
 }

@@ -15,7 +15,7 @@ bool IsSource(const Tensor& t) { return t.is_input || t.is_constant(); }
 
 }  // namespace
 
-absl::StatusOr<bool> TopologicalSort::Run(Graph& graph) {
+absl::StatusOr<bool> TopologicalSort::Run(Graph& graph, Logger* /*logger*/) {
   const int n = graph.num_nodes();
   std::vector<std::vector<NodeId>> consumers(graph.num_tensors());
   std::vector<int> pending(n, 0);

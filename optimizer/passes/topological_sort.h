@@ -11,7 +11,7 @@ namespace kiln {
 class TopologicalSort : public Pass {
  public:
   absl::string_view name() const override { return "topological-sort"; }
-  absl::StatusOr<bool> Run(Graph& graph) override;
+  absl::StatusOr<bool> Run(Graph& graph, Logger* logger) override;
 };
 
 }  // namespace kiln
