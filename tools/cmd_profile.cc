@@ -10,11 +10,16 @@
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/chrome_trace.h"
 #include "runtime/profiler.h"
 #include "tools/commands.h"
 
 // Defined in tools/cmd_run.cc.
 ABSL_DECLARE_FLAG(bool, cuda_graph);
+
+ABSL_FLAG(std::string, trace, "",
+          "kiln profile: also write a Chrome trace (chrome://tracing, Perfetto) of the "
+          "profiled runs to this file: one span per layer with its tactic, one track per run");
 
 namespace kiln {
 namespace cli {
@@ -22,9 +27,12 @@ namespace {
 
 constexpr char kName[] = "kiln profile";
 
-// Sums each layer's reported time over the profiled runs.
+// Sums each layer's reported time over the profiled runs (and passes each
+// report on to `next`, when set).
 class SummingProfiler : public Profiler {
  public:
+  explicit SummingProfiler(Profiler* next = nullptr) : next_(next) {}
+
   struct Layer {
     std::string name;
     std::string tactic;
@@ -37,10 +45,12 @@ class SummingProfiler : public Profiler {
     if (inserted) layers_.push_back({std::string(layer), std::string(tactic)});
     layers_[it->second].total_ms += ms;
     ++layers_[it->second].calls;
+    if (next_ != nullptr) next_->ReportLayerTime(layer, tactic, ms);
   }
   const std::vector<Layer>& layers() const { return layers_; }
 
  private:
+  Profiler* next_;
   std::map<std::string, size_t> index_;
   std::vector<Layer> layers_;
 };
@@ -77,12 +87,19 @@ int Run(const Args& args) {
       return Fail(kName, s);
     }
   }
-  SummingProfiler profiler;
+  const std::string trace_path = absl::GetFlag(FLAGS_trace);
+  ChromeTraceProfiler trace;
+  for (const PlanNode& node : engine.plan().nodes) trace.SetOp(node.name, node.op);
+  SummingProfiler profiler(trace_path.empty() ? nullptr : &trace);
   (*context)->set_profiler(&profiler);
   for (int i = 0; i < iterations; ++i) {
+    trace.BeginRun(absl::StrCat("run ", i + 1, " (batch ", batch, ")"));
     if (absl::Status s = (*context)->Execute(batch, buffers->pointers); !s.ok()) {
       return Fail(kName, s);
     }
+  }
+  if (!trace_path.empty()) {
+    if (absl::Status s = trace.Write(trace_path); !s.ok()) return Fail(kName, s);
   }
   // The same runs without the profiler (as a CUDA graph unless
   // --cuda-graph=false), for the latency the per-layer sum stands for.
@@ -124,6 +141,10 @@ int Run(const Args& args) {
                                                        : ", eager";
   std::printf("whole run without the profiler%s: median %.4f ms\n", how,
               whole_ms[whole_ms.size() / 2]);
+  if (!trace_path.empty()) {
+    std::printf("Chrome trace of the %d profiled runs (%zu spans): %s\n", iterations,
+                trace.num_spans(), trace_path.c_str());
+  }
   return kExitOk;
 }
 
@@ -132,15 +153,17 @@ int Run(const Args& args) {
 const Command& ProfileCommand() {
   static const Command command{
       "profile",
-      "kiln profile MODEL.plan [--iterations=N] [--batch=N]",
+      "kiln profile MODEL.plan [--iterations=N] [--batch=N] [--trace=FILE]",
       "Time every layer of a plan; print a table, slowest first.",
       "Runs the plan on random inputs with the runtime's per-layer profiler and prints\n"
       "each layer's average time, its share of the total and the running share, so the\n"
       "layers worth optimizing are at the top. Profiling times layers one by one, so the\n"
       "total is a little above the latency 'kiln run' reports. Profiled runs are eager;\n"
       "the whole run is then timed without the profiler, as a CUDA graph on cuda unless\n"
-      "--cuda-graph=false, to compare with the sum.\n",
-      {"iterations", "warmup", "batch", "backend", "cuda_graph"},
+      "--cuda-graph=false, to compare with the sum. --trace=FILE also writes the profiled\n"
+      "runs as a Chrome trace (open it in chrome://tracing or ui.perfetto.dev): one span\n"
+      "per layer, named by layer with its tactic and op; gaps are host time between layers.\n",
+      {"iterations", "warmup", "batch", "backend", "cuda_graph", "trace"},
       Run,
   };
   return command;
