@@ -1,0 +1,145 @@
+// The accuracy check on hand-made logits: exact, close, fp16-close, a near
+// tie, NaN, and the all-zeros output that a broken plan once gave (it must
+// fail at every precision).
+#include "bench/e2e/accuracy.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace kiln {
+namespace bench {
+namespace {
+
+// 4 rows of 5 logits with clear winners (classes 0, 4, 2, 1).
+std::vector<float> Reference() {
+  return {3.0f,  -1.0f, 0.5f, 0.0f,  1.0f,  //
+          -2.0f, 0.0f,  1.0f, 0.25f, 2.5f,  //
+          0.0f,  0.1f,  4.0f, -3.0f, 0.2f,  //
+          1.0f,  2.0f,  0.0f, -1.0f, -0.5f};
+}
+
+// `ref` with every value scaled by (1 + e): rel-L2 is exactly |e|.
+std::vector<float> Scaled(std::vector<float> v, double e) {
+  for (float& x : v) x = static_cast<float>(x * (1.0 + e));
+  return v;
+}
+
+AccuracyBound Bound(const char* precision) {
+  absl::StatusOr<AccuracyBound> bound = BoundFor(precision);
+  EXPECT_TRUE(bound.ok()) << bound.status();
+  return bound.ok() ? *bound : AccuracyBound{};
+}
+
+TEST(AccuracyTest, IdenticalLogitsPassEveryPrecision) {
+  const std::vector<float> ref = Reference();
+  absl::StatusOr<LogitsComparison> c = CompareLogits(ref, ref, 4);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->rel_l2, 0.0);
+  EXPECT_EQ(c->top1_agree, 1.0);
+  EXPECT_EQ(c->classes, 5);
+  for (const char* p : {"fp32", "tf32", "fp16"}) {
+    EXPECT_EQ(AccuracyViolation(*c, Bound(p)), "") << p;
+  }
+}
+
+TEST(AccuracyTest, RelL2IsMeasuredOverTheWholeOutput) {
+  const std::vector<float> ref = Reference();
+  absl::StatusOr<LogitsComparison> c = CompareLogits(Scaled(ref, 3e-6), ref, 4);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NEAR(c->rel_l2, 3e-6, 1e-7);
+  EXPECT_EQ(AccuracyViolation(*c, Bound("fp32")), "");
+
+  c = CompareLogits(Scaled(ref, 5e-3), ref, 4);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NEAR(c->rel_l2, 5e-3, 1e-6);
+  EXPECT_EQ(AccuracyViolation(*c, Bound("fp16")), "");
+  EXPECT_NE(AccuracyViolation(*c, Bound("fp32")).find("rel-L2"), std::string::npos);
+
+  c = CompareLogits(Scaled(ref, 2e-2), ref, 4);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(AccuracyViolation(*c, Bound("fp16")).find("rel-L2 0.02 > 0.01"), std::string::npos)
+      << AccuracyViolation(*c, Bound("fp16"));
+}
+
+// The known bug: MobileNetV2 --fp16 at batch 128 gave all-zero logits.
+TEST(AccuracyTest, AllZeroOutputFailsWithRelL2One) {
+  const std::vector<float> ref = Reference();
+  const std::vector<float> zeros(ref.size(), 0.0f);
+  absl::StatusOr<LogitsComparison> c = CompareLogits(zeros, ref, 4);
+  ASSERT_TRUE(c.ok());
+  EXPECT_DOUBLE_EQ(c->rel_l2, 1.0);
+  for (const char* p : {"fp32", "tf32", "fp16"}) {
+    const std::string why = AccuracyViolation(*c, Bound(p));
+    EXPECT_NE(why.find("rel-L2 1 >"), std::string::npos) << p << ": " << why;
+  }
+  // Every row's argmax becomes class 0: rows 1, 2 and 3 differ.
+  EXPECT_EQ(c->top1_mismatches, 3);
+  EXPECT_DOUBLE_EQ(c->top1_agree, 0.25);
+  EXPECT_NE(AccuracyViolation(*c, Bound("fp16")).find("top-1 differs on 3/4 rows"),
+            std::string::npos);
+}
+
+TEST(AccuracyTest, NonFiniteOutputFailsWhateverTheBound) {
+  const std::vector<float> ref = Reference();
+  std::vector<float> out = ref;
+  out[7] = std::numeric_limits<float>::quiet_NaN();
+  absl::StatusOr<LogitsComparison> c = CompareLogits(out, ref, 4);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(std::isnan(c->rel_l2));
+  EXPECT_EQ(c->non_finite, 1);
+  EXPECT_NE(AccuracyViolation(*c, AccuracyBound{1e9, false}).find("1 of 20 output values are NaN"),
+            std::string::npos);
+  out[7] = std::numeric_limits<float>::infinity();
+  c = CompareLogits(out, ref, 4);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(AccuracyViolation(*c, Bound("fp32")), "");
+}
+
+TEST(AccuracyTest, Fp16NeedsTheSameTop1Fp32DoesNot) {
+  // Row 0 of the reference made a near tie (3.0 vs 2.9999), then flipped in
+  // the output: a tiny rel-L2 but a different top-1.
+  std::vector<float> ref = Reference();
+  ref[4] = 2.9999f;
+  std::vector<float> out = ref;
+  out[4] = 3.0001f;
+  absl::StatusOr<LogitsComparison> c = CompareLogits(out, ref, 4);
+  ASSERT_TRUE(c.ok());
+  EXPECT_LT(c->rel_l2, 1e-4);
+  EXPECT_EQ(c->top1_mismatches, 1);
+  EXPECT_DOUBLE_EQ(c->top1_agree, 0.75);
+  EXPECT_LT(c->min_mismatch_gap, 1e-3);  // the gap says: a near tie
+  const std::string fp16 = AccuracyViolation(*c, Bound("fp16"));
+  EXPECT_EQ(fp16.find("rel-L2"), std::string::npos) << fp16;
+  EXPECT_NE(fp16.find("top-1 differs on 1/4 rows"), std::string::npos) << fp16;
+  // fp32 checks rel-L2 only (about 2.5e-5 here, over its 1e-5 bound).
+  EXPECT_EQ(AccuracyViolation(*c, Bound("fp32")).find("top-1"), std::string::npos);
+}
+
+TEST(AccuracyTest, ZeroReference) {
+  const std::vector<float> zeros(10, 0.0f);
+  absl::StatusOr<LogitsComparison> c = CompareLogits(zeros, zeros, 2);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->rel_l2, 0.0);
+  std::vector<float> out = zeros;
+  out[3] = 1e-3f;
+  c = CompareLogits(out, zeros, 2);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(std::isinf(c->rel_l2));
+  EXPECT_NE(AccuracyViolation(*c, Bound("fp16")), "");
+}
+
+TEST(AccuracyTest, RefusesMismatchedSizes) {
+  const std::vector<float> ref = Reference();
+  const std::vector<float> shorter(ref.begin(), ref.end() - 1);
+  EXPECT_FALSE(CompareLogits(shorter, ref, 4).ok());
+  EXPECT_FALSE(CompareLogits(ref, ref, 3).ok());  // 20 values are not 3 rows
+  EXPECT_FALSE(CompareLogits(ref, ref, 0).ok());
+  EXPECT_FALSE(BoundFor("int8").ok());
+}
+
+}  // namespace
+}  // namespace bench
+}  // namespace kiln
