@@ -60,6 +60,7 @@ const Command& RunCommand();
 const Command& InspectCommand();
 const Command& ProfileCommand();
 const Command& ConformanceCommand();
+const Command& CheckCommand();
 
 // Prints "kiln <command>: <message>" on stderr as one line; returns `code`.
 int Fail(absl::string_view command, absl::string_view message, int code);

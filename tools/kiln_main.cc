@@ -32,7 +32,7 @@ namespace {
 const std::vector<const Command*>& Commands() {
   static const auto* commands = new std::vector<const Command*>{
       &BuildCommand(), &RunCommand(), &InspectCommand(), &ProfileCommand(),
-      &ConformanceCommand()};
+      &CheckCommand(), &ConformanceCommand()};
   return *commands;
 }
 
@@ -65,6 +65,7 @@ void PrintGeneralHelp(FILE* out) {
                "  kiln inspect lenet.plan                    see its layers, tactics and memory\n"
                "  kiln run lenet.plan                        run it on random inputs, print latency\n"
                "  kiln profile lenet.plan                    time each layer\n"
+               "  kiln check lenet.plan                      check each layer against cpu_ref\n"
                "\n"
                "'kiln help <command>' (or 'kiln <command> --help') explains a command and its "
                "flags.\n"

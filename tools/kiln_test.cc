@@ -77,7 +77,7 @@ Result* KilnTest::build_ = nullptr;
 TEST_F(KilnTest, HelpListsCommandsAndExitsZero) {
   Result r = Kiln("--help");
   EXPECT_EXIT_CODE(r, 0);
-  for (const char* command : {"build", "run", "inspect", "profile", "conformance"}) {
+  for (const char* command : {"build", "run", "inspect", "profile", "check", "conformance"}) {
     EXPECT_THAT(r.out, HasSubstr(absl::StrCat("  ", command, " "))) << command;
   }
   EXPECT_THAT(r.out, HasSubstr("kiln help <command>"));
@@ -121,11 +121,11 @@ TEST_F(KilnTest, BadFlagsAreOneLineAndExitCodeTwo) {
   EXPECT_THAT(Kiln("build --iterations=3").err, HasSubstr("does not apply to 'build'"));
 }
 
-// lenet5 has 12 layers; the builder fuses fc1_relu and fc2_relu into fc1 and
-// fc2 (fuse-activation), so plans hold 10.
+// lenet5 has 12 layers; the builder fuses the four ReLUs into conv1, conv2
+// (fuse-conv-epilogue), fc1 and fc2 (fuse-activation), so plans hold 8.
 TEST_F(KilnTest, BuildShowsProgressAndSummary) {
-  EXPECT_THAT(build_->err, HasSubstr("[ 1/10] conv1 (Convolution) ... chose cpu_ref.convolution."));
-  EXPECT_THAT(build_->err, HasSubstr("[10/10] prob (SoftMax) ... chose "));
+  EXPECT_THAT(build_->err, HasSubstr("[1/8] conv1 (Convolution) ... chose cpu_ref.convolution."));
+  EXPECT_THAT(build_->err, HasSubstr("[8/8] prob (SoftMax) ... chose "));
   EXPECT_THAT(build_->out, HasSubstr("built lenet5 for cpu_ref"));
   EXPECT_THAT(build_->out, HasSubstr("max batch 2"));
   EXPECT_THAT(build_->out, HasSubstr("tactics chosen"));
@@ -178,7 +178,7 @@ TEST_F(KilnTest, InspectJsonIsWellFormed) {
   const std::string check = absl::StrCat(
       "python3 -c \"import json,sys; d=json.load(open('", TmpDir(),
       "/plan.json')); assert d['header']['max_batch']==2, d['header']; "
-      "assert len(d['layers'])==10; assert d['bindings'][0]['name']=='data'; "
+      "assert len(d['layers'])==8; assert d['bindings'][0]['name']=='data'; "
       "assert d['layers'][0]['tactic'].startswith('cpu_ref.convolution'); "
       "assert d['memory']['weight_bytes'] > 0\"");
   if (std::system("python3 -c pass >/dev/null 2>&1") == 0) {
@@ -236,7 +236,7 @@ TEST_F(KilnTest, ProfilePrintsLayersSlowestFirst) {
       times.push_back(std::stod(cols[3]));
     }
   }
-  ASSERT_EQ(times.size(), 10u) << r.out;  // 12 layers, 2 ReLUs fused
+  ASSERT_EQ(times.size(), 8u) << r.out;  // 12 layers, 4 ReLUs fused
   EXPECT_TRUE(std::is_sorted(times.rbegin(), times.rend())) << r.out;
 }
 
@@ -308,6 +308,112 @@ TEST_F(KilnTest, ConformanceNeedsASuite) {
   Result r = Kiln("conformance");
   EXPECT_EXIT_CODE(r, 2);
   EXPECT_THAT(r.err, HasSubstr("missing --suite"));
+}
+
+std::string DigitsModel() {
+  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
+                      std::getenv("TEST_WORKSPACE") ? std::getenv("TEST_WORKSPACE") : "kiln",
+                      "/samples/digits/digits_cnn.onnx");
+}
+
+// The table lines of `kiln check` output whose verdict is `verdict`.
+int CheckLines(const std::string& out, const std::string& verdict) {
+  int n = 0;
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    std::vector<std::string> cols = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    n += cols.size() > 2 && std::all_of(cols[0].begin(), cols[0].end(), ::isdigit) &&
+         cols[1] == verdict;
+  }
+  return n;
+}
+
+TEST_F(KilnTest, CheckPassesEveryLayerOfAnOnnxModel) {
+  Result r = Kiln(absl::StrCat("check ", DigitsModel(), " --batch=2 --report=check.json"));
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("on cpu_ref (cpu:"));
+  EXPECT_THAT(r.out, HasSubstr("at batch 2"));
+  EXPECT_THAT(r.out, HasSubstr("image fp32 linear 2x1x8x8 random (seed 1)"));
+  EXPECT_THAT(r.out, HasSubstr("(Convolution, cpu_ref.convolution."));
+  EXPECT_THAT(r.out, Not(HasSubstr("FIRST FAILING LAYER")));
+  // "checked N of N layers at batch 2: N ok, 0 FAIL, 0 skipped", one line per layer.
+  const size_t at = r.out.find("\nchecked ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const int layers = std::atoi(r.out.c_str() + at + 9);
+  ASSERT_GT(layers, 3) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("checked ", layers, " of ", layers,
+                                            " layers at batch 2: ", layers,
+                                            " ok, 0 FAIL, 0 skipped")));
+  EXPECT_EQ(CheckLines(r.out, "ok"), layers) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("build [1/"));
+  EXPECT_THAT(r.out, HasSubstr("normal runs ("));
+  EXPECT_THAT(r.out, HasSubstr("  run 3  ok       rel-L2 0.00e+00 (bound 1e-05)"));
+
+  const std::string json = ReadText(TmpDir() + "/check.json");
+  EXPECT_EQ(std::count(json.begin(), json.end(), '{'), std::count(json.begin(), json.end(), '}'));
+  const std::string check = absl::StrCat(
+      "python3 -c \"import json; d=json.load(open('", TmpDir(), "/check.json')); "
+      "assert d['batch']==2 and d['failed']==0 and d['first_failure'] is None, d; "
+      "assert len(d['layers'])==d['plan_layers']==", layers, "; "
+      "assert all(l['verdict']=='ok' and l['oracle'].startswith('cpu_ref.') and "
+      "l['rel_l2'] <= l['bound'] and l['outputs'][0]['dims'][0]==2 for l in d['layers'])\"");
+  if (std::system("python3 -c pass >/dev/null 2>&1") == 0) {
+    EXPECT_EQ(std::system(check.c_str()), 0) << json;
+  }
+}
+
+TEST_F(KilnTest, CheckRunsAPlanAtTheAskedBatch) {
+  Result r = Kiln("check lenet.plan --batch=1 --max-layers=3 --reruns=0");
+  EXPECT_EXIT_CODE(r, 0);
+  // LeNet's layer count depends on what the builder fuses; 3 are checked.
+  EXPECT_THAT(r.out, HasSubstr("at batch 1: 3 of "));
+  EXPECT_THAT(r.out, HasSubstr(" layers at batch 1: 3 ok, 0 FAIL, 0 skipped"));
+  EXPECT_THAT(r.out, HasSubstr("conv1 (Convolution, cpu_ref.convolution."));
+  EXPECT_EQ(CheckLines(r.out, "ok"), 3) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("normal runs")));
+}
+
+// A bound of 0 fails every layer whose tactic rounds differently from the
+// oracle (cpu_ref's fast tactics do; whether the builder chose one is up to
+// its timings, so either outcome is accepted, each with its exit code).
+TEST_F(KilnTest, CheckOverTheBoundIsExitCodeOneAndNamesTheFirstLayer) {
+  Result r = Kiln("check lenet.plan --rel-l2-fp32=0");
+  if (CheckLines(r.out, "FAIL") == 0) {
+    EXPECT_EXIT_CODE(r, 0);
+    GTEST_SKIP() << "every layer of lenet.plan matched the oracle bit for bit";
+  }
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_THAT(r.out, HasSubstr("FIRST FAILING LAYER: "));
+  EXPECT_THAT(r.out, HasSubstr("rel-L2 "));
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("differ from the oracle; the first is layer "));
+}
+
+TEST_F(KilnTest, CheckBadArgumentsAreOneLineAndExitCodeTwo) {
+  for (const std::string args :
+       {"check", "check a.plan b.plan", "check lenet.plan --fp16", "check lenet.plan --tf32",
+        "check lenet.plan --rel-l2-fp16=-1", "check lenet.plan --rel-l2-fp32=abc",
+        "check lenet.plan --max-layers=-2", "check lenet.plan --batch=-1",
+        "check lenet.plan --iterations=3", "check model.onnx --formats=nchw",
+        "check lenet.plan --input=x:a.npy,nocolon:", "check model.onnx --shapes=x:0x3",
+        "check lenet.plan --reruns=-1"}) {
+    SCOPED_TRACE(args);
+    Result r = Kiln(args);
+    EXPECT_EXIT_CODE(r, 2);
+    EXPECT_EQ(r.err_lines(), 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("kiln check"));
+  }
+  EXPECT_THAT(Kiln("check lenet.plan --fp16").err, HasSubstr("a plan was built already"));
+  ASSERT_TRUE(WriteNpyFile(TmpDir() + "/x.npy", Weights(DataType::kFloat32, {1, 1, 32, 32})).ok());
+  Result r = Kiln("check lenet.plan --input=nope:x.npy");
+  EXPECT_EXIT_CODE(r, 2);
+  EXPECT_THAT(r.err, HasSubstr("no input 'nope'; its inputs are data"));
+  Result missing = Kiln("check no_such.plan");
+  EXPECT_EXIT_CODE(missing, 1);
+  EXPECT_EQ(missing.err_lines(), 1) << missing.err;
+  Result help = Kiln("help check");
+  EXPECT_EXIT_CODE(help, 0);
+  EXPECT_THAT(help.out, HasSubstr("--rel-l2-fp16=VALUE"));
+  EXPECT_THAT(help.out, HasSubstr("--report=FILE.json"));
 }
 
 }  // namespace
