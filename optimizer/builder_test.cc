@@ -3,6 +3,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "absl/strings/str_cat.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "gtest/gtest.h"
@@ -104,6 +105,31 @@ TEST(BuilderTest, PicksTheFastestTacticThatFits) {
                      m.find("test.greedy: needs 1024.0 MiB of workspace") != std::string::npos;
   }
   EXPECT_TRUE(logged_choice);
+}
+
+// Three layers with one signature: each tactic is timed once for the build,
+// and the build summary says so.
+TEST(BuilderTest, TimesEachTacticOncePerLayerSignature) {
+  CapturingLogger logger;
+  BuildConfig config;
+  config.logger = &logger;
+  config.workspace_bytes = 1 << 20;
+  NetworkDefinition net;
+  TensorId t = *net.AddInput("x", DataType::kFloat32, {1, 3, 64, 64});
+  for (int i = 0; i < 3; ++i) t = *net.AddLayer1(absl::StrCat("layer", i), kSlowFastOp, {t}, {});
+  ASSERT_TRUE(net.MarkOutput(t).ok());
+  auto plan = Builder::Build(net, config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  for (const PlanNode& node : plan->nodes) EXPECT_EQ(node.tactic, "test.fast") << node.name;
+  bool summary = false;
+  for (const std::string& m : logger.messages) {
+    if (m.find("build phases: passes") == std::string::npos) continue;
+    summary = true;
+    // test.slow and test.fast timed for layer0; layer1 and layer2 reuse them.
+    EXPECT_NE(m.find("2 tactic timings run, 0 from the timing cache, 4 reused"),
+              std::string::npos) << m;
+  }
+  EXPECT_TRUE(summary);
 }
 
 TEST(BuilderTest, NoFittingTacticListsEveryCandidateAndWhy) {
