@@ -77,6 +77,13 @@ absl::StatusOr<AccuracyBound> BoundFor(absl::string_view precision) {
       absl::StrCat("no accuracy bound for precision '", precision, "'; use fp32, tf32 or fp16"));
 }
 
+AccuracyBound WithPeerYardstick(AccuracyBound bound, double torch_fp16_rel_l2) {
+  if (std::isfinite(torch_fp16_rel_l2) && torch_fp16_rel_l2 > 0) {
+    bound.max_rel_l2 = std::max(bound.max_rel_l2, 1.25 * torch_fp16_rel_l2);
+  }
+  return bound;
+}
+
 std::string AccuracyViolation(const LogitsComparison& c, const AccuracyBound& bound) {
   std::vector<std::string> reasons;
   if (c.non_finite > 0) {

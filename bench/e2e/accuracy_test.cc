@@ -131,6 +131,22 @@ TEST(AccuracyTest, ZeroReference) {
   EXPECT_NE(AccuracyViolation(*c, Bound("fp16")), "");
 }
 
+// PyTorch's own fp16 error widens the fp16 bound (never narrows it), and an
+// all-zero output still fails by far.
+TEST(AccuracyTest, PeerYardstickWidensButStillCatchesABrokenPlan) {
+  const AccuracyBound fp16 = Bound("fp16");
+  EXPECT_DOUBLE_EQ(WithPeerYardstick(fp16, 0.029).max_rel_l2, 1.25 * 0.029);
+  EXPECT_DOUBLE_EQ(WithPeerYardstick(fp16, 0.001).max_rel_l2, 1e-2);  // not narrowed
+  EXPECT_DOUBLE_EQ(WithPeerYardstick(fp16, std::nan("")).max_rel_l2, 1e-2);
+  EXPECT_TRUE(WithPeerYardstick(fp16, 0.029).same_top1);
+  const std::vector<float> ref = Reference();
+  const std::vector<float> zeros(ref.size(), 0.0f);
+  absl::StatusOr<LogitsComparison> c = CompareLogits(zeros, ref, 4);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NEAR(c->rel_l2, 1.0, 1e-12);
+  EXPECT_NE(AccuracyViolation(*c, WithPeerYardstick(fp16, 0.029)), "");
+}
+
 TEST(AccuracyTest, RefusesMismatchedSizes) {
   const std::vector<float> ref = Reference();
   const std::vector<float> shorter(ref.begin(), ref.end() - 1);

@@ -205,7 +205,18 @@ def main():
             np.save(base + ".input.npy", x)
             np.save(base + ".ref.npy", ref)
             ort = None if args.no_ort else onnxruntime_rel_l2(path, x, ref)
-            entry["batches"][str(batch)] = {"onnxruntime_rel_l2": ort}
+            # PyTorch's own fp16 error on these inputs: the yardstick for
+            # kiln's fp16 bound (e2e_bench reads the .txt).
+            half = copy.deepcopy(model).half()
+            with torch.no_grad():
+                out16 = half(torch.from_numpy(x).to(device).half()).float().cpu().numpy()
+            torch16 = rel_l2(out16, ref)
+            del half
+            with open(base + ".torch_fp16_rel_l2.txt", "w") as f:
+                f.write(f"{torch16:.6g}\n")
+            entry["batches"][str(batch)] = {"onnxruntime_rel_l2": ort,
+                                            "torch_fp16_rel_l2": torch16}
+            print(f"{name} b{batch}: PyTorch fp16 vs fp32 rel-L2 {torch16:.3g}", flush=True)
             print(f"wrote {base}.input.npy {tuple(x.shape)} fp32 and {base}.ref.npy "
                   f"{tuple(ref.shape)}: PyTorch fp32 logits"
                   + ("" if ort is None else f"; onnxruntime CPU vs PyTorch rel-L2 {ort:.2e}"),
