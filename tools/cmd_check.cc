@@ -37,13 +37,13 @@ ABSL_DECLARE_FLAG(std::string, input);
 ABSL_DECLARE_FLAG(uint32_t, seed);
 ABSL_DECLARE_FLAG(std::string, report);
 
-ABSL_FLAG(double, rel_l2_fp32, 1e-5, "check: largest rel-L2 error of an fp32 layer");
+ABSL_FLAG(double, rel_l2_fp32, 1e-5, "largest rel-L2 error of an fp32 layer");
 ABSL_FLAG(double, rel_l2_tf32, 1e-3,
-          "check: largest rel-L2 error of an fp32 layer in a plan built with --tf32");
-ABSL_FLAG(double, rel_l2_fp16, 5e-3, "check: largest rel-L2 error of a layer with fp16 tensors");
-ABSL_FLAG(int, max_layers, 0, "check: check only the first N layers (0 = all)");
+          "largest rel-L2 error of an fp32 layer in a plan built with --tf32");
+ABSL_FLAG(double, rel_l2_fp16, 5e-3, "largest rel-L2 error of a layer with fp16 tensors");
+ABSL_FLAG(int, max_layers, 0, "check only the first N layers (0 = all)");
 ABSL_FLAG(int, reruns, 3,
-          "check: then run the plan N times as a program does (layers not waited for, CUDA "
+          "after the check, run the plan N times as a program does (layers not waited for, CUDA "
           "graphs) and compare its outputs with the checked run's");
 
 namespace kiln {
