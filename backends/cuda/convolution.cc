@@ -10,7 +10,9 @@
 // ops/convolution.h) runs as kiln's one-pass epilogue kernel after the cuDNN
 // call, for every activation type. The cuda.convolution.cudnn_fused.* tactics
 // instead make one cudnnConvolutionBiasActivationForward call (y = relu(conv
-// + z + bias) or the same without relu), where cuDNN supports the case.
+// + z + bias) or the same without relu), where cuDNN supports the case, and
+// fall back to the unfused call and the epilogue kernel for a batch size the
+// fused call refuses at run time.
 #include "ops/convolution.h"
 
 #include <memory>
@@ -106,12 +108,24 @@ class CudnnConvTactic : public CudnnConvTacticBase {
 
 // y = act(conv(x) + z + bias) in one cuDNN call; act is ReLU or the identity.
 // Without a residual z is y with a zero scale (cuDNN then does not read it).
+//
+// cuDNN's legacy fused call does not promise every batch size the unfused
+// algorithm runs, while a kiln plan runs any batch 1..max: on an H100
+// (2026-12-07) a plan built and timed at max batch 128 picked
+// implicit_precomp_gemm.nhwc.fp16 and, run at batch 8, the fused call returned
+// CUDNN_STATUS_BAD_PARAM for a layer with a residual. So when the fused call
+// fails, that run falls back to cudnnConvolutionForward with the same
+// algorithm, descriptors and workspace, then kiln's epilogue kernel (the same
+// y within fp16 rounding). The choice is made on the host at enqueue time, so
+// it is compatible with CUDA-graph capture; the tactic's workspace is the
+// unfused algorithm's (cudnnGetConvolutionForwardWorkspaceSize), which covers
+// the fallback.
 class CudnnFusedConvKernel : public CudnnConvKernelBase {
  public:
   CudnnFusedConvKernel(std::unique_ptr<CudnnConvDescriptors> descs,
-                       const CudnnConvVariant& variant, cudnnConvolutionFwdAlgo_t algo,
-                       cudnnActivationDescriptor_t activation)
-      : CudnnConvKernelBase(std::move(descs), variant, CudnnConvEpilogue{}),
+                       const CudnnConvVariant& variant, const CudnnConvEpilogue& epilogue,
+                       cudnnConvolutionFwdAlgo_t algo, cudnnActivationDescriptor_t activation)
+      : CudnnConvKernelBase(std::move(descs), variant, epilogue),
         algo_(algo),
         activation_(activation) {}
   ~CudnnFusedConvKernel() override { cudnnDestroyActivationDescriptor(activation_); }
@@ -120,14 +134,25 @@ class CudnnFusedConvKernel : public CudnnConvKernelBase {
   absl::Status Compute(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t b,
                        const KernelArgs& args) const override {
     const bool residual = args.inputs.size() > 3 && args.inputs[3] != nullptr;
-    const float one = 1.0f;
+    const float one = 1.0f, zero = 0.0f;
     const float alpha2 = residual ? 1.0f : 0.0f;
     const void* z = residual ? args.inputs[3] : args.outputs[0];
-    KILN_CUDNN_RETURN_IF_ERROR(cudnnConvolutionBiasActivationForward(
+    const cudnnStatus_t fused = cudnnConvolutionBiasActivationForward(
         handle, &one, descs.x(b), args.inputs[0], descs.filter(), args.inputs[1], descs.conv(),
         algo_, args.workspace, args.workspace_size, &alpha2, descs.y(b), z, descs.bias(),
-        args.inputs[2], activation_, descs.y(b), args.outputs[0]));
-    return absl::OkStatus();
+        args.inputs[2], activation_, descs.y(b), args.outputs[0]);
+    if (fused == CUDNN_STATUS_SUCCESS) return absl::OkStatus();
+    // Fallback for this run: the unfused convolution, then the epilogue.
+    const cudnnStatus_t plain = cudnnConvolutionForward(
+        handle, &one, descs.x(b), args.inputs[0], descs.filter(), args.inputs[1], descs.conv(),
+        algo_, args.workspace, args.workspace_size, &zero, descs.y(b), args.outputs[0]);
+    if (plain != CUDNN_STATUS_SUCCESS) {
+      return CudnnStatus(
+          plain, absl::StrCat("cudnnConvolutionBiasActivationForward failed at batch ", b + 1,
+                              " (", cudnnGetErrorString(fused),
+                              ") and so did its fallback cudnnConvolutionForward"));
+    }
+    return ApplyEpilogue(args);
   }
   bool ComputesEpilogue() const override { return true; }
 
@@ -186,7 +211,8 @@ class CudnnFusedConvTactic : public CudnnConvTacticBase {
       KILN_CUDNN_RETURN_IF_ERROR(set);
     }
     return std::unique_ptr<Kernel>(
-        std::make_unique<CudnnFusedConvKernel>(std::move(descs), variant(), algo_, activation));
+        std::make_unique<CudnnFusedConvKernel>(std::move(descs), variant(), EpilogueOf(p),
+                                               algo_, activation));
   }
 
  private:

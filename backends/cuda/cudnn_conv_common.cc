@@ -112,11 +112,16 @@ absl::Status CudnnConvKernelBase::Run(const KernelArgs& args) const {
   CudaResources& resources = ResourcesOf(args);
   KILN_RETURN_IF_ERROR(Compute(resources.cudnn(), *descs_, b, args));
   if (ComputesEpilogue()) return absl::OkStatus();
+  return ApplyEpilogue(args);
+}
+
+absl::Status CudnnConvKernelBase::ApplyEpilogue(const KernelArgs& args) const {
   const void* bias = args.inputs.size() > 2 ? args.inputs[2] : nullptr;
   const void* residual = args.inputs.size() > 3 ? args.inputs[3] : nullptr;
   if (bias == nullptr && residual == nullptr && epilogue_.activation < 0) {
     return absl::OkStatus();
   }
+  CudaResources& resources = ResourcesOf(args);
   const Dims& y = args.output_descs[0].dims;
   const int64_t n = args.output_descs[0].volume();
   const int64_t inner = variant_.format == TensorFormat::kNHWC ? 1 : y[2] * y[3];

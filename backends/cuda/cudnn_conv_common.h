@@ -117,6 +117,11 @@ class CudnnConvKernelBase : public Kernel {
                                const KernelArgs& args) const = 0;
   // True when Compute applies bias, residual and activation itself.
   virtual bool ComputesEpilogue() const { return false; }
+  // Applies the layer's epilogue (bias, residual, activation; each when
+  // present) to y in place with kiln's epilogue kernel. Run calls it after
+  // Compute unless ComputesEpilogue(); a Compute that computes the epilogue
+  // may call it itself when it falls back to a plain convolution.
+  absl::Status ApplyEpilogue(const KernelArgs& args) const;
 
   const CudnnConvEpilogue& epilogue() const { return epilogue_; }
 
