@@ -14,11 +14,14 @@ namespace {
 
 constexpr int kNoActivation = -1;
 
-template <int kType, typename T>
-__global__ void ConvEpilogueKernel(int64_t n, int64_t channels, int64_t inner,
+// `Index` is int32_t when n fits (64-bit division per element would cost more
+// than the memory traffic).
+template <int kType, typename T, typename Index>
+__global__ void ConvEpilogueKernel(Index n, Index channels, Index inner,
                                    const T* __restrict__ bias, const T* __restrict__ residual,
                                    float alpha, float beta, T* __restrict__ y) {
-  for (int64_t i = GridStart(); i < n; i += GridStep()) {
+  for (Index i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<Index>(gridDim.x * blockDim.x)) {
     float v = LoadFloat(y, i);
     if (bias != nullptr) v += LoadFloat(bias, (i / inner) % channels);
     if (residual != nullptr) v += LoadFloat(residual, i);
@@ -31,8 +34,14 @@ template <int kType, typename T>
 cudaError_t Launch(int64_t n, int64_t channels, int64_t inner, const T* bias, const T* residual,
                    float alpha, float beta, T* y, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
-  ConvEpilogueKernel<kType, T><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(
-      n, channels, inner, bias, residual, alpha, beta, y);
+  if (n < 0x7fffffff - 65535LL * 32 * kFloatIoThreads) {
+    ConvEpilogueKernel<kType, T, int32_t><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(
+        static_cast<int32_t>(n), static_cast<int32_t>(channels), static_cast<int32_t>(inner),
+        bias, residual, alpha, beta, y);
+  } else {
+    ConvEpilogueKernel<kType, T, int64_t><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(
+        n, channels, inner, bias, residual, alpha, beta, y);
+  }
   return cudaGetLastError();
 }
 

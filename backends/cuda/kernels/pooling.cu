@@ -93,31 +93,50 @@ __device__ __forceinline__ float PoolWindow(const PoolShape& s, const T* __restr
   return count > 0 ? sum / static_cast<float>(count) : 0.0f;
 }
 
-// Output index i = ((plane * out_h) + out_y) * out_w + out_x.
-template <typename T>
-__global__ void PoolingNchwKernel(PoolShape s, int64_t n, const T* __restrict__ input,
+// Output index i = ((plane * out_h) + out_y) * out_w + out_x. `Index` is
+// int32_t when every index fits (the usual case): 64-bit division costs
+// several times more than the window itself.
+template <typename T, typename Index>
+__global__ void PoolingNchwKernel(PoolShape s, Index n, const T* __restrict__ input,
                                   T* __restrict__ output) {
-  for (int64_t i = GridStart(); i < n; i += GridStep()) {
-    const int64_t out_x = i % s.out_w;
-    const int64_t out_y = (i / s.out_w) % s.out_h;
-    const int64_t plane = i / (s.out_w * s.out_h);
-    const T* in = input + plane * s.height * s.width;
-    StoreFloat(output, i, PoolWindow(s, in, 1, out_y, out_x));
+  const Index out_w = static_cast<Index>(s.out_w), out_h = static_cast<Index>(s.out_h);
+  const Index plane_size = static_cast<Index>(s.height * s.width);
+  for (Index i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<Index>(gridDim.x * blockDim.x)) {
+    const Index out_x = i % out_w;
+    const Index rest = i / out_w;
+    const Index out_y = rest % out_h;
+    const Index plane = rest / out_h;
+    const T* in = input + static_cast<int64_t>(plane) * plane_size;
+    StoreFloat(output, static_cast<int64_t>(i), PoolWindow(s, in, 1, out_y, out_x));
   }
 }
 
 // Output index i = ((batch * out_h + out_y) * out_w + out_x) * channels + c.
-template <typename T>
-__global__ void PoolingNhwcKernel(PoolShape s, int64_t n, const T* __restrict__ input,
+template <typename T, typename Index>
+__global__ void PoolingNhwcKernel(PoolShape s, Index n, const T* __restrict__ input,
                                   T* __restrict__ output) {
-  for (int64_t i = GridStart(); i < n; i += GridStep()) {
-    const int64_t c = i % s.channels;
-    const int64_t out_x = (i / s.channels) % s.out_w;
-    const int64_t out_y = (i / (s.channels * s.out_w)) % s.out_h;
-    const int64_t batch = i / (s.channels * s.out_w * s.out_h);
-    const T* in = input + batch * s.height * s.width * s.channels + c;
-    StoreFloat(output, i, PoolWindow(s, in, s.channels, out_y, out_x));
+  const Index channels = static_cast<Index>(s.channels);
+  const Index out_w = static_cast<Index>(s.out_w), out_h = static_cast<Index>(s.out_h);
+  const Index image_size = static_cast<Index>(s.height * s.width * s.channels);
+  for (Index i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<Index>(gridDim.x * blockDim.x)) {
+    const Index c = i % channels;
+    Index rest = i / channels;
+    const Index out_x = rest % out_w;
+    rest /= out_w;
+    const Index out_y = rest % out_h;
+    const Index batch = rest / out_h;
+    const T* in = input + static_cast<int64_t>(batch) * image_size + c;
+    StoreFloat(output, static_cast<int64_t>(i), PoolWindow(s, in, s.channels, out_y, out_x));
   }
+}
+
+// Whether every index of a pooling (output and input elements) fits in int32.
+bool Fits32(const PoolShape& s, int64_t n) {
+  const int64_t limit = 0x7fffffff - 65535LL * 32 * kFloatIoThreads;  // headroom for i += step
+  const int64_t input_elements = n / (s.out_h * s.out_w) * s.height * s.width;
+  return n < limit && input_elements < limit;
 }
 
 }  // namespace
@@ -126,7 +145,12 @@ template <typename T>
 cudaError_t Pooling(const PoolShape& shape, const T* in, T* out, cudaStream_t stream) {
   const int64_t n = shape.planes * shape.out_h * shape.out_w;
   if (n == 0) return cudaSuccess;
-  PoolingNchwKernel<T><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(shape, n, in, out);
+  if (Fits32(shape, n)) {
+    PoolingNchwKernel<T, int32_t><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(
+        shape, static_cast<int32_t>(n), in, out);
+  } else {
+    PoolingNchwKernel<T, int64_t><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(shape, n, in, out);
+  }
   return cudaGetLastError();
 }
 
@@ -135,7 +159,12 @@ cudaError_t PoolingNhwc(const PoolShape& shape, const T* in, T* out, cudaStream_
   const int64_t n = shape.planes * shape.out_h * shape.out_w;
   if (n == 0) return cudaSuccess;
   if (shape.channels <= 0) return cudaErrorInvalidValue;
-  PoolingNhwcKernel<T><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(shape, n, in, out);
+  if (Fits32(shape, n)) {
+    PoolingNhwcKernel<T, int32_t><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(
+        shape, static_cast<int32_t>(n), in, out);
+  } else {
+    PoolingNhwcKernel<T, int64_t><<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(shape, n, in, out);
+  }
   return cudaGetLastError();
 }
 
