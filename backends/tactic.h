@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "graph/target_options.h"
 #include "graph/attributes.h"
 #include "graph/types.h"
 
@@ -28,11 +29,7 @@ struct NodeContext {
   std::vector<TensorDesc> outputs;         // at max batch
   std::vector<const Weights*> constants;   // per input: constant data or nullptr
   int max_batch = 1;
-  // What BuildConfig allows (allow_tf32, allow_fp16). The builder fills
-  // these and the plan records them, so the runtime gives a tactic the same
-  // values at load (Supports and WorkspaceSize are checked again there).
-  bool allow_tf32 = false;
-  bool allow_fp16 = false;
+  TargetOptions target;
 
   const Weights* constant(size_t i) const { return i < constants.size() ? constants[i] : nullptr; }
   bool has_input(size_t i) const { return i < inputs.size() && !inputs[i].name.empty(); }

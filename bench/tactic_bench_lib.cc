@@ -406,7 +406,7 @@ absl::StatusOr<std::unique_ptr<PreparedRun>> PreparedRun::Create(
       if (desc.rank() == 4) desc.format = c.format;
     }
   }
-  run->node_.allow_tf32 = c.allow_tf32;
+  run->node_.target.allow_tf32 = c.allow_tf32;
   if (absl::Status supports = tactic.Supports(run->node_); !supports.ok()) {
     return absl::UnimplementedError(
         absl::StrCat(tactic.name(), " does not support ", c.name, " (", c.precision,

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "graph/status_macros.h"
 #include "ops/broadcast.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 
 namespace kiln {
 namespace {

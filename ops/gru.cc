@@ -1,6 +1,6 @@
 #include "ops/gru.h"
 
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 
 namespace kiln {
 namespace {

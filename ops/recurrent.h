@@ -28,7 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "graph/attributes.h"
 #include "graph/types.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 
 namespace kiln {
 

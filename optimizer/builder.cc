@@ -18,6 +18,7 @@
 #include "optimizer/passes/fuse_conv_epilogue.h"
 #include "optimizer/passes/topological_sort.h"
 #include "optimizer/precision_assignment.h"
+#include "serialization/node_context.h"
 
 namespace kiln {
 namespace {
@@ -191,15 +192,15 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
   plan.device = BackendRegistry::Global().Find(plan.backend)->DeviceSignature();
   plan.max_batch = config.max_batch;
   plan.build_options = config.ToString();
-  plan.allow_tf32 = config.allow_tf32;
-  plan.allow_fp16 = config.allow_fp16;
+  plan.target = config.target();
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
     const Node& node = graph.node(n);
     TacticChoice choice;
     if (auto it = choices.find(node.name); it != choices.end()) {
       choice = std::move(it->second);
     } else {
-      KILN_ASSIGN_OR_RETURN(choice, tuner.Select(MakeNodeContext(graph, node, config)));
+      KILN_ASSIGN_OR_RETURN(
+          choice, tuner.Select(NodeContextFromGraph(graph, node, config.max_batch, config.target())));
     }
     PlanNode pn;
     pn.name = node.name;

@@ -11,7 +11,7 @@
 #include "backends/tactic.h"
 #include "graph/network_definition.h"
 #include "optimizer/timing_cache.h"
-#include "runtime/logger.h"
+#include "graph/logger.h"
 #include "serialization/plan.h"
 
 namespace kiln {
@@ -51,6 +51,9 @@ struct BuildConfig {
   std::function<void(const BuildProgress&)> progress;
 
   std::string ToString() const;
+  // What the plan records for its tactics (allow_tf32, allow_fp16, the
+  // workspace budget).
+  TargetOptions target() const { return {allow_tf32, allow_fp16, workspace_bytes}; }
 };
 
 // Turns a network into a plan for one target (DESIGN.md, "Build"): validate,

@@ -8,7 +8,7 @@
 #include "backends/tactic_registry.h"
 #include "gtest/gtest.h"
 #include "ops/activation.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 
 namespace kiln {
 namespace {

@@ -9,9 +9,10 @@
 #include "absl/strings/str_join.h"
 #include "graph/reformat.h"
 #include "graph/status_macros.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 #include "ops/reformat.h"
 #include "optimizer/passes/topological_sort.h"
+#include "serialization/node_context.h"
 
 namespace kiln {
 namespace {
@@ -107,8 +108,7 @@ NodeContext ReformatContext(const TensorDesc& from, const TensorDesc& to, int ma
   ctx.outputs = {to};
   ctx.constants = {nullptr};
   ctx.max_batch = max_batch;
-  ctx.allow_fp16 = config.allow_fp16;
-  ctx.allow_tf32 = config.allow_tf32;
+  ctx.target = config.target();
   return ctx;
 }
 
@@ -149,7 +149,7 @@ class Assigner {
       // A layer that keeps its declared types reads its inputs as declared.
       if (!InputsChanged(n)) return absl::OkStatus();
       FormattedNode f;
-      f.ctx = MakeNodeContext(graph_, graph_.node(n), config_);
+      f.ctx = NodeContextFromGraph(graph_, graph_.node(n), config_.max_batch, config_.target());
       f.constants.resize(f.ctx.inputs.size());
       for (size_t i = 0; i < f.ctx.inputs.size(); ++i) {
         const TensorId t = graph_.node(n).inputs[i];
@@ -162,7 +162,8 @@ class Assigner {
         !InputsChanged(n)) {
       return absl::OkStatus();  // nothing to choose; the builder picks the tactic
     }
-    const NodeContext base = MakeNodeContext(graph_, graph_.node(n), config_);
+    const NodeContext base =
+        NodeContextFromGraph(graph_, graph_.node(n), config_.max_batch, config_.target());
     struct Best {
       Config config;
       FormattedNode formatted;
@@ -316,22 +317,6 @@ class Assigner {
 };
 
 }  // namespace
-
-NodeContext MakeNodeContext(const Graph& graph, const Node& node, const BuildConfig& config) {
-  NodeContext ctx;
-  ctx.allow_tf32 = config.allow_tf32;
-  ctx.allow_fp16 = config.allow_fp16;
-  ctx.name = node.name;
-  ctx.op = node.op;
-  ctx.attrs = node.attrs;
-  ctx.max_batch = config.max_batch;
-  for (TensorId t : node.inputs) {
-    ctx.inputs.push_back(t < 0 ? TensorDesc{} : graph.tensor(t).desc);
-    ctx.constants.push_back(t < 0 ? nullptr : graph.tensor(t).constant.get());
-  }
-  for (TensorId t : node.outputs) ctx.outputs.push_back(graph.tensor(t).desc);
-  return ctx;
-}
 
 absl::StatusOr<FormattedNode> FormatNode(const NodeContext& node, DataType dtype,
                                          TensorFormat format) {

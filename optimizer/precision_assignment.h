@@ -25,9 +25,6 @@
 
 namespace kiln {
 
-// The tactic context of `node` in `graph` as the builder sees it.
-NodeContext MakeNodeContext(const Graph& graph, const Node& node, const BuildConfig& config);
-
 // `node` with every float input and output in `dtype`, rank-4 ones in
 // `format` (others linear); constants converted, owned by `constants`.
 struct FormattedNode {

@@ -63,7 +63,7 @@ std::string TimingCache::MakeKey(absl::string_view tactic, const NodeContext& no
   absl::StrAppend(&key, "|", device);
   // TF32 changes what an fp32 tactic runs (cuBLASLt compute type, cuDNN
   // math mode), so its times are kept apart from strict fp32 ones.
-  if (node.allow_tf32) absl::StrAppend(&key, "|tf32");
+  if (node.target.allow_tf32) absl::StrAppend(&key, "|tf32");
   return key;
 }
 

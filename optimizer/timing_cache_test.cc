@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/tactic_registry.h"
 #include "gtest/gtest.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 #include "optimizer/builder.h"
 
 namespace kiln {
@@ -239,7 +239,7 @@ TEST(TimingCacheTest, KeyCoversTacticShapeTypeFormatAttrsDeviceAndTf32ButNotName
   EXPECT_NE(TimingCache::MakeKey("t", changed, "cpu:x86_64"), key);
   // TF32 changes what an fp32 GEMM or convolution runs.
   changed = node;
-  changed.allow_tf32 = true;
+  changed.target.allow_tf32 = true;
   EXPECT_NE(TimingCache::MakeKey("t", changed, "cpu:x86_64"), key);
 }
 

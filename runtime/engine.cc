@@ -1,5 +1,7 @@
 #include "runtime/engine.h"
 
+#include "serialization/node_context.h"
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -83,29 +85,6 @@ Graph PlanGraph(const Plan& plan) {
 
 }  // namespace
 
-NodeContext PlanNodeContext(const Plan& plan, const PlanNode& node) {
-  NodeContext ctx;
-  ctx.name = node.name;
-  ctx.op = node.op;
-  ctx.attrs = node.attrs;
-  ctx.max_batch = plan.max_batch;
-  ctx.allow_tf32 = plan.allow_tf32;
-  ctx.allow_fp16 = plan.allow_fp16;
-  for (int32_t t : node.inputs) {
-    if (t < 0) {
-      ctx.inputs.emplace_back();
-      ctx.constants.push_back(nullptr);
-      continue;
-    }
-    const PlanTensor& pt = plan.tensors[t];
-    ctx.inputs.push_back(pt.desc);
-    ctx.constants.push_back(pt.kind == PlanTensorKind::kConstant ? &plan.weights[pt.weight]
-                                                                 : nullptr);
-  }
-  for (int32_t t : node.outputs) ctx.outputs.push_back(plan.tensors[t].desc);
-  return ctx;
-}
-
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
   std::unique_ptr<Engine> engine(new Engine());
   engine->plan_ = std::move(plan);
@@ -184,7 +163,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
           "layer '", node.name, "' uses tactic '", node.tactic,
           "', which does not exist in this build; load the plugin that provides it"));
     }
-    const NodeContext ctx = PlanNodeContext(p, node);
+    const NodeContext ctx = NodeContextFromPlan(p, node);
     absl::Status supported = tactic->Supports(ctx);
     if (!supported.ok()) {
       return Mismatch(absl::StrCat("tactic '", node.tactic, "' does not support layer '",

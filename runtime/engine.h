@@ -29,10 +29,6 @@ class LayerObserver {
                                    absl::Span<void* const> outputs) = 0;
 };
 
-// What a tactic sees of a plan node; the same information the builder gave
-// it, so a tactic behaves alike at build and at load.
-NodeContext PlanNodeContext(const Plan& plan, const PlanNode& node);
-
 // A loaded plan: kernels bound to their nodes, weights in backend memory.
 // Immutable once created and safe to share between threads; each thread
 // runs it through its own ExecutionContext.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "graph/attributes.h"
+#include "graph/target_options.h"
 #include "graph/types.h"
 
 namespace kiln {
@@ -61,10 +62,10 @@ struct Plan {
   std::vector<int32_t> outputs;     // inputs first, then outputs
   uint64_t arena_size = 0;
   uint64_t workspace_size = 0;      // max over nodes
-  // BuildConfig.allow_tf32 / allow_fp16: the runtime gives them to tactics
-  // in their NodeContext as the builder did.
-  bool allow_tf32 = false;
-  bool allow_fp16 = false;
+  // What the build allowed every tactic (BuildConfig's flags and workspace
+  // budget): the runtime gives it to tactics in their NodeContext as the
+  // builder did.
+  TargetOptions target;
 };
 
 }  // namespace kiln

@@ -8,6 +8,7 @@
 #include "ops/activation.h"
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
+#include "serialization/node_context.h"
 
 namespace kiln {
 namespace {
@@ -60,25 +61,29 @@ TEST(PlanIoTest, RoundTripKeepsEverything) {
   }
   EXPECT_EQ(read->arena_size, plan.arena_size);
   EXPECT_EQ(Bytes(*read), Bytes(plan)) << "writing is deterministic";
-  EXPECT_FALSE(read->allow_tf32);
-  EXPECT_FALSE(read->allow_fp16);
+  EXPECT_FALSE(read->target.allow_tf32);
+  EXPECT_FALSE(read->target.allow_fp16);
 }
 
-// Tactics see BuildConfig's allowances at load as at build (TF32 changes
-// cuBLASLt's algorithm list, hence Supports and WorkspaceSize).
-TEST(PlanIoTest, RoundTripKeepsPrecisionAllowances) {
+// Tactics see BuildConfig's allowances and workspace budget at load as at
+// build (TF32 and the budget change cuBLASLt's algorithm list, hence
+// Supports and WorkspaceSize).
+TEST(PlanIoTest, RoundTripKeepsTheTargetOptions) {
   for (bool tf32 : {false, true}) {
     for (bool fp16 : {false, true}) {
       Plan plan = SmallPlan();
-      plan.allow_tf32 = tf32;
-      plan.allow_fp16 = fp16;
+      plan.target.allow_tf32 = tf32;
+      plan.target.allow_fp16 = fp16;
+      plan.target.workspace_limit = (tf32 ? 64ull : 3ull) << 20;
       auto read = PlanReader::Read(Bytes(plan));
       ASSERT_TRUE(read.ok()) << read.status();
-      EXPECT_EQ(read->allow_tf32, tf32);
-      EXPECT_EQ(read->allow_fp16, fp16);
-      const NodeContext ctx = PlanNodeContext(*read, read->nodes[0]);
-      EXPECT_EQ(ctx.allow_tf32, tf32);
-      EXPECT_EQ(ctx.allow_fp16, fp16);
+      EXPECT_EQ(read->target.allow_tf32, tf32);
+      EXPECT_EQ(read->target.allow_fp16, fp16);
+      EXPECT_EQ(read->target.workspace_limit, plan.target.workspace_limit);
+      const NodeContext ctx = NodeContextFromPlan(*read, read->nodes[0]);
+      EXPECT_EQ(ctx.target.allow_tf32, tf32);
+      EXPECT_EQ(ctx.target.allow_fp16, fp16);
+      EXPECT_EQ(ctx.target.workspace_limit, plan.target.workspace_limit);
     }
   }
 }

@@ -5,7 +5,7 @@
 #include "backends/tactic_registry.h"
 #include "flatbuffers/flatbuffers.h"
 #include "graph/status_macros.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 #include "serialization/plan_generated.h"
 #include "serialization/plan_io.h"
 
@@ -144,8 +144,9 @@ absl::StatusOr<Plan> ReadImpl(absl::Span<const uint8_t> bytes, bool check_device
   plan.max_batch = root->max_batch();
   if (plan.max_batch < 1 || plan.max_batch > kMaxBatchLimit) return Corrupt(absl::StrCat("max batch ", plan.max_batch));
   plan.build_options = Str(root->build_options());
-  plan.allow_tf32 = root->allow_tf32();
-  plan.allow_fp16 = root->allow_fp16();
+  plan.target.allow_tf32 = root->allow_tf32();
+  plan.target.allow_fp16 = root->allow_fp16();
+  plan.target.workspace_limit = root->workspace_limit();
   plan.arena_size = root->arena_size();
   plan.workspace_size = root->workspace_size();
   if (plan.arena_size > (uint64_t{1} << 44) || plan.workspace_size > (uint64_t{1} << 44)) {

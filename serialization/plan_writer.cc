@@ -101,7 +101,8 @@ absl::StatusOr<std::vector<uint8_t>> PlanWriter::Write(const Plan& plan) {
       b.CreateString(plan.device), plan.max_batch, b.CreateString(plan.build_options),
       b.CreateVector(tensors), b.CreateVector(nodes), b.CreateVector(weights),
       b.CreateVector(plan.inputs), b.CreateVector(plan.outputs), plan.arena_size,
-      plan.workspace_size, plan.allow_tf32, plan.allow_fp16);
+      plan.workspace_size, plan.target.allow_tf32, plan.target.allow_fp16,
+      plan.target.workspace_limit);
   fb::FinishPlanBuffer(b, root);
 
   const uint8_t* payload = b.GetBufferPointer();

@@ -12,7 +12,7 @@
 #include "backends/tactic_registry.h"
 #include "graph/reformat.h"
 #include "graph/status_macros.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 
 namespace kiln {
 namespace cli {
@@ -39,7 +39,7 @@ std::string Precision(const Plan& plan, const PlanNode& node) {
     for (int32_t t : *list) fp16 |= t >= 0 && plan.tensors[t].desc.dtype == DataType::kFloat16;
   }
   if (fp16) return "fp16";
-  return plan.allow_tf32 ? "tf32" : "fp32";
+  return plan.target.allow_tf32 ? "tf32" : "fp32";
 }
 
 double BoundFor(absl::string_view precision, const CheckBounds& bounds) {
@@ -351,8 +351,8 @@ absl::Status Rerun(const Engine& engine, int batch, absl::Span<void* const> bind
                    const CheckOptions& options, std::vector<RerunReport>& reports) {
   KILN_ASSIGN_OR_RETURN(std::vector<Weights> expected, ReadOutputs(engine, batch, bindings));
   const Plan& plan = engine.plan();
-  const double bound = plan.allow_fp16   ? options.bounds.fp16
-                       : plan.allow_tf32 ? options.bounds.tf32
+  const double bound = plan.target.allow_fp16   ? options.bounds.fp16
+                       : plan.target.allow_tf32 ? options.bounds.tf32
                                          : options.bounds.fp32;
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionContext> context,
                         engine.CreateExecutionContext());

@@ -18,6 +18,7 @@
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
 #include "samples/networks.h"
+#include "serialization/node_context.h"
 
 namespace kiln {
 namespace cli {
@@ -222,7 +223,7 @@ TEST(CheckLayerTest, ReportsACorruptedOutput) {
     data.push_back(inputs.back()->data());
   }
   absl::StatusOr<std::vector<Weights>> good = RunTacticOnHost(
-      *TacticRegistry::Global().Reference(node.op), PlanNodeContext(plan, node), data);
+      *TacticRegistry::Global().Reference(node.op), NodeContextFromPlan(plan, node), data);
   ASSERT_TRUE(good.ok()) << good.status();
 
   LayerReport ok = CheckLayer(plan, index, inputs, *good, CheckBounds{});

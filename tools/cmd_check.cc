@@ -18,7 +18,7 @@
 #include "graph/status_macros.h"
 #include "optimizer/builder.h"
 #include "optimizer/timing_cache.h"
-#include "runtime/logger.h"
+#include "graph/logger.h"
 #include "runtime/runtime.h"
 #include "tools/check_lib.h"
 #include "tools/commands.h"

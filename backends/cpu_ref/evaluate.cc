@@ -9,7 +9,7 @@
 #include "backends/backend.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 
 namespace kiln {
 

@@ -174,19 +174,19 @@ absl::Status CudnnConvTacticBase::Supports(const NodeContext& node) const {
         "asymmetric padding [", p.pads[0], ", ", p.pads[1], ", ", p.pads[2], ", ", p.pads[3],
         "] (top, left, bottom, right); cuDNN pads symmetrically"));
   }
-  return WorkspaceBytes(node, node.allow_tf32).status();
+  return WorkspaceBytes(node, node.target.allow_tf32).status();
 }
 
 size_t CudnnConvTacticBase::WorkspaceSize(const NodeContext& node) const {
   // The plan records allow_tf32, so build and load ask for the same math.
-  absl::StatusOr<size_t> bytes = WorkspaceBytes(node, node.allow_tf32);
+  absl::StatusOr<size_t> bytes = WorkspaceBytes(node, node.target.allow_tf32);
   return bytes.ok() ? *bytes : 0;
 }
 
 absl::StatusOr<std::vector<uint8_t>> CudnnConvTacticBase::PrepareState(
     const NodeContext& node) const {
   CudnnConvState state;
-  state.allow_tf32 = node.allow_tf32 ? 1 : 0;
+  state.allow_tf32 = node.target.allow_tf32 ? 1 : 0;
   return PackState(state);
 }
 

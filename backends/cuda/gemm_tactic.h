@@ -20,8 +20,14 @@ namespace cuda {
 
 // How many heuristic results become tactics, per op.
 inline constexpr int kGemmTactics = 4;
-// Workspace the heuristic may ask for.
+// Workspace the heuristic may ask for when the plan does not record the
+// build's budget (NodeContext.target.workspace_limit == 0: older plans).
 inline constexpr uint64_t kGemmMaxWorkspace = 32ull << 20;
+
+// The workspace cuBLASLt's heuristic may ask for: the build's budget.
+inline uint64_t GemmWorkspaceLimit(const NodeContext& node) {
+  return node.target.workspace_limit > 0 ? node.target.workspace_limit : kGemmMaxWorkspace;
+}
 
 // A GEMM for one run: its shape and which input is cuBLAS's A, B, bias.
 struct GemmCall {
@@ -72,7 +78,7 @@ class GemmTactic : public CudaTactic {
     GemmState state;
     state.algo = result.algo;
     state.workspace = result.workspaceSize;
-    state.allow_tf32 = node.allow_tf32 ? 1 : 0;
+    state.allow_tf32 = node.target.allow_tf32 ? 1 : 0;
     return PackState(state);
   }
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(
@@ -107,7 +113,7 @@ class GemmTactic : public CudaTactic {
                                                             const GemmShape& shape) const {
     KILN_ASSIGN_OR_RETURN(
         std::vector<cublasLtMatmulHeuristicResult_t> candidates,
-        GemmHeuristics(shape, node.allow_tf32, kGemmMaxWorkspace, 2 * kGemmTactics));
+        GemmHeuristics(shape, node.target.allow_tf32, GemmWorkspaceLimit(node), 2 * kGemmTactics));
     // The heuristic answers for the max batch; the runtime also runs smaller
     // batches, where an algorithm may not apply (measured on an H200: FC
     // [4x5]·[16x5]ᵀ at batch 1 got CUBLAS_STATUS_NOT_SUPPORTED). Keep the
@@ -116,7 +122,7 @@ class GemmTactic : public CudaTactic {
     absl::StatusOr<GemmShape> batch_one = BatchOneShape(node);
     for (const cublasLtMatmulHeuristicResult_t& r : candidates) {
       if (!batch_one.ok() ||
-          GemmAlgoCheck(*batch_one, node.allow_tf32, r.algo, r.workspaceSize).ok()) {
+          GemmAlgoCheck(*batch_one, node.target.allow_tf32, r.algo, r.workspaceSize).ok()) {
         results.push_back(r);
       }
     }

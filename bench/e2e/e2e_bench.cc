@@ -47,7 +47,7 @@
 #include "absl/strings/str_split.h"
 #include "bench/e2e/e2e_case.h"
 #include "benchmark/benchmark.h"
-#include "runtime/logger.h"
+#include "graph/logger.h"
 
 ABSL_FLAG(std::string, models_dir, "",
           "folder written by bench/e2e/export_models.py: <model>.onnx, "

@@ -31,7 +31,7 @@
 #include "backends/backend.h"
 #include "bench/e2e/accuracy.h"
 #include "runtime/engine.h"
-#include "runtime/logger.h"
+#include "graph/logger.h"
 
 namespace kiln {
 namespace bench {

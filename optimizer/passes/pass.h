@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "graph/graph.h"
-#include "runtime/logger.h"
+#include "graph/logger.h"
 
 namespace kiln {
 

@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "graph/graph.h"
-#include "runtime/logger.h"
+#include "graph/logger.h"
 
 namespace kiln {
 namespace testutil {

@@ -17,7 +17,7 @@
 #include "backends/tactic_registry.h"
 #include "graph/network_definition.h"
 #include "graph/status_macros.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 #include "optimizer/builder.h"
 #include "optimizer/precision_assignment.h"
 #include "runtime/engine.h"
@@ -491,7 +491,7 @@ absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
 
   CaseResult result;
   KILN_ASSIGN_OR_RETURN(NodeContext node, testutil::MakeNodeContext(c.op, c.attrs, c.inputs));
-  node.allow_tf32 = c.allow_tf32;
+  node.target.allow_tf32 = c.allow_tf32;
   if (absl::Status s = reference->Supports(node); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("bad case: the reference ", reference->name(),
                                                    " does not support it: ", s.message()));

@@ -3,7 +3,7 @@
 #include "backends/tactic_registry.h"
 #include "gtest/gtest.h"
 #include "ops/activation.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
 #include "serialization/plan_io.h"

@@ -11,7 +11,7 @@
 #include "backends/cpu_ref/evaluate.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 
 namespace kiln {
 namespace testutil {

@@ -1,4 +1,4 @@
-#include "runtime/logger.h"
+#include "graph/logger.h"
 
 #include <cstdio>
 

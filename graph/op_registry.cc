@@ -1,4 +1,4 @@
-#include "ops/op_registry.h"
+#include "graph/op_registry.h"
 
 #include <cstdio>
 #include <cstdlib>

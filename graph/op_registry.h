@@ -1,5 +1,5 @@
-#ifndef KILN_OPS_OP_REGISTRY_H_
-#define KILN_OPS_OP_REGISTRY_H_
+#ifndef KILN_GRAPH_OP_REGISTRY_H_
+#define KILN_GRAPH_OP_REGISTRY_H_
 
 #include <functional>
 #include <map>
@@ -80,4 +80,4 @@ bool RegisterOpOrDie(OpSchema schema);
 
 }  // namespace kiln
 
-#endif  // KILN_OPS_OP_REGISTRY_H_
+#endif  // KILN_GRAPH_OP_REGISTRY_H_
