@@ -41,49 +41,6 @@ namespace {
 
 constexpr char kName[] = "kiln build";
 
-// "data:1x3x224x224,mask:1x77" -> {data: [1,3,224,224], mask: [1,77]}.
-// "linear,nhwc" -> the formats; linear must be among them.
-absl::StatusOr<std::vector<TensorFormat>> ParseFormats(absl::string_view text) {
-  std::vector<TensorFormat> formats;
-  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
-    if (item == "linear") {
-      formats.push_back(TensorFormat::kLinear);
-    } else if (item == "nhwc") {
-      formats.push_back(TensorFormat::kNHWC);
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--formats: '", item, "' is not a layout; use linear and/or nhwc"));
-    }
-  }
-  if (formats.empty()) {
-    return absl::InvalidArgumentError("--formats is empty; use linear and/or nhwc");
-  }
-  return formats;
-}
-
-absl::StatusOr<std::map<std::string, Dims>> ParseShapes(absl::string_view text) {
-  std::map<std::string, Dims> shapes;
-  if (text.empty()) return shapes;
-  for (absl::string_view item : absl::StrSplit(text, ',')) {
-    const size_t colon = item.rfind(':');
-    if (colon == absl::string_view::npos || colon == 0 || colon + 1 == item.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--shapes entry '", item, "' is not name:DIMS (e.g. data:1x3x224x224)"));
-    }
-    Dims dims;
-    for (absl::string_view d : absl::StrSplit(item.substr(colon + 1), 'x')) {
-      int64_t v;
-      if (!absl::SimpleAtoi(d, &v) || v < 1) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--shapes entry '", item, "': '", d, "' is not a positive dimension"));
-      }
-      dims.push_back(v);
-    }
-    shapes[std::string(item.substr(0, colon))] = dims;
-  }
-  return shapes;
-}
-
 absl::StatusOr<NetworkDefinition> SampleNetwork(absl::string_view name) {
   if (name == "lenet5") return samples::LeNet5(/*seed=*/42);
   if (name == "resnet50") return samples::ResNet50(/*seed=*/42);

@@ -52,46 +52,6 @@ namespace {
 
 constexpr char kName[] = "kiln check";
 
-// As `kiln build` parses --formats and --shapes (cmd_build.cc).
-absl::StatusOr<std::vector<TensorFormat>> ParseFormats(absl::string_view text) {
-  std::vector<TensorFormat> formats;
-  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
-    if (item == "linear") {
-      formats.push_back(TensorFormat::kLinear);
-    } else if (item == "nhwc") {
-      formats.push_back(TensorFormat::kNHWC);
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--formats: '", item, "' is not a layout; use linear and/or nhwc"));
-    }
-  }
-  if (formats.empty()) {
-    return absl::InvalidArgumentError("--formats is empty; use linear and/or nhwc");
-  }
-  return formats;
-}
-
-absl::StatusOr<std::map<std::string, Dims>> ParseShapes(absl::string_view text) {
-  std::map<std::string, Dims> shapes;
-  if (text.empty()) return shapes;
-  for (absl::string_view item : absl::StrSplit(text, ',')) {
-    const size_t colon = item.rfind(':');
-    Dims dims;
-    bool ok = colon != absl::string_view::npos && colon != 0 && colon + 1 < item.size();
-    for (absl::string_view d : absl::StrSplit(ok ? item.substr(colon + 1) : "", 'x')) {
-      int64_t v = 0;
-      ok = ok && absl::SimpleAtoi(d, &v) && v >= 1;
-      dims.push_back(v);
-    }
-    if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--shapes entry '", item, "' is not name:DIMS with positive dims (e.g. data:1x3x224x224)"));
-    }
-    shapes[std::string(item.substr(0, colon))] = dims;
-  }
-  return shapes;
-}
-
 // --input values: "name:FILE.npy", or just "FILE.npy" for a one-input model
 // (name empty).
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseInputs(const Args& args) {

@@ -82,6 +82,11 @@ absl::StatusOr<NetworkDefinition> ImportOnnx(const std::string& path, int batch,
 
 std::string FormatBytes(uint64_t bytes);
 
+// --formats: "linear,nhwc" -> the layouts (build and check).
+absl::StatusOr<std::vector<TensorFormat>> ParseFormats(absl::string_view text);
+// --shapes: "data:1x3x224x224,mask:1x77" -> {data: [1,3,224,224], mask: [1,77]}.
+absl::StatusOr<std::map<std::string, Dims>> ParseShapes(absl::string_view text);
+
 // Backend memory for every binding of an engine at one batch. Inputs hold
 // `inputs[binding]` where given (converted between fp32 and fp16 if needed)
 // and seeded random data otherwise: uniform [-1, 1) for floats, zeros for

@@ -9,7 +9,9 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "graph/status_macros.h"
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
@@ -25,6 +27,49 @@ ABSL_FLAG(bool, verbose, false, "log every build step and each tactic's measured
 
 namespace kiln {
 namespace cli {
+
+absl::StatusOr<std::vector<TensorFormat>> ParseFormats(absl::string_view text) {
+  std::vector<TensorFormat> formats;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    if (item == "linear") {
+      formats.push_back(TensorFormat::kLinear);
+    } else if (item == "nhwc") {
+      formats.push_back(TensorFormat::kNHWC);
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--formats: '", item, "' is not a layout; use linear and/or nhwc"));
+    }
+  }
+  if (formats.empty()) {
+    return absl::InvalidArgumentError("--formats is empty; use linear and/or nhwc");
+  }
+  return formats;
+}
+
+absl::StatusOr<std::map<std::string, Dims>> ParseShapes(absl::string_view text) {
+  std::map<std::string, Dims> shapes;
+  if (text.empty()) return shapes;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    const size_t colon = item.rfind(':');
+    if (colon == absl::string_view::npos || colon == 0 || colon + 1 == item.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--shapes entry '", item, "' is not name:DIMS (e.g. data:1x3x224x224)"));
+    }
+    Dims dims;
+    for (absl::string_view d : absl::StrSplit(item.substr(colon + 1), 'x')) {
+      int64_t v;
+      if (!absl::SimpleAtoi(d, &v) || v < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--shapes entry '", item, "': '", d, "' is not a positive dimension"));
+      }
+      dims.push_back(v);
+    }
+    shapes[std::string(item.substr(0, colon))] = dims;
+  }
+  return shapes;
+}
+
+
 
 int Fail(absl::string_view command, absl::string_view message, int code) {
   // One line, whatever the message holds.
