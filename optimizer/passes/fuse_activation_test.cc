@@ -179,29 +179,7 @@ std::vector<float> BuildAndRun(const NetworkDefinition& net, const std::string& 
     if (node.op == kMatMulOp) return tactic.info().name == matmul_tactic;
     return true;
   };
-  auto plan = Builder::Build(net, config);
-  EXPECT_TRUE(plan.ok()) << plan.status();
-  if (!plan.ok()) return {};
-  EXPECT_EQ(static_cast<int>(plan->nodes.size()), expected_layers);
-  auto bytes = PlanWriter::Write(*plan);
-  EXPECT_TRUE(bytes.ok()) << bytes.status();
-  auto engine = Runtime::Deserialize(*bytes);
-  EXPECT_TRUE(engine.ok()) << engine.status();
-  if (!engine.ok()) return {};
-  auto ctx = (*engine)->CreateExecutionContext();
-  EXPECT_TRUE(ctx.ok()) << ctx.status();
-  std::vector<std::vector<float>> outputs;
-  std::vector<void*> bindings = {const_cast<float*>(x.data())};
-  for (int i = 1; i < (*engine)->num_bindings(); ++i) {
-    auto desc = (*engine)->binding_desc(i, batch);
-    outputs.emplace_back(desc->volume(), NAN);
-    bindings.push_back(outputs.back().data());
-  }
-  absl::Status run = (*ctx)->Execute(batch, bindings);
-  EXPECT_TRUE(run.ok()) << run;
-  const int y = (*engine)->binding_index("y");
-  EXPECT_GE(y, 1);
-  return y >= 1 ? outputs[y - 1] : std::vector<float>{};
+  return testutil::BuildAndRunY(net, config, expected_layers, x, batch);
 }
 
 TEST(FuseActivationTest, BuiltNetworkMatchesTheUnfusedOneOnCpuRef) {

@@ -4,6 +4,7 @@
 // What the pass tests share: the layer names of a graph, and a logger that
 // keeps what the passes said so a test can check why a rewrite did not apply.
 
+#include <cmath>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -12,6 +13,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "graph/graph.h"
+#include "graph/network_definition.h"
+#include "gtest/gtest.h"
+#include "optimizer/builder.h"
+#include "runtime/runtime.h"
+#include "serialization/plan_io.h"
 #include "graph/logger.h"
 
 namespace kiln {
@@ -43,6 +49,41 @@ class RecordingLogger : public Logger {
  private:
   std::vector<std::string> messages_;
 };
+
+// Builds `net` with `config` (on cpu_ref unless it says otherwise), expects
+// `expected_layers` layers in the plan, runs it through a serialized plan at
+// `batch` with `x` bound to the first input (outputs NaN-filled first), and
+// returns the output named "y". How the pass tests compare a network built
+// with a pass against the same network where the pass cannot apply.
+inline std::vector<float> BuildAndRunY(const NetworkDefinition& net, const BuildConfig& config,
+                                       int expected_layers, const std::vector<float>& x,
+                                       int batch) {
+  auto plan = Builder::Build(net, config);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  if (!plan.ok()) return {};
+  EXPECT_EQ(static_cast<int>(plan->nodes.size()), expected_layers);
+  auto bytes = PlanWriter::Write(*plan);
+  EXPECT_TRUE(bytes.ok()) << bytes.status();
+  if (!bytes.ok()) return {};
+  auto engine = Runtime::Deserialize(*bytes);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  if (!engine.ok()) return {};
+  auto ctx = (*engine)->CreateExecutionContext();
+  EXPECT_TRUE(ctx.ok()) << ctx.status();
+  if (!ctx.ok()) return {};
+  std::vector<std::vector<float>> outputs;
+  std::vector<void*> bindings = {const_cast<float*>(x.data())};
+  for (int i = 1; i < (*engine)->num_bindings(); ++i) {
+    auto desc = (*engine)->binding_desc(i, batch);
+    outputs.emplace_back(desc->volume(), NAN);
+    bindings.push_back(outputs.back().data());
+  }
+  absl::Status run = (*ctx)->Execute(batch, bindings);
+  EXPECT_TRUE(run.ok()) << run;
+  const int y = (*engine)->binding_index("y");
+  EXPECT_GE(y, 1);
+  return y >= 1 ? outputs[y - 1] : std::vector<float>{};
+}
 
 }  // namespace testutil
 }  // namespace kiln
