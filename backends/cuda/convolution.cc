@@ -77,13 +77,19 @@ class CudnnConvTactic : public CudnnConvTacticBase {
  public:
   CudnnConvTactic(cudnnConvolutionFwdAlgo_t algo, absl::string_view algo_name,
                   const CudnnConvVariant& variant)
-      : CudnnConvTacticBase(
-            absl::StrCat("cuda.convolution.cudnn.", algo_name, ".", VariantSuffix(variant)),
-            kConvolutionOp, variant, "convolution", "cudnnGetConvolutionForwardWorkspaceSize",
-            CheckConvShapes),
-        algo_(algo) {}
+      : CudnnConvTactic("cuda.convolution.cudnn.", algo, algo_name, variant) {}
 
  protected:
+  // `prefix`: the tactic name before "<algo>.<variant>".
+  CudnnConvTactic(absl::string_view prefix, cudnnConvolutionFwdAlgo_t algo,
+                  absl::string_view algo_name, const CudnnConvVariant& variant)
+      : CudnnConvTacticBase(absl::StrCat(prefix, algo_name, ".", VariantSuffix(variant)),
+                            kConvolutionOp, variant, "convolution",
+                            "cudnnGetConvolutionForwardWorkspaceSize", CheckConvShapes),
+        algo_(algo) {}
+
+  cudnnConvolutionFwdAlgo_t algo() const { return algo_; }
+
   absl::StatusOr<CudnnConvGeometry> Geometry(const NodeContext& node) const override {
     KILN_ASSIGN_OR_RETURN(ConvolutionParams p, ConvolutionParams::FromAttrs(node.attrs));
     return CudnnConvGeometryOf(p);
@@ -161,15 +167,13 @@ class CudnnFusedConvKernel : public CudnnConvKernelBase {
   cudnnActivationDescriptor_t activation_;
 };
 
-class CudnnFusedConvTactic : public CudnnConvTacticBase {
+// The unfused tactic's workspace query (the fallback's workspace covers the
+// fused call's) with the fused call's limits and kernel.
+class CudnnFusedConvTactic : public CudnnConvTactic {
  public:
   CudnnFusedConvTactic(cudnnConvolutionFwdAlgo_t algo, absl::string_view algo_name,
                        const CudnnConvVariant& variant)
-      : CudnnConvTacticBase(
-            absl::StrCat("cuda.convolution.cudnn_fused.", algo_name, ".", VariantSuffix(variant)),
-            kConvolutionOp, variant, "convolution", "cudnnGetConvolutionForwardWorkspaceSize",
-            CheckConvShapes),
-        algo_(algo) {}
+      : CudnnConvTactic("cuda.convolution.cudnn_fused.", algo, algo_name, variant) {}
 
  protected:
   absl::StatusOr<CudnnConvGeometry> Geometry(const NodeContext& node) const override {
@@ -185,17 +189,11 @@ class CudnnFusedConvTactic : public CudnnConvTacticBase {
           "cudnnConvolutionBiasActivationForward applies relu or nothing, not ",
           ActivationTypeName(p.activation->type)));
     }
-    if (!p.activation.has_value() && algo_ != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM) {
+    if (!p.activation.has_value() && algo() != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM) {
       return absl::UnimplementedError(
           "cudnnConvolutionBiasActivationForward without relu runs only implicit_precomp_gemm");
     }
     return CudnnConvGeometryOf(p);
-  }
-
-  cudnnStatus_t QueryWorkspace(cudnnHandle_t handle, const CudnnConvDescriptors& descs, size_t i,
-                               size_t* bytes) const override {
-    return cudnnGetConvolutionForwardWorkspaceSize(handle, descs.x(i), descs.filter(),
-                                                   descs.conv(), descs.y(i), algo_, bytes);
   }
 
   absl::StatusOr<std::unique_ptr<Kernel>> MakeKernel(
@@ -212,11 +210,8 @@ class CudnnFusedConvTactic : public CudnnConvTacticBase {
     }
     return std::unique_ptr<Kernel>(
         std::make_unique<CudnnFusedConvKernel>(std::move(descs), variant(), EpilogueOf(p),
-                                               algo_, activation));
+                                               algo(), activation));
   }
-
- private:
-  cudnnConvolutionFwdAlgo_t algo_;
 };
 
 // CUDNN_CONVOLUTION_FWD_ALGO_DIRECT and _WINOGRAD are not registered: on an
