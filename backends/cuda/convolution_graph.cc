@@ -31,6 +31,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/cuda/common.h"
+#include "backends/cuda/cudnn_conv_common.h"
 #include "backends/cuda/status.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
@@ -332,22 +333,7 @@ class GraphConvTactic : public CudaTactic {
     if (node.constant(1) == nullptr) {
       return absl::UnimplementedError("needs constant weights");
     }
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      if (!node.has_input(i)) continue;
-      const TensorDesc& t = node.inputs[i];
-      if (t.dtype != DataType::kFloat16) {
-        return absl::UnimplementedError(absl::StrCat("input ", i, " is ", DataTypeName(t.dtype),
-                                                     "; this tactic is fp16"));
-      }
-      if (t.format != (t.rank() == 4 ? format_ : TensorFormat::kLinear)) {
-        return absl::UnimplementedError(absl::StrCat("input ", i, " is ",
-                                                     TensorFormatName(t.format)));
-      }
-    }
-    if (node.outputs[0].dtype != DataType::kFloat16 || node.outputs[0].format != format_) {
-      return absl::UnimplementedError("the output is not in this tactic's precision and layout");
-    }
-    return absl::OkStatus();
+    return RequireConvVariant(node, CudnnConvVariant{DataType::kFloat16, format_});
   }
 
   // The batch-1 plan to pair with the max-batch plan `max_name`: the same

@@ -139,17 +139,17 @@ absl::Status CudnnConvKernelBase::ApplyEpilogue(const KernelArgs& args) const {
   return absl::OkStatus();
 }
 
-absl::Status CudnnConvTacticBase::RequireVariant(const NodeContext& node) const {
+absl::Status RequireConvVariant(const NodeContext& node, const CudnnConvVariant& variant) {
   auto check = [&](const TensorDesc& t, absl::string_view which) -> absl::Status {
-    if (t.dtype != variant_.dtype) {
+    if (t.dtype != variant.dtype) {
       return absl::UnimplementedError(absl::StrCat(which, " is ", DataTypeName(t.dtype),
-                                                   "; this tactic is ", VariantSuffix(variant_)));
+                                                   "; this tactic is ", VariantSuffix(variant)));
     }
-    const TensorFormat want = t.rank() == 4 ? variant_.format : TensorFormat::kLinear;
+    const TensorFormat want = t.rank() == 4 ? variant.format : TensorFormat::kLinear;
     if (t.format != want) {
       return absl::UnimplementedError(absl::StrCat(
           which, " (rank ", t.rank(), ") is ", TensorFormatName(t.format),
-          "; this tactic is ", VariantSuffix(variant_), " and needs ", TensorFormatName(want)));
+          "; this tactic is ", VariantSuffix(variant), " and needs ", TensorFormatName(want)));
     }
     return absl::OkStatus();
   };
@@ -168,7 +168,7 @@ absl::Status CudnnConvTacticBase::Supports(const NodeContext& node) const {
     return absl::UnimplementedError(
         absl::StrCat("only 2-D ", what_, "s (4-D input and weights)"));
   }
-  KILN_RETURN_IF_ERROR(RequireVariant(node));
+  KILN_RETURN_IF_ERROR(RequireConvVariant(node, variant_));
   if (p.pads[0] != p.pads[2] || p.pads[1] != p.pads[3]) {
     return absl::UnimplementedError(absl::StrCat(
         "asymmetric padding [", p.pads[0], ", ", p.pads[1], ", ", p.pads[2], ", ", p.pads[3],

@@ -53,6 +53,10 @@ std::string VariantSuffix(const CudnnConvVariant& v);
 // (CUDNN_FMA_MATH: no TF32 tensor cores) unless TF32 is allowed.
 cudnnMathType_t MathType(const CudnnConvVariant& v, bool allow_tf32);
 
+// OK when every tensor of `node` is in `variant`'s dtype, its rank-4 ones in
+// its format (others linear); otherwise an Unimplemented status saying which.
+absl::Status RequireConvVariant(const NodeContext& node, const CudnnConvVariant& variant);
+
 // cuDNN descriptors of one convolution. x/y descriptors are per batch size
 // (index batch - 1 in kernels) so Run only picks one: it creates nothing.
 class CudnnConvDescriptors;
@@ -170,8 +174,6 @@ class CudnnConvTacticBase : public CudaTactic {
   // cuDNN's workspace for this algorithm, the larger of batch 1 and the max
   // batch; Unimplemented when the algorithm cannot run the op.
   absl::StatusOr<size_t> WorkspaceBytes(const NodeContext& node, bool allow_tf32) const;
-  // OK when every tensor of `node` is in this tactic's dtype and format.
-  absl::Status RequireVariant(const NodeContext& node) const;
 
   CudnnConvVariant variant_;
   std::string what_;
