@@ -212,11 +212,16 @@ def main():
                 out16 = half(torch.from_numpy(x).to(device).half()).float().cpu().numpy()
             torch16 = rel_l2(out16, ref)
             del half
+            flips16 = int(np.sum(out16.argmax(axis=1) != ref.argmax(axis=1)))
             with open(base + ".torch_fp16_rel_l2.txt", "w") as f:
                 f.write(f"{torch16:.6g}\n")
+            with open(base + ".torch_fp16_top1_mismatches.txt", "w") as f:
+                f.write(f"{flips16}\n")
             entry["batches"][str(batch)] = {"onnxruntime_rel_l2": ort,
-                                            "torch_fp16_rel_l2": torch16}
-            print(f"{name} b{batch}: PyTorch fp16 vs fp32 rel-L2 {torch16:.3g}", flush=True)
+                                            "torch_fp16_rel_l2": torch16,
+                                            "torch_fp16_top1_mismatches": flips16}
+            print(f"{name} b{batch}: PyTorch fp16 vs fp32 rel-L2 {torch16:.3g}, top-1 differs "
+                  f"on {flips16}/{batch} rows", flush=True)
             print(f"wrote {base}.input.npy {tuple(x.shape)} fp32 and {base}.ref.npy "
                   f"{tuple(ref.shape)}: PyTorch fp32 logits"
                   + ("" if ort is None else f"; onnxruntime CPU vs PyTorch rel-L2 {ort:.2e}"),

@@ -105,7 +105,9 @@ def main():
               f"on {manifest.get('gpu')} with TF32 off.")
     print("Times in ms (median, CUDA events, data on the GPU). 'cl' = channels_last. "
           "ratio = kiln / fastest peer (< 1: kiln faster). torch rel-L2 = PyTorch's own "
-          "eager error at that precision against the fp32 reference (a yardstick).\n")
+          "eager error at that precision against the fp32 reference (a yardstick). top-1 = "
+          "kiln's agreement with the fp32 reference; in brackets, PyTorch fp16's own top-1 "
+          "flips on the same inputs (fp16 rows may flip as many near ties).\n")
     print("| network | precision | batch | kiln ms | kiln img/s | eager | graph | compile "
           "| kiln / best | rel-L2 | top-1 | torch rel-L2 | build s cold / warm | status |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -126,14 +128,18 @@ def main():
             failures.append(f"{model}/{precision}/b{batch}: {k.get('message')}")
         build = ("—" if "build_s_cold" not in k else
                  f"{fmt(k.get('build_s_cold'), '.1f')} / {fmt(k.get('build_s_warm'), '.1f')}")
-        top1 = k.get("top1_agree")
+        top1 = fmt(k.get("top1_agree"), ".3f")
+        flips = (manifest.get("models", {}).get(model, {}).get("batches", {})
+                 .get(str(batch), {}).get("torch_fp16_top1_mismatches"))
+        if precision == "fp16" and flips is not None:
+            top1 += f" (torch {flips}/{batch})"
         rel = fmt(k.get("rel_l2"), ".2e")
         if kiln_ms and k.get("rel_l2") is None:
             rel = "inf/NaN"  # the summary writes non-finite numbers as null
         print(f"| {model} | {precision} | {batch} | {fmt(kiln_ms, '.3f')} "
               f"| {fmt(k.get('images_per_s'), '.0f')} | {peer_cell(eager)} | {peer_cell(graph)} "
               f"| {peer_cell(compiled)} | {fmt(ratio, '.2f')} | {rel} "
-              f"| {fmt(top1, '.3f')} | {fmt(min(torch_rel) if torch_rel else None, '.2e')} "
+              f"| {top1} | {fmt(min(torch_rel) if torch_rel else None, '.2e')} "
               f"| {build} | {status} |")
 
     if failures:
