@@ -15,13 +15,17 @@
 //                 (export_models.py writes it), the rel-L2 bound is
 //                 max(1e-2, 1.25 x PyTorch's): random-weight networks lose
 //                 1-3% to fp16 rounding in PyTorch itself (2026-12-07, H100)
-//                 Likewise for top-1, when PyTorch's own fp16 top-1 flips on
-//                 the same inputs are known: kiln may flip at most as many
-//                 rows, and only near ties, rows whose reference gap (top-1
-//                 logit minus the logit kiln picked, in RMS of the logits) is
-//                 below 2x the rel-L2 bound, i.e. within fp16 noise. A
-//                 random-weight GoogLeNet's logits have many such ties:
-//                 PyTorch fp16 itself flips several of 128 rows.
+//                 A top-1 flip is allowed only on a near tie: a row whose
+//                 reference gap (its top-1 logit minus the logit of the class
+//                 kiln picked, in RMS of the logits) is below 2x the rel-L2
+//                 bound, i.e. within fp16 noise. The logits of these
+//                 random-weight networks have many such ties: on GoogLeNet at
+//                 batch 128, PyTorch's own fp16 run flips 5 of 128 rows with
+//                 reference gaps under 0.03 RMS (H100, 2026-12-07), and which
+//                 near ties flip changes with any change of rounding; a clear
+//                 winner must never flip. PyTorch's own flip count is reported
+//                 beside kiln's (export_models.py writes it) but not used as a
+//                 bound: on those ties it is as random as kiln's.
 
 // Whatever the bounds, a NaN or infinity in the output fails (an unwritten
 // output is filled with NaN before the run, so it fails too), and so does an
@@ -62,21 +66,15 @@ absl::StatusOr<LogitsComparison> CompareLogits(absl::Span<const float> out,
 
 struct AccuracyBound {
   double max_rel_l2 = 0;
-  bool same_top1 = false;  // top-1 must agree (but see max_top1_mismatches)
-  // With same_top1: rows that may differ, each only when a near tie (its
-  // reference gap < 2 x max_rel_l2). 0 unless a peer yardstick allows more.
-  int64_t max_top1_mismatches = 0;
+  // top-1 must agree on every row that is not a near tie (reference gap
+  // < 2 x max_rel_l2, in RMS of the logits).
+  bool same_top1 = false;
 };
 
 // `bound` widened to 1.25 x `torch_fp16_rel_l2` (PyTorch's own fp16 error on
 // the same inputs) when that is larger; never narrowed. A value that is not
 // finite and positive leaves the bound as it is.
 AccuracyBound WithPeerYardstick(AccuracyBound bound, double torch_fp16_rel_l2);
-
-// `bound` allowing as many top-1 flips (near ties only) as PyTorch's own fp16
-// run made on the same inputs, `torch_fp16_top1_mismatches`; a negative count
-// leaves the bound as it is.
-AccuracyBound WithPeerTop1Yardstick(AccuracyBound bound, int64_t torch_fp16_top1_mismatches);
 
 // The bound for a precision: "fp32", "tf32" or "fp16"; InvalidArgument for
 // anything else.

@@ -103,10 +103,6 @@ absl::StatusOr<std::unique_ptr<PreparedCase>> PreparedCase::Create(const CaseSpe
                                          ".torch_fp16_rel_l2.txt"));
     double torch_fp16 = 0;
     if (yardstick >> torch_fp16) c->bound_ = WithPeerYardstick(c->bound_, torch_fp16);
-    std::ifstream flips(absl::StrCat(options.models_dir, "/", spec.model, ".b", spec.batch,
-                                     ".torch_fp16_top1_mismatches.txt"));
-    int64_t torch_flips = 0;
-    if (flips >> torch_flips) c->bound_ = WithPeerTop1Yardstick(c->bound_, torch_flips);
   }
   const Backend* backend = BackendRegistry::Global().Find(options.backend);
   if (backend == nullptr) {
