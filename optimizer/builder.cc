@@ -16,6 +16,7 @@
 #include "optimizer/passes/fold_scale.h"
 #include "optimizer/passes/fuse_activation.h"
 #include "optimizer/passes/fuse_conv_epilogue.h"
+#include "optimizer/passes/fuse_pointwise.h"
 #include "optimizer/passes/topological_sort.h"
 #include "optimizer/precision_assignment.h"
 #include "serialization/node_context.h"
@@ -64,9 +65,11 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 // Sort, then drop dead layers before anything spends work on them; fold
 // constants before fold-scale (whose scale and shift may be computed ones)
 // and fold-scale before the fusions, so Convolution -> BatchNorm (a Scale) ->
-// ReLU ends as one layer. Folding needs no second dead-layer pass: a pass that
-// removes layers calls Graph::Reorder, which drops the tensors (constants
-// included) that nothing refers to anymore.
+// ReLU ends as one layer; fuse-pointwise after the epilogue fusions, so an
+// activation goes into the layer before it when it can, and into a chain of
+// element-wise layers otherwise. Folding needs no second dead-layer pass: a
+// pass that removes layers calls Graph::Reorder, which drops the tensors
+// (constants included) that nothing refers to anymore.
 absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   TopologicalSort topo;
   DeadLayerElimination dle;
@@ -74,8 +77,10 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   FoldScale fold_scale;
   FuseActivation fuse_activation;
   FuseConvEpilogue fuse_conv_epilogue;
-  std::vector<Pass*> passes = {&topo,       &dle,           &fold_constants,
-                               &fold_scale, &fuse_activation, &fuse_conv_epilogue};
+  FusePointwise fuse_pointwise(config.backends);
+  std::vector<Pass*> passes = {&topo,       &dle,             &fold_constants,
+                               &fold_scale, &fuse_activation, &fuse_conv_epilogue,
+                               &fuse_pointwise};
   for (Pass* pass : passes) {
     const int before = graph.num_nodes();
     KILN_ASSIGN_OR_RETURN(bool changed, pass->Run(graph, config.logger));

@@ -13,27 +13,6 @@ namespace kiln {
 namespace cpu_ref {
 namespace {
 
-float ActivateOne(const ActivationParams& p, float x) {
-  switch (p.type) {
-    case ActivationType::kRelu: return x > 0.0f ? x : 0.0f;
-    case ActivationType::kSigmoid: return 1.0f / (1.0f + std::exp(-x));
-    case ActivationType::kTanh: return std::tanh(x);
-    case ActivationType::kLeakyRelu: return x < 0.0f ? p.alpha * x : x;
-    case ActivationType::kElu: return x < 0.0f ? p.alpha * std::expm1(x) : x;
-    case ActivationType::kSelu: return p.beta * (x < 0.0f ? p.alpha * std::expm1(x) : x);
-    case ActivationType::kClip: return std::min(std::max(x, p.alpha), p.beta);
-    case ActivationType::kSoftplus: return x > 20.0f ? x : std::log1p(std::exp(x));
-    case ActivationType::kSoftsign: return x / (1.0f + std::fabs(x));
-    case ActivationType::kHardSigmoid: return std::max(0.0f, std::min(1.0f, p.alpha * x + p.beta));
-    case ActivationType::kScaledTanh: return p.alpha * std::tanh(p.beta * x);
-    case ActivationType::kThresholdedRelu: return x > p.alpha ? x : 0.0f;
-    case ActivationType::kGelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
-    case ActivationType::kHardSwish:
-      return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
-  }
-  return x;
-}
-
 class ActivationKernel : public Fp32Kernel {
  public:
   explicit ActivationKernel(ActivationParams params) : params_(params) {}
@@ -65,6 +44,27 @@ class ActivationTactic : public Fp32Tactic {
 };
 
 }  // namespace
+
+float ActivateOne(const ActivationParams& p, float x) {
+  switch (p.type) {
+    case ActivationType::kRelu: return x > 0.0f ? x : 0.0f;
+    case ActivationType::kSigmoid: return 1.0f / (1.0f + std::exp(-x));
+    case ActivationType::kTanh: return std::tanh(x);
+    case ActivationType::kLeakyRelu: return x < 0.0f ? p.alpha * x : x;
+    case ActivationType::kElu: return x < 0.0f ? p.alpha * std::expm1(x) : x;
+    case ActivationType::kSelu: return p.beta * (x < 0.0f ? p.alpha * std::expm1(x) : x);
+    case ActivationType::kClip: return std::min(std::max(x, p.alpha), p.beta);
+    case ActivationType::kSoftplus: return x > 20.0f ? x : std::log1p(std::exp(x));
+    case ActivationType::kSoftsign: return x / (1.0f + std::fabs(x));
+    case ActivationType::kHardSigmoid: return std::max(0.0f, std::min(1.0f, p.alpha * x + p.beta));
+    case ActivationType::kScaledTanh: return p.alpha * std::tanh(p.beta * x);
+    case ActivationType::kThresholdedRelu: return x > p.alpha ? x : 0.0f;
+    case ActivationType::kGelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+    case ActivationType::kHardSwish:
+      return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
+  }
+  return x;
+}
 
 void Activate(const ActivationParams& params, const float* in, float* out, int64_t n) {
   // ReLU is most of the activations in real networks: give it a loop the

@@ -1,7 +1,6 @@
 // cpu_ref ElementWise: one broadcasting loop, instantiated per op and type.
-#include "ops/element_wise.h"
+#include "backends/cpu_ref/element_wise.h"
 
-#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <type_traits>
@@ -101,20 +100,14 @@ T IntPow(T base, T exponent) {
 
 void ComputeFloat(ElementWiseOp op, const KernelArgs& args) {
   switch (op) {
-    case ElementWiseOp::kSum:
-      return BroadcastBinary<float>(args, [](float a, float b) { return a + b; });
-    case ElementWiseOp::kSub:
-      return BroadcastBinary<float>(args, [](float a, float b) { return a - b; });
+    case ElementWiseOp::kSum: return BroadcastBinary<float>(args, FloatBinary<ElementWiseOp::kSum>);
+    case ElementWiseOp::kSub: return BroadcastBinary<float>(args, FloatBinary<ElementWiseOp::kSub>);
     case ElementWiseOp::kProd:
-      return BroadcastBinary<float>(args, [](float a, float b) { return a * b; });
-    case ElementWiseOp::kDiv:
-      return BroadcastBinary<float>(args, [](float a, float b) { return a / b; });
-    case ElementWiseOp::kMax:
-      return BroadcastBinary<float>(args, [](float a, float b) { return std::fmax(a, b); });
-    case ElementWiseOp::kMin:
-      return BroadcastBinary<float>(args, [](float a, float b) { return std::fmin(a, b); });
-    case ElementWiseOp::kPow:
-      return BroadcastBinary<float>(args, [](float a, float b) { return std::pow(a, b); });
+      return BroadcastBinary<float>(args, FloatBinary<ElementWiseOp::kProd>);
+    case ElementWiseOp::kDiv: return BroadcastBinary<float>(args, FloatBinary<ElementWiseOp::kDiv>);
+    case ElementWiseOp::kMax: return BroadcastBinary<float>(args, FloatBinary<ElementWiseOp::kMax>);
+    case ElementWiseOp::kMin: return BroadcastBinary<float>(args, FloatBinary<ElementWiseOp::kMin>);
+    case ElementWiseOp::kPow: return BroadcastBinary<float>(args, FloatBinary<ElementWiseOp::kPow>);
   }
 }
 

@@ -1,7 +1,6 @@
 // cpu_ref Scale: y = (x * scale + shift) ^ power in one plain loop.
-#include "ops/scale.h"
+#include "backends/cpu_ref/scale.h"
 
-#include <cmath>
 #include <memory>
 
 #include "backends/cpu_ref/common.h"
@@ -59,10 +58,10 @@ class DirectKernel : public Fp32Kernel {
       for (int64_t m = 0; m < s.count; ++m) {
         const float scale_m = scale != nullptr ? scale[m] : 1.0f;
         const float shift_m = shift != nullptr ? shift[m] : 0.0f;
+        const float* power_m = power != nullptr ? &power[m] : nullptr;
         const int64_t base = (o * s.count + m) * s.inner;
         for (int64_t i = 0; i < s.inner; ++i) {
-          const float v = x[base + i] * scale_m + shift_m;
-          y[base + i] = power != nullptr ? std::pow(v, power[m]) : v;
+          y[base + i] = ScaleOne(x[base + i], scale_m, shift_m, power_m);
         }
       }
     }

@@ -1,5 +1,5 @@
 // cpu_ref Unary: one <cmath> call per element.
-#include "ops/unary.h"
+#include "backends/cpu_ref/unary.h"
 
 #include <cmath>
 #include <memory>
@@ -12,7 +12,42 @@ namespace kiln {
 namespace cpu_ref {
 namespace {
 
-float Apply(UnaryOp op, float x) {
+class DirectKernel : public Fp32Kernel {
+ public:
+  explicit DirectKernel(UnaryOp op) : op_(op) {}
+
+ protected:
+  absl::Status RunFp32(const KernelArgs& args) const override {
+    const auto* in = static_cast<const float*>(args.inputs[0]);
+    auto* out = static_cast<float*>(args.outputs[0]);
+    const int64_t n = args.output_descs[0].volume();
+    for (int64_t i = 0; i < n; ++i) out[i] = ApplyUnary(op_, in[i]);
+    return absl::OkStatus();
+  }
+
+ private:
+  UnaryOp op_;
+};
+
+class DirectTactic : public Fp32Tactic {
+ public:
+  DirectTactic() : Fp32Tactic("cpu_ref.unary.direct", kUnaryOp, /*is_reference=*/true) {}
+
+  absl::Status Supports(const NodeContext& node) const override {
+    KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
+    return UnaryParams::FromAttrs(node.attrs).status();
+  }
+
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
+                                                       absl::Span<const uint8_t>) const override {
+    KILN_ASSIGN_OR_RETURN(UnaryParams params, UnaryParams::FromAttrs(node.attrs));
+    return std::unique_ptr<Kernel>(std::make_unique<DirectKernel>(params.op));
+  }
+};
+
+}  // namespace
+
+float ApplyUnary(UnaryOp op, float x) {
   switch (op) {
     case UnaryOp::kExp: return std::exp(x);
     case UnaryOp::kLog: return std::log(x);
@@ -41,41 +76,6 @@ float Apply(UnaryOp op, float x) {
   }
   return x;
 }
-
-class DirectKernel : public Fp32Kernel {
- public:
-  explicit DirectKernel(UnaryOp op) : op_(op) {}
-
- protected:
-  absl::Status RunFp32(const KernelArgs& args) const override {
-    const auto* in = static_cast<const float*>(args.inputs[0]);
-    auto* out = static_cast<float*>(args.outputs[0]);
-    const int64_t n = args.output_descs[0].volume();
-    for (int64_t i = 0; i < n; ++i) out[i] = Apply(op_, in[i]);
-    return absl::OkStatus();
-  }
-
- private:
-  UnaryOp op_;
-};
-
-class DirectTactic : public Fp32Tactic {
- public:
-  DirectTactic() : Fp32Tactic("cpu_ref.unary.direct", kUnaryOp, /*is_reference=*/true) {}
-
-  absl::Status Supports(const NodeContext& node) const override {
-    KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
-    return UnaryParams::FromAttrs(node.attrs).status();
-  }
-
-  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
-                                                       absl::Span<const uint8_t>) const override {
-    KILN_ASSIGN_OR_RETURN(UnaryParams params, UnaryParams::FromAttrs(node.attrs));
-    return std::unique_ptr<Kernel>(std::make_unique<DirectKernel>(params.op));
-  }
-};
-
-}  // namespace
 
 KILN_REGISTER_TACTIC(std::make_unique<DirectTactic>());
 

@@ -42,6 +42,7 @@ _CUDA_OPS_NORM = [
     "lp_normalization",
     "mean_variance_normalization",
     "mod",
+    "pointwise_chain",
     "prelu",
     "shrink",
     "where",
