@@ -102,6 +102,35 @@ TEST_P(PoolingConformanceTest, Fp16RandomShapes) {
   CheckCases(Cases(DataType::kFloat16, 5, rng));
 }
 
+// Channel counts that are multiples of 8 (every real CNN's), which NHWC
+// tactics pool 16 bytes at a time: the shapes of GoogLeNet's and ResNet's
+// pools (3x3, stride 1 or 2, pad 1, ceil mode) and random ones, both types.
+TEST_P(PoolingConformanceTest, VectorChannelShapes) {
+  std::mt19937 rng = Rng(4);
+  std::vector<OpCase> cases;
+  for (DataType dtype : {DataType::kFloat32, DataType::kFloat16}) {
+    for (PoolingType type : {PoolingType::kMax, PoolingType::kAverage}) {
+      for (int64_t stride : {1, 2}) {
+        PoolingParams p;
+        p.type = type;
+        p.kernel = {3, 3};
+        p.strides = {stride, stride};
+        p.pads = {1, 1, 1, 1};
+        p.ceil_mode = true;
+        cases.push_back(MakeCase(p, dtype, {2, 8 * UniformInt(rng, 1, 6), 13, 11}, rng));
+      }
+      for (int i = 0; i < 3; ++i) {
+        OpCase c = DrawWithOutputs([&] { return RandomCase(type, dtype, rng); });
+        Dims dims = c.inputs[0].value.dims();
+        dims[1] = 8 * UniformInt(rng, 1, 4);
+        c.inputs[0] = Input(RandomFloatTensor(dtype, dims, rng));
+        cases.push_back(std::move(c));
+      }
+    }
+  }
+  CheckCases(cases);
+}
+
 TEST_P(PoolingConformanceTest, DilatedRandomShapes) {
   std::mt19937 rng = Rng(3);
   std::vector<OpCase> cases;

@@ -48,14 +48,35 @@ __global__ void StridedCopyKernel(StridedShape shape, int64_t n, const T* __rest
   }
 }
 
-template <typename T>
-__global__ void Copy2DKernel(int64_t rows, int64_t row_elems, int64_t in_pitch,
-                             int64_t out_pitch, const T* __restrict__ in, T* __restrict__ out) {
-  const int64_t n = rows * row_elems;
-  for (int64_t i = GridStart(); i < n; i += GridStep()) {
-    const int64_t r = i / row_elems, j = i - r * row_elems;
+// Index is int32_t when rows * row_elems fits (64-bit division is several
+// times slower); T is as wide as the rows, pitches and pointers allow (up to
+// 16 bytes), so channel slices of NHWC tensors move in vector loads.
+template <typename T, typename Index>
+__global__ void Copy2DKernel(Index rows, Index row_elems, Index in_pitch, Index out_pitch,
+                             const T* __restrict__ in, T* __restrict__ out) {
+  const Index n = rows * row_elems;
+  const Index step = static_cast<Index>(gridDim.x) * blockDim.x;
+  for (Index i = blockIdx.x * static_cast<Index>(blockDim.x) + threadIdx.x; i < n; i += step) {
+    const Index r = i / row_elems, j = i - r * row_elems;
     out[r * out_pitch + j] = in[r * in_pitch + j];
   }
+}
+
+template <typename T>
+cudaError_t LaunchCopy2D(int64_t rows, int64_t row_elems, int64_t in_pitch, int64_t out_pitch,
+                         const void* in, void* out, cudaStream_t stream) {
+  const int64_t n = rows * row_elems;
+  const int64_t last = (rows - 1) * (in_pitch > out_pitch ? in_pitch : out_pitch) + row_elems;
+  if (n < (int64_t{1} << 31) && last < (int64_t{1} << 31)) {
+    Copy2DKernel<T, int32_t><<<Blocks(n), kThreads, 0, stream>>>(
+        static_cast<int32_t>(rows), static_cast<int32_t>(row_elems),
+        static_cast<int32_t>(in_pitch), static_cast<int32_t>(out_pitch),
+        static_cast<const T*>(in), static_cast<T*>(out));
+  } else {
+    Copy2DKernel<T, int64_t><<<Blocks(n), kThreads, 0, stream>>>(
+        rows, row_elems, in_pitch, out_pitch, static_cast<const T*>(in), static_cast<T*>(out));
+  }
+  return cudaGetLastError();
 }
 
 template <typename T, typename Index>
@@ -127,12 +148,29 @@ cudaError_t StridedCopy(int elem_size, const StridedShape& shape, const void* in
 
 cudaError_t Copy2D(int elem_size, int64_t rows, int64_t row_elems, int64_t in_pitch,
                    int64_t out_pitch, const void* in, void* out, cudaStream_t stream) {
-  const int64_t n = rows * row_elems;
-  if (n == 0) return cudaSuccess;
-  KILN_DISPATCH_ELEM(elem_size, (Copy2DKernel<T><<<Blocks(n), kThreads, 0, stream>>>(
-                                    rows, row_elems, in_pitch, out_pitch,
-                                    static_cast<const T*>(in), static_cast<T*>(out))));
-  return cudaGetLastError();
+  if (rows * row_elems == 0) return cudaSuccess;
+  if (elem_size != 1 && elem_size != 2 && elem_size != 4 && elem_size != 8) {
+    return cudaErrorInvalidValue;
+  }
+  // The widest word (<= 16 bytes) that divides every row, pitch and address.
+  int width = 16;
+  auto fits = [&](int w) {
+    return (row_elems * elem_size) % w == 0 && (in_pitch * elem_size) % w == 0 &&
+           (out_pitch * elem_size) % w == 0 && reinterpret_cast<uintptr_t>(in) % w == 0 &&
+           reinterpret_cast<uintptr_t>(out) % w == 0;
+  };
+  while (width > elem_size && !fits(width)) width /= 2;
+  const int64_t k = width / elem_size;  // elements per word
+  row_elems /= k;
+  in_pitch /= k;
+  out_pitch /= k;
+  switch (width) {
+    case 1: return LaunchCopy2D<uint8_t>(rows, row_elems, in_pitch, out_pitch, in, out, stream);
+    case 2: return LaunchCopy2D<uint16_t>(rows, row_elems, in_pitch, out_pitch, in, out, stream);
+    case 4: return LaunchCopy2D<uint32_t>(rows, row_elems, in_pitch, out_pitch, in, out, stream);
+    case 8: return LaunchCopy2D<uint2>(rows, row_elems, in_pitch, out_pitch, in, out, stream);
+    default: return LaunchCopy2D<uint4>(rows, row_elems, in_pitch, out_pitch, in, out, stream);
+  }
 }
 
 cudaError_t Gather(int elem_size, int64_t outer, int64_t axis_size, int64_t inner,

@@ -1,5 +1,7 @@
 // Reformat: one thread per output element; the output is written in order
-// (coalesced), the input read through the layout permutation.
+// (coalesced), the input read through the layout permutation. Indices are
+// int32 when the tensor fits (64-bit division made the fp32 NCHW -> fp16
+// NHWC input reformat of a batch-128 CNN 3x slower than its memory traffic).
 #include <cuda_fp16.h>
 
 #include "backends/cuda/kernels/reformat.h"
@@ -22,31 +24,30 @@ __device__ __forceinline__ float Convert<__half, float>(__half x) {
   return __half2float(x);
 }
 
-template <typename In, typename Out>
-__global__ void ReformatKernel(bool in_nhwc, bool out_nhwc, int64_t n_dim, int64_t c_dim,
-                               int64_t h_dim, int64_t w_dim, const In* __restrict__ in,
-                               Out* __restrict__ out) {
-  const int64_t total = n_dim * c_dim * h_dim * w_dim;
-  const int64_t hw = h_dim * w_dim;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    int64_t n, c, h, w;
+template <typename In, typename Out, typename Index>
+__global__ void ReformatKernel(bool in_nhwc, bool out_nhwc, Index n_dim, Index c_dim, Index h_dim,
+                               Index w_dim, const In* __restrict__ in, Out* __restrict__ out) {
+  const Index total = n_dim * c_dim * h_dim * w_dim;
+  const Index hw = h_dim * w_dim;
+  for (Index i = blockIdx.x * static_cast<Index>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<Index>(gridDim.x) * blockDim.x) {
+    Index n, c, h, w;
     if (out_nhwc) {
       c = i % c_dim;
-      int64_t rest = i / c_dim;
+      Index rest = i / c_dim;
       w = rest % w_dim;
       rest /= w_dim;
       h = rest % h_dim;
       n = rest / h_dim;
     } else {
       w = i % w_dim;
-      int64_t rest = i / w_dim;
+      Index rest = i / w_dim;
       h = rest % h_dim;
       rest /= h_dim;
       c = rest % c_dim;
       n = rest / c_dim;
     }
-    const int64_t src = in_nhwc ? ((n * h_dim + h) * w_dim + w) * c_dim + c
+    const Index src = in_nhwc ? ((n * h_dim + h) * w_dim + w) * c_dim + c
                                 : (n * c_dim + c) * hw + h * w_dim + w;
     out[i] = Convert<In, Out>(in[src]);
   }
@@ -60,8 +61,15 @@ cudaError_t Launch(bool in_nhwc, bool out_nhwc, int64_t n, int64_t c, int64_t h,
   const int threads = 256;
   const int64_t blocks64 = (total + threads - 1) / threads;
   const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
-  ReformatKernel<In, Out><<<blocks, threads, 0, stream>>>(
-      in_nhwc, out_nhwc, n, c, h, w, static_cast<const In*>(in), static_cast<Out*>(out));
+  if (total < 0x7fffffffLL - 65535LL * 32 * threads) {  // headroom for i += step
+    ReformatKernel<In, Out, int32_t><<<blocks, threads, 0, stream>>>(
+        in_nhwc, out_nhwc, static_cast<int32_t>(n), static_cast<int32_t>(c),
+        static_cast<int32_t>(h), static_cast<int32_t>(w), static_cast<const In*>(in),
+        static_cast<Out*>(out));
+  } else {
+    ReformatKernel<In, Out, int64_t><<<blocks, threads, 0, stream>>>(
+        in_nhwc, out_nhwc, n, c, h, w, static_cast<const In*>(in), static_cast<Out*>(out));
+  }
   return cudaGetLastError();
 }
 
