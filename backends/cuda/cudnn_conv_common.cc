@@ -169,6 +169,7 @@ absl::Status CudnnConvTacticBase::Supports(const NodeContext& node) const {
         absl::StrCat("only 2-D ", what_, "s (4-D input and weights)"));
   }
   KILN_RETURN_IF_ERROR(RequireConvVariant(node, variant_));
+  KILN_RETURN_IF_ERROR(AlgorithmSupports(node));
   if (p.pads[0] != p.pads[2] || p.pads[1] != p.pads[3]) {
     return absl::UnimplementedError(absl::StrCat(
         "asymmetric padding [", p.pads[0], ", ", p.pads[1], ", ", p.pads[2], ", ", p.pads[3],

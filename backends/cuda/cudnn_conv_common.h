@@ -162,6 +162,11 @@ class CudnnConvTacticBase : public CudaTactic {
  protected:
   // The op's attributes (its FromAttrs).
   virtual absl::StatusOr<CudnnConvGeometry> Geometry(const NodeContext& node) const = 0;
+  // Cases this algorithm runs but must refuse (Supports calls it after the
+  // variant check): those where it misses the conformance bound.
+  virtual absl::Status AlgorithmSupports(const NodeContext& node) const {
+    return absl::OkStatus();
+  }
   // cuDNN's workspace for this algorithm at batch index i of `descs`.
   virtual cudnnStatus_t QueryWorkspace(cudnnHandle_t handle, const CudnnConvDescriptors& descs,
                                        size_t i, size_t* bytes) const = 0;

@@ -11,6 +11,7 @@
 // the conditioning of the case (every sign still occurs); cases have at least
 // kMinElementsPerItem outputs per batch item.
 
+#include <array>
 #include <optional>
 #include <random>
 #include <vector>
@@ -127,6 +128,58 @@ std::vector<OpCase> FusedEpilogueCases(DataType dtype, std::mt19937& rng) {
   return cases;
 }
 
+// Depthwise convolutions (group == C == K) of the sizes MobileNets and
+// EfficientNets use, channels a multiple of 8: 3x3 and 5x5 at stride 1 and 2,
+// a dilated and an asymmetrically padded one, a 7x1, each with a fused
+// epilogue (ReLU6, SiLU-like sigmoid, none) and now and then a residual; and
+// a 5x5 over 512 channels, whose filters (51 KiB in fp32) are too large for
+// the shared memory a depthwise kernel may stage them in.
+std::vector<OpCase> DepthwiseCases(DataType dtype, std::mt19937& rng) {
+  struct Shape {
+    int64_t kernel_h, kernel_w, stride, dilation;
+    std::array<int64_t, 4> pads;
+    int64_t channels = 0;  // 0: a random multiple of 8 up to 48
+  };
+  const Shape shapes[] = {{3, 3, 1, 1, {1, 1, 1, 1}}, {3, 3, 2, 1, {1, 1, 1, 1}},
+                          {5, 5, 1, 1, {2, 2, 2, 2}}, {5, 5, 2, 1, {2, 2, 2, 2}},
+                          {3, 3, 1, 2, {2, 2, 2, 2}}, {3, 3, 2, 1, {0, 0, 1, 1}},
+                          {7, 1, 1, 1, {3, 0, 3, 0}}, {5, 5, 1, 1, {2, 2, 2, 2}, 512}};
+  const std::optional<ActivationParams> activations[] = {
+      ActivationParams{ActivationType::kClip, 0.0f, 6.0f}, ActivationParams{ActivationType::kSigmoid},
+      std::nullopt};
+  std::vector<OpCase> cases;
+  int i = 0;
+  for (const Shape& shape : shapes) {
+    ConvolutionParams p;
+    const int64_t channels = shape.channels > 0 ? shape.channels : 8 * UniformInt(rng, 1, 6);
+    p.group = channels;
+    p.strides = {shape.stride, shape.stride};
+    p.dilations = {shape.dilation, shape.dilation};
+    p.pads = shape.pads;
+    p.activation = activations[i % 3];
+    const Dims x = {UniformInt(rng, 1, 3), channels, UniformInt(rng, 7, 19), UniformInt(rng, 7, 19)};
+    OpCase c;
+    c.op = kConvolutionOp;
+    c.attrs = p.ToAttrs();
+    c.inputs = {Input(RandomFloatTensor(dtype, x, rng, -0.5f, 1.5f)),
+                Constant(RandomFloatTensor(dtype, {channels, 1, shape.kernel_h, shape.kernel_w},
+                                           rng, -0.5f, 1.5f)),
+                i % 4 == 3 ? testutil::Omitted() : Constant(RandomFloatTensor(dtype, {channels}, rng))};
+    if (i % 2 == 1) {
+      auto out = [&](int64_t size, int axis, int64_t kernel) {
+        return (size + shape.pads[axis] + shape.pads[axis + 2] - shape.dilation * (kernel - 1) - 1) /
+                   shape.stride + 1;
+      };
+      const Dims y = {x[0], channels, out(x[2], 0, shape.kernel_h), out(x[3], 1, shape.kernel_w)};
+      c.inputs.push_back(Input(RandomFloatTensor(dtype, y, rng, -1.0f, 1.0f)));  // residual
+    }
+    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+    cases.push_back(std::move(c));
+    ++i;
+  }
+  return cases;
+}
+
 std::vector<OpCase> Cases(DataType dtype, int count, std::mt19937& rng) {
   std::vector<OpCase> cases = NetworkSizedCases(dtype, rng);
   // Every fifth case has weights that are a network input.
@@ -156,6 +209,13 @@ TEST_P(ConvolutionConformanceTest, Fp32FusedEpilogue) {
 TEST_P(ConvolutionConformanceTest, Fp16FusedEpilogue) {
   std::mt19937 rng = Rng(5);
   CheckCases(FusedEpilogueCases(DataType::kFloat16, rng));
+}
+
+TEST_P(ConvolutionConformanceTest, DepthwiseShapes) {
+  std::mt19937 rng = Rng(6);
+  std::vector<OpCase> cases = DepthwiseCases(DataType::kFloat32, rng);
+  for (OpCase& c : DepthwiseCases(DataType::kFloat16, rng)) cases.push_back(std::move(c));
+  CheckCases(cases);
 }
 
 // fp32 cases built with allow_tf32: tactics that keep the choice in their

@@ -50,6 +50,23 @@ cudaError_t ConvEpilogue(int64_t n, int64_t channels, int64_t inner, const T* bi
                          const T* residual, int activation, float alpha, float beta, T* y,
                          cudaStream_t stream);
 
+// Depthwise 2-D convolution (group == channels == filters) of NHWC x with
+// filters w ([C][R][S]), then y = activation(sum + bias[c] + residual) in
+// fp32, rounded once (depthwise_conv.cu). bias and residual may be null;
+// `activation` is kiln::ActivationType as an int, or -1 for none. Channels
+// must be a multiple of 16 bytes' worth of T, x, y and residual 16-byte
+// aligned, and every index within int32 (DepthwiseNhwcFits).
+struct DepthwiseShape {
+  int64_t batch, height, width, channels, out_h, out_w;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+  int activation = -1;
+  float alpha = 0.0f, beta = 0.0f;
+};
+bool DepthwiseNhwcFits(const DepthwiseShape& shape, int elem_size);
+template <typename T>
+cudaError_t DepthwiseConvNhwc(const DepthwiseShape& shape, const T* x, const T* w, const T* bias,
+                              const T* residual, T* y, cudaStream_t stream);
+
 // 2-D pooling, cpu_ref's semantics (NaN propagates in max; average divides
 // by the clipped window, or by the window clipped to the padded input when
 // count_include_pad). Pooling reads NCHW planes (planes = N * C);
