@@ -79,9 +79,9 @@ absl::StatusOr<AccuracyBound> BoundFor(absl::string_view precision) {
       absl::StrCat("no accuracy bound for precision '", precision, "'; use fp32, tf32 or fp16"));
 }
 
-AccuracyBound WithPeerYardstick(AccuracyBound bound, double torch_fp16_rel_l2) {
-  if (std::isfinite(torch_fp16_rel_l2) && torch_fp16_rel_l2 > 0) {
-    bound.max_rel_l2 = std::max(bound.max_rel_l2, 1.25 * torch_fp16_rel_l2);
+AccuracyBound WithPeerYardstick(AccuracyBound bound, double peer_rel_l2) {
+  if (std::isfinite(peer_rel_l2) && peer_rel_l2 > 0) {
+    bound.max_rel_l2 = std::max(bound.max_rel_l2, 1.25 * peer_rel_l2);
   }
   return bound;
 }

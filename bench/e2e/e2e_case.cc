@@ -97,12 +97,17 @@ absl::StatusOr<std::unique_ptr<PreparedCase>> PreparedCase::Create(const CaseSpe
   std::unique_ptr<PreparedCase> c(new PreparedCase());
   c->spec_ = spec;
   KILN_ASSIGN_OR_RETURN(c->bound_, BoundFor(spec.precision));
-  if (spec.precision == "fp16") {
-    // PyTorch's own fp16 error on these inputs, when export_models.py wrote it.
-    std::ifstream yardstick(absl::StrCat(options.models_dir, "/", spec.model, ".b", spec.batch,
-                                         ".torch_fp16_rel_l2.txt"));
-    double torch_fp16 = 0;
-    if (yardstick >> torch_fp16) c->bound_ = WithPeerYardstick(c->bound_, torch_fp16);
+  // The peer's error on these inputs, when export_models.py wrote it: for
+  // fp16 PyTorch's own fp16 run, for fp32 onnxruntime's (an independent fp32
+  // engine on the same ONNX file).
+  const char* yardstick_file = spec.precision == "fp16"   ? ".torch_fp16_rel_l2.txt"
+                               : spec.precision == "fp32" ? ".onnxruntime_fp32_rel_l2.txt"
+                                                          : nullptr;
+  if (yardstick_file != nullptr) {
+    std::ifstream yardstick(
+        absl::StrCat(options.models_dir, "/", spec.model, ".b", spec.batch, yardstick_file));
+    double peer_rel_l2 = 0;
+    if (yardstick >> peer_rel_l2) c->bound_ = WithPeerYardstick(c->bound_, peer_rel_l2);
   }
   const Backend* backend = BackendRegistry::Global().Find(options.backend);
   if (backend == nullptr) {

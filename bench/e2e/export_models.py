@@ -205,6 +205,10 @@ def main():
             np.save(base + ".input.npy", x)
             np.save(base + ".ref.npy", ref)
             ort = None if args.no_ort else onnxruntime_rel_l2(path, x, ref)
+            if ort is not None:
+                # onnxruntime's fp32 error: the yardstick for kiln's fp32 bound.
+                with open(base + ".onnxruntime_fp32_rel_l2.txt", "w") as f:
+                    f.write(f"{ort:.6g}\n")
             # PyTorch's own fp16 error on these inputs: the yardstick for
             # kiln's fp16 bound (e2e_bench reads the .txt).
             half = copy.deepcopy(model).half()
