@@ -7,7 +7,7 @@
 // NHWC fp16 ran 3-5x off memory bandwidth on MobileNetV2 (H100, 2026-12-07).
 // Filters are [C][R][S] in memory, which is both KCRS and KRSC for a
 // depthwise filter. Each block first copies them, transposed to [R*S][C] fp32,
-// into shared memory, so a thread reads its V weights of a tap as two 16-byte
+// into shared memory, so a thread reads its V weights of a tap as V/4 16-byte
 // loads next to its neighbours' (read from [C][R][S] in global memory, a
 // warp's weight loads hit 18 sectors each, and the kernel ran slower than
 // cuDNN's); filters too large for 48 KiB are read from global memory.
@@ -56,6 +56,7 @@ template <typename T, int V, int kKh, int kKw, bool kShared>
 __global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t n, const T* __restrict__ x,
                                     const T* __restrict__ w, const T* __restrict__ bias,
                                     const T* __restrict__ residual, T* __restrict__ y) {
+  static_assert(V % 4 == 0, "shared filters are read 4 floats at a time");
   extern __shared__ float4 shared_filters[];  // float4: 16-byte aligned
   float* filters = reinterpret_cast<float*>(shared_filters);
   const int32_t kh = kKh > 0 ? kKh : static_cast<int32_t>(s.kernel_h);
@@ -103,9 +104,17 @@ __global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t n, const T* __rest
             *reinterpret_cast<const Pack<T, V>*>(image + (in_y * width + in_x) * channels);
         const int32_t tap = ky * kw + kx;
         if (kShared) {
-          const float* f = filters + tap * channels + c0;
+          // 16-byte shared loads (c0 and channels are multiples of 4): with
+          // scalar ones a warp's 8 weights per thread hit each bank 4 times.
+          const float4* f = reinterpret_cast<const float4*>(filters + tap * channels + c0);
 #pragma unroll
-          for (int k = 0; k < V; ++k) acc[k] = fmaf(ToFloat(p.v[k]), f[k], acc[k]);
+          for (int q = 0; q < V / 4; ++q) {
+            const float4 w4 = f[q];
+            acc[4 * q] = fmaf(ToFloat(p.v[4 * q]), w4.x, acc[4 * q]);
+            acc[4 * q + 1] = fmaf(ToFloat(p.v[4 * q + 1]), w4.y, acc[4 * q + 1]);
+            acc[4 * q + 2] = fmaf(ToFloat(p.v[4 * q + 2]), w4.z, acc[4 * q + 2]);
+            acc[4 * q + 3] = fmaf(ToFloat(p.v[4 * q + 3]), w4.w, acc[4 * q + 3]);
+          }
         } else {
 #pragma unroll
           for (int k = 0; k < V; ++k) {
