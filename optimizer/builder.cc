@@ -16,6 +16,8 @@
 #include "optimizer/passes/fold_scale.h"
 #include "optimizer/passes/fuse_activation.h"
 #include "optimizer/passes/fuse_conv_epilogue.h"
+#include "optimizer/passes/fuse_gelu.h"
+#include "optimizer/passes/fuse_layer_norm.h"
 #include "optimizer/passes/fuse_pointwise.h"
 #include "optimizer/passes/topological_sort.h"
 #include "optimizer/precision_assignment.h"
@@ -65,7 +67,16 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 // Sort, then drop dead layers before anything spends work on them; fold
 // constants before fold-scale (whose scale and shift may be computed ones)
 // and fold-scale before the fusions, so Convolution -> BatchNorm (a Scale) ->
-// ReLU ends as one layer; fuse-pointwise after the epilogue fusions, so an
+// ReLU ends as one layer. fuse-layer-norm and fuse-gelu come after folding
+// (an exporter's epsilon, sqrt(2) or Pow exponent may be computed or cast
+// constants) and before the other fusions: fuse-gelu before
+// fuse-conv-epilogue, so Convolution -> decomposed GELU ends as one
+// Convolution with a fused Gelu; both before fuse-pointwise, which would
+// otherwise take the pattern's element-wise tail (Add eps -> Sqrt, Erf -> Add
+// 1) into chains and leave nothing to recognise. fuse-layer-norm's pattern
+// shares no layer with the epilogue fusions (its Add of beta adds a constant,
+// not a residual), so its place among them only follows the same rule:
+// recognise whole ops first. fuse-pointwise after the epilogue fusions, so an
 // activation goes into the layer before it when it can, and into a chain of
 // element-wise layers otherwise. Folding needs no second dead-layer pass: a
 // pass that removes layers calls Graph::Reorder, which drops the tensors
@@ -76,10 +87,18 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   FoldConstants fold_constants;
   FoldScale fold_scale;
   FuseActivation fuse_activation;
+  FuseLayerNorm fuse_layer_norm(config.backends);
+  FuseGelu fuse_gelu(config.backends);
   FuseConvEpilogue fuse_conv_epilogue;
   FusePointwise fuse_pointwise(config.backends);
-  std::vector<Pass*> passes = {&topo,       &dle,             &fold_constants,
-                               &fold_scale, &fuse_activation, &fuse_conv_epilogue,
+  std::vector<Pass*> passes = {&topo,
+                               &dle,
+                               &fold_constants,
+                               &fold_scale,
+                               &fuse_layer_norm,
+                               &fuse_gelu,
+                               &fuse_activation,
+                               &fuse_conv_epilogue,
                                &fuse_pointwise};
   for (Pass* pass : passes) {
     const int before = graph.num_nodes();

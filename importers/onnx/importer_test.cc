@@ -2,6 +2,7 @@
 // classes: opset-18 forms, external data, symbolic batch and constant
 // folding, and every malformed-input error path.
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "importers/onnx/onnx_importer.h"
 #include "ops/fully_connected.h"
+#include "ops/layer_normalization.h"
 #include "ops/matmul.h"
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
@@ -185,6 +187,63 @@ TEST(OnnxImporterTest, GemmWithConstantWeightsIsFullyConnected) {
     // y = 2 * x B + 0.5 * c
     EXPECT_EQ(out[0], (std::vector<float>{2 + 5, 4 + 10, 6 + 15, 6 + 5, 8 + 10, 14 + 15}));
     EXPECT_EQ(out[1], (std::vector<float>{2, 4, 6, 7, 9, 13}));
+  }
+}
+
+void SetIntsAttr(onnx::NodeProto* n, const std::string& name, std::vector<int64_t> values) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (int64_t v : values) a->add_ints(v);
+}
+
+// The LayerNormalization that exporters before opset 17 write as nine nodes
+// (as torch.onnx writes it at opset 13: scalar initializers for the exponent
+// and epsilon, gamma and beta per channel) builds into one LayerNormalization
+// layer (the fuse-layer-norm pass) that computes the formula.
+TEST(OnnxImporterTest, DecomposedLayerNormBuildsIntoOneLayer) {
+  onnx::ModelProto model = NewModel(13);
+  AddValue(model.mutable_graph()->mutable_input(), "x", {0, 3, 4});
+  AddFloats(model, "two", {}, {2.0f});
+  AddFloats(model, "eps", {}, {1e-5f});
+  AddFloats(model, "gamma", {4}, {1.0f, 2.0f, 0.5f, -1.0f});
+  AddFloats(model, "beta", {4}, {0.5f, -0.5f, 1.0f, 0.0f});
+  SetIntsAttr(AddNode(model, "ReduceMean", {"x"}, {"mean"}), "axes", {-1});
+  AddNode(model, "Sub", {"x", "mean"}, {"d"});
+  AddNode(model, "Pow", {"d", "two"}, {"sq"});
+  SetIntsAttr(AddNode(model, "ReduceMean", {"sq"}, {"var"}), "axes", {-1});
+  AddNode(model, "Add", {"var", "eps"}, {"var_eps"});
+  AddNode(model, "Sqrt", {"var_eps"}, {"std"});
+  AddNode(model, "Div", {"d", "std"}, {"norm"});
+  AddNode(model, "Mul", {"norm", "gamma"}, {"scaled"});
+  AddNode(model, "Add", {"scaled", "beta"}, {"y"});
+  AddValue(model.mutable_graph()->mutable_output(), "y", {0, 3, 4});
+  auto network = ImportOnnxModel(model, "", {});
+  ASSERT_TRUE(network.ok()) << network.status();
+  EXPECT_EQ(network->num_layers(), 9);
+  BuildConfig config;
+  config.max_batch = 2;
+  config.timing_iterations = 1;
+  auto plan = Builder::Build(*network, config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->nodes.size(), 1u);
+  EXPECT_EQ(plan->nodes[0].op, kLayerNormalizationOp);
+
+  std::vector<float> x(2 * 3 * 4);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7) % 11) * 0.5f - 2.0f;
+  auto out = BuildAndRun(*network, {x}, 2);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].size(), x.size());
+  const double gamma[4] = {1, 2, 0.5, -1}, beta[4] = {0.5, -0.5, 1, 0};
+  for (size_t row = 0; row < 6; ++row) {
+    double mean = 0.0, var = 0.0;
+    for (int c = 0; c < 4; ++c) mean += x[row * 4 + c] / 4.0;
+    for (int c = 0; c < 4; ++c) var += (x[row * 4 + c] - mean) * (x[row * 4 + c] - mean) / 4.0;
+    for (int c = 0; c < 4; ++c) {
+      const double want = (x[row * 4 + c] - mean) / std::sqrt(var + 1e-5) * gamma[c] + beta[c];
+      EXPECT_NEAR(out[0][row * 4 + c], want, 1e-5 * (1.0 + std::fabs(want)))
+          << "row " << row << " channel " << c;
+    }
   }
 }
 

@@ -7,13 +7,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
 #include "ops/activation.h"
 #include "ops/element_wise.h"
 #include "ops/pointwise_chain.h"
 #include "ops/scale.h"
 #include "ops/unary.h"
+#include "optimizer/passes/pattern.h"
 
 namespace kiln {
 namespace {
@@ -46,24 +46,6 @@ absl::StatusOr<Params> ParamsOf(const Node& node) {
   return params;
 }
 
-// The value of `t` when it is a one-element fp32 or fp16 constant.
-std::optional<float> ScalarConstant(const Graph& graph, TensorId t) {
-  if (t < 0 || !graph.tensor(t).is_constant()) return std::nullopt;
-  const Weights& w = *graph.tensor(t).constant;
-  if (Volume(w.dims()) != 1) return std::nullopt;
-  if (w.dtype() == DataType::kFloat32) return w.as<float>()[0];
-  if (w.dtype() == DataType::kFloat16) return HalfToFloat(w.as<uint16_t>()[0]);
-  return std::nullopt;
-}
-
-// "'b' (fp32 2x3, not a constant)", for messages about operands.
-std::string Describe(const Graph& graph, TensorId t) {
-  const Tensor& tensor = graph.tensor(t);
-  return absl::StrCat("'", tensor.desc.name, "' (", DataTypeName(tensor.desc.dtype), " ",
-                      DimsString(tensor.desc.dims),
-                      tensor.is_constant() ? ", a constant)" : ", not a constant)");
-}
-
 // A Scale in uniform mode with constant (or omitted) shift, scale and power.
 absl::StatusOr<Verdict> ScaleLink(const Graph& graph, const Node& node) {
   KILN_ASSIGN_OR_RETURN(ScaleParams params, ParamsOf<ScaleParams>(node));
@@ -77,7 +59,7 @@ absl::StatusOr<Verdict> ScaleLink(const Graph& graph, const Node& node) {
     if (node.inputs[i] < 0) continue;
     values[i] = ScalarConstant(graph, node.inputs[i]);
     if (!values[i].has_value()) {
-      return Rejected(absl::StrCat("its ", kNames[i], " ", Describe(graph, node.inputs[i]),
+      return Rejected(absl::StrCat("its ", kNames[i], " ", DescribeOperand(graph, node.inputs[i]),
                                    " is not a one-element fp32/fp16 constant"));
     }
   }
@@ -101,8 +83,8 @@ absl::StatusOr<Verdict> ElementWiseLink(const Graph& graph, const Node& node) {
   const std::optional<float> scalar = ScalarConstant(graph, node.inputs[scalar_first ? 0 : 1]);
   if (!scalar.has_value()) {
     return Rejected(absl::StrCat("neither operand is a one-element constant: ",
-                                 Describe(graph, node.inputs[0]), " and ",
-                                 Describe(graph, node.inputs[1])));
+                                 DescribeOperand(graph, node.inputs[0]), " and ",
+                                 DescribeOperand(graph, node.inputs[1])));
   }
   Link link{node.inputs[scalar_first ? 1 : 0],
             {PointwiseStep::ElementWise(params.op, *scalar, scalar_first)}};
@@ -216,22 +198,6 @@ void Fuse(Graph& graph, const std::vector<std::optional<Link>>& links,
   graph.tensor(out).producer = chain.front();
 }
 
-// Whether a PointwiseChain tactic exists on one of `backends` (any backend
-// when empty).
-bool HaveChainTactic(const std::vector<std::string>& backends) {
-  const TacticRegistry& registry = TacticRegistry::Global();
-  if (backends.empty()) {
-    for (const Tactic* tactic : registry.All()) {
-      if (tactic->op() == kPointwiseChainOp) return true;
-    }
-    return false;
-  }
-  for (const std::string& backend : backends) {
-    if (!registry.Candidates(backend, kPointwiseChainOp).empty()) return true;
-  }
-  return false;
-}
-
 // Each layer's link, or nothing (saying why for the element-wise layers the
 // pass knows).
 absl::StatusOr<std::vector<std::optional<Link>>> FindLinks(const Graph& graph, Logger* logger) {
@@ -251,7 +217,7 @@ absl::StatusOr<std::vector<std::optional<Link>>> FindLinks(const Graph& graph, L
 }  // namespace
 
 absl::StatusOr<bool> FusePointwise::Run(Graph& graph, Logger* logger) {
-  if (!HaveChainTactic(backends_)) {
+  if (!HaveTacticFor(backends_, kPointwiseChainOp)) {
     LogVerbose(logger, "fuse-pointwise: no PointwiseChain tactic is linked for backends [",
                absl::StrJoin(backends_, ", "), "]; leaving element-wise layers unfused");
     return false;

@@ -1,0 +1,70 @@
+#ifndef KILN_OPTIMIZER_PASSES_PATTERN_H_
+#define KILN_OPTIMIZER_PASSES_PATTERN_H_
+
+// What the passes that recognise a decomposed op (fuse-layer-norm, fuse-gelu)
+// share: reading constants, telling an op's kind with its attributes checked,
+// and walking from a tensor to the one layer that reads it.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "graph/graph.h"
+#include "ops/element_wise.h"
+#include "ops/unary.h"
+#include "optimizer/passes/pass.h"
+
+namespace kiln {
+
+// The value of `t` when it is a one-element fp32 or fp16 constant (any rank).
+std::optional<float> ScalarConstant(const Graph& graph, TensorId t);
+
+// The values of `t` when it is an fp32 or fp16 constant.
+std::optional<std::vector<float>> FloatConstant(const Graph& graph, TensorId t);
+
+// Whether a constant stored as `dtype` holds `want`: within 1e-6 relative, or
+// (fp16) the fp16 value nearest to `want`, which is what an fp16 exporter
+// writes for 1/sqrt(2) and cannot come within 1e-6 of it.
+bool HoldsValue(float value, float want, DataType dtype);
+
+// The op of `node` when it is an ElementWise layer of two inputs and one
+// output; nullopt for any other layer. A bad attribute is a broken invariant
+// (validation admitted the layer): an error that names `pass` and the layer.
+absl::StatusOr<std::optional<ElementWiseOp>> ElementWiseOpOf(absl::string_view pass,
+                                                             const Node& node);
+// The same for Unary layers of one input and one output.
+absl::StatusOr<std::optional<UnaryOp>> UnaryOpOf(absl::string_view pass, const Node& node);
+
+// The operand of two-input `node` that is not `t`; -1 when `t` is not one of
+// its inputs or is both.
+TensorId OtherOperand(const Node& node, TensorId t);
+
+// The one layer that reads `t`, when `t` is an intermediate (not a network
+// output) read by one layer that no earlier rewrite has `taken`; kNoNode and
+// why not otherwise.
+NodeId SoleReader(const Graph& graph, const Readers& readers, const std::vector<bool>& taken,
+                  TensorId t, std::string* why);
+
+// "'mul1' (ElementWise)", for messages about layers.
+std::string DescribeLayer(const Node& node);
+
+// "'b' (fp32 2x3, not a constant)", for messages about operands.
+std::string DescribeOperand(const Graph& graph, TensorId t);
+
+// A new tensor named `name` (or `name`_2, ... when taken by a tensor or a
+// layer). Invalidates references into the graph's tensors.
+TensorId AddNamedTensor(Graph& graph, const std::string& name, Tensor tensor);
+
+// Whether one of `backends` (any backend when empty) has a tactic for `op`:
+// a pass that makes a layer of `op` runs only then, so that a build never
+// makes a layer none of its backends runs.
+bool HaveTacticFor(const std::vector<std::string>& backends, absl::string_view op);
+
+// Keeps the layers not `removed`, in their order; whether any was removed.
+bool DropRemoved(Graph& graph, const std::vector<bool>& removed);
+
+}  // namespace kiln
+
+#endif  // KILN_OPTIMIZER_PASSES_PATTERN_H_
