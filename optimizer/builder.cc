@@ -15,6 +15,7 @@
 #include "optimizer/passes/fold_constants.h"
 #include "optimizer/passes/fold_scale.h"
 #include "optimizer/passes/fuse_activation.h"
+#include "optimizer/passes/fuse_attention.h"
 #include "optimizer/passes/fuse_conv_epilogue.h"
 #include "optimizer/passes/fuse_gelu.h"
 #include "optimizer/passes/fuse_layer_norm.h"
@@ -76,9 +77,14 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 // 1) into chains and leave nothing to recognise. fuse-layer-norm's pattern
 // shares no layer with the epilogue fusions (its Add of beta adds a constant,
 // not a residual), so its place among them only follows the same rule:
-// recognise whole ops first. fuse-pointwise after the epilogue fusions, so an
-// activation goes into the layer before it when it can, and into a chain of
-// element-wise layers otherwise. Folding needs no second dead-layer pass: a
+// recognise whole ops first. fuse-attention follows them (its MatMul ->
+// scale -> Add mask -> SoftMax -> MatMul shares no layer with a LayerNorm or
+// a GELU) and comes before fuse-activation, which would fuse an activation
+// after the P V MatMul into it (then not the plain MatMul the pattern needs;
+// Attention has no fused activation), and before fuse-pointwise, which would
+// take the scale's Div or Mul into a chain. fuse-pointwise after the
+// epilogue fusions, so an activation goes into the layer before it when it
+// can, and into a chain of element-wise layers otherwise. Folding needs no second dead-layer pass: a
 // pass that removes layers calls Graph::Reorder, which drops the tensors
 // (constants included) that nothing refers to anymore.
 absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
@@ -89,6 +95,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   FuseActivation fuse_activation;
   FuseLayerNorm fuse_layer_norm(config.backends);
   FuseGelu fuse_gelu(config.backends);
+  FuseAttention fuse_attention(config.backends);
   FuseConvEpilogue fuse_conv_epilogue;
   FusePointwise fuse_pointwise(config.backends);
   std::vector<Pass*> passes = {&topo,
@@ -97,6 +104,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
                                &fold_scale,
                                &fuse_layer_norm,
                                &fuse_gelu,
+                               &fuse_attention,
                                &fuse_activation,
                                &fuse_conv_epilogue,
                                &fuse_pointwise};

@@ -1,0 +1,49 @@
+#ifndef KILN_OPS_ATTENTION_H_
+#define KILN_OPS_ATTENTION_H_
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "graph/attributes.h"
+#include "graph/network_definition.h"
+#include "graph/types.h"
+
+namespace kiln {
+
+inline constexpr char kAttentionOp[] = "Attention";
+
+// Scaled dot-product attention (made by the fuse-attention pass, or added
+// with AddAttention):
+//   Y = softmax(scale * Q Kᵀ + mask + causal) V,  softmax over the last axis.
+// Inputs: Q [B, H, Sq, D], K [B, H, Sk, D], V [B, H, Sk, Dv], all of one float
+// type (fp32 or fp16), and an optional additive mask (input 3, fp32 or fp16,
+// any float tensor, constant or not) that broadcasts numpy-style to
+// [B, H, Sq, Sk]. With `causal`, query i does not see key j > i + (Sk - Sq)
+// (its logit is -inf): the queries are the last Sq of the Sk positions, as
+// in decoding with a cache. Output: [B, H, Sq, Dv] of Q's type.
+//
+// Computed in fp32 throughout; fp16 tensors are rounded once, at the output.
+//
+// A row whose logits are all -inf (every key masked by the mask, by causal,
+// or both; e.g. causal with Sq > Sk, or a padded query row) gives zeros.
+// The unfused ONNX math (MatMul, Div, Add, Softmax, MatMul) gives NaN
+// there: softmax computes exp(-inf - (-inf)). A NaN row would poison
+// everything downstream (a LayerNorm, the next layer's matmul), and no
+// NaN-free result a user could want is lost by choosing zeros, which is what
+// fused kernels (FlashAttention, cuDNN SDPA) produce for such rows. NaN or
+// +inf in the inputs still propagate as in the unfused math.
+struct AttentionParams {
+  float scale = 1.0f;  // > 0 and finite; attribute "scale" is required
+  bool causal = false;
+
+  AttrMap ToAttrs() const;  // "scale", "causal" (0/1)
+  static absl::StatusOr<AttentionParams> FromAttrs(const AttrMap& attrs);
+};
+
+// `mask` -1: no mask.
+absl::StatusOr<TensorId> AddAttention(NetworkDefinition& network, absl::string_view name,
+                                      TensorId q, TensorId k, TensorId v, TensorId mask,
+                                      const AttentionParams& params);
+
+}  // namespace kiln
+
+#endif  // KILN_OPS_ATTENTION_H_

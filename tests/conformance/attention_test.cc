@@ -1,0 +1,117 @@
+// Conformance of every Attention tactic against cpu_ref.attention.
+//
+// Bounds: fp32 relative L2 <= 1e-5 (kFp32RelL2); fp16 tensors <= 5e-3
+// (kFp16RelL2). Q, K and V are uniform in [-1, 1) and the scale is
+// 1/sqrt(D) times [0.5, 2], so the logits stay within a few units and the
+// softmax is well conditioned. Cases draw random B, H, Sq != Sk (biased to
+// small and odd sizes), D and Dv, causal on and off, and a mask of each
+// shape a network writes:
+//   none;
+//   [B, 1, 1, Sk]: key padding (the last keys of each batch item -inf, or
+//     -10000 as BERT exporters write it), a network input;
+//   [1, 1, Sq, Sk]: a constant, uniform in [-1, 0) with some -inf;
+//   [B, H, Sq, Sk]: a network input, the same values.
+// Rows that every key is masked from (causal with Sq > Sk, -inf masks) are
+// zeros in the reference (ops/attention.h); a tactic must agree.
+// Cases have at least kMinElementsPerItem outputs per batch item.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ops/attention.h"
+#include "tests/conformance/harness.h"
+
+namespace kiln {
+namespace conformance {
+namespace {
+
+enum class MaskKind { kNone, kKeyPadding, kQueryByKey, kFull };
+
+void Set(Weights& w, int64_t i, float value) {
+  if (w.dtype() == DataType::kFloat16) {
+    w.mutable_as<uint16_t>()[i] = FloatToHalf(value);
+  } else {
+    w.mutable_as<float>()[i] = value;
+  }
+}
+
+// Per batch item, keys [valid, Sk) masked with `fill` (valid >= 1).
+Weights KeyPaddingMask(DataType dtype, int64_t batch, int64_t sk, std::mt19937& rng) {
+  Weights w(dtype, {batch, 1, 1, sk});
+  const float fill = Chance(rng, 0.5) ? -std::numeric_limits<float>::infinity() : -10000.0f;
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t valid = UniformInt(rng, 1, sk);
+    for (int64_t j = 0; j < sk; ++j) Set(w, b * sk + j, j < valid ? 0.0f : fill);
+  }
+  return w;
+}
+
+// Uniform in [-1, 0), about one element in 10 -inf.
+Weights RandomMask(DataType dtype, Dims dims, std::mt19937& rng) {
+  Weights w = RandomFloatTensor(dtype, dims, rng, -1.0f, 0.0f);
+  for (int64_t i = 0; i < Volume(dims); ++i) {
+    if (Chance(rng, 0.1)) Set(w, i, -std::numeric_limits<float>::infinity());
+  }
+  return w;
+}
+
+OpCase AttentionCase(DataType dtype, MaskKind mask, bool causal, std::mt19937& rng) {
+  return DrawWithOutputs([&] {
+    const int64_t b = SmallDim(rng, 3), h = SmallDim(rng, 4);
+    const int64_t sq = SmallDim(rng), sk = SmallDim(rng);
+    const int64_t d = SmallDim(rng, 16), dv = SmallDim(rng, 16);
+    AttentionParams params;
+    params.scale = static_cast<float>(std::exp2(std::uniform_real_distribution<double>(-1, 1)(rng)) /
+                                      std::sqrt(static_cast<double>(d)));
+    params.causal = causal;
+    OpCase c;
+    c.op = kAttentionOp;
+    c.attrs = params.ToAttrs();
+    c.inputs = {Input(RandomFloatTensor(dtype, {b, h, sq, d}, rng)),
+                Input(RandomFloatTensor(dtype, {b, h, sk, d}, rng)),
+                Input(RandomFloatTensor(dtype, {b, h, sk, dv}, rng))};
+    switch (mask) {
+      case MaskKind::kNone: break;
+      case MaskKind::kKeyPadding: c.inputs.push_back(Input(KeyPaddingMask(dtype, b, sk, rng))); break;
+      case MaskKind::kQueryByKey:
+        c.inputs.push_back(Constant(RandomMask(dtype, {1, 1, sq, sk}, rng)));
+        break;
+      case MaskKind::kFull: c.inputs.push_back(Input(RandomMask(dtype, {b, h, sq, sk}, rng))); break;
+    }
+    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+    return c;
+  });
+}
+
+std::vector<OpCase> AttentionCases(DataType dtype, std::mt19937& rng) {
+  std::vector<OpCase> cases;
+  for (MaskKind mask :
+       {MaskKind::kNone, MaskKind::kKeyPadding, MaskKind::kQueryByKey, MaskKind::kFull}) {
+    for (bool causal : {false, true}) {
+      for (int i = 0; i < 3; ++i) cases.push_back(AttentionCase(dtype, mask, causal, rng));
+    }
+  }
+  return cases;
+}
+
+class AttentionConformanceTest : public ConformanceTest {};
+
+TEST_P(AttentionConformanceTest, Fp32RandomShapesAndMasks) {
+  std::mt19937 rng = Rng(1);
+  CheckCases(AttentionCases(DataType::kFloat32, rng));
+}
+
+TEST_P(AttentionConformanceTest, Fp16RandomShapesAndMasks) {
+  std::mt19937 rng = Rng(2);
+  CheckCases(AttentionCases(DataType::kFloat16, rng));
+}
+
+KILN_CONFORMANCE_INSTANTIATE(AttentionConformanceTest, kAttentionOp);
+
+}  // namespace
+}  // namespace conformance
+}  // namespace kiln
