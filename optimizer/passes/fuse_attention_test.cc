@@ -324,15 +324,6 @@ Bert BuildBert(int64_t s, int64_t h, int64_t d, bool mul, int mask, uint32_t see
   return b;
 }
 
-double RelL2(const std::vector<float>& got, const std::vector<float>& want) {
-  double num = 0.0, den = 0.0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    num += (got[i] - want[i]) * static_cast<double>(got[i] - want[i]);
-    den += want[i] * static_cast<double>(want[i]);
-  }
-  return std::sqrt(num / den);
-}
-
 TEST(FuseAttentionTest, BuiltNetworkComputesTheSameAsTheUnfusedOne) {
   const uint32_t seed = testutil::TestSeed();
   std::mt19937 rng(seed);
@@ -364,7 +355,7 @@ TEST(FuseAttentionTest, BuiltNetworkComputesTheSameAsTheUnfusedOne) {
       ASSERT_EQ(got.size(), want.size());
       ASSERT_EQ(got.size(), static_cast<size_t>(batch * h * s * d));
       for (size_t i = 0; i < got.size(); ++i) ASSERT_FALSE(std::isnan(got[i])) << i;
-      const double err = RelL2(got, want);
+      const double err = testutil::RelativeL2(got, want);
       std::printf("seed %u round %d batch %d: rel L2 %.3g\n", seed, round, batch, err);
       EXPECT_LE(err, 1e-5);
     }

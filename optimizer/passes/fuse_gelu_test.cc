@@ -306,16 +306,6 @@ TEST(FuseGeluTest, DoesNothingWithoutATacticOnTheBuildsBackends) {
 
 // ---- Built networks: the fused one computes what the unfused one did. ----
 
-// Relative L2 error of `got` against `want`.
-double RelativeL2(const std::vector<float>& got, const std::vector<float>& want) {
-  double diff = 0.0, norm = 0.0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    diff += (static_cast<double>(got[i]) - want[i]) * (static_cast<double>(got[i]) - want[i]);
-    norm += static_cast<double>(want[i]) * want[i];
-  }
-  return std::sqrt(diff / std::max(norm, 1e-30));
-}
-
 TEST(FuseGeluTest, RandomFormsComputeTheSameOnCpuRef) {
   const uint32_t seed = testutil::TestSeed();
   SCOPED_TRACE(testing::Message() << "seed " << seed);
@@ -354,7 +344,7 @@ TEST(FuseGeluTest, RandomFormsComputeTheSameOnCpuRef) {
         EXPECT_NEAR(got[i], want[i], 1e-6 * (1.0 + std::fabs(want[i])))
             << "element " << i << " x " << x[i];
       }
-      const double error = RelativeL2(got, want);
+      const double error = testutil::RelativeL2(got, want);
       worst = std::max(worst, error);
       EXPECT_LE(error, 1e-5) << "batch " << batch;
     }
@@ -398,7 +388,7 @@ TEST(FuseGeluTest, ConvolutionTakesTheFusedGeluAsItsEpilogue) {
   const std::vector<float> got = testutil::BuildAndRunY(fused, config, 1, x, 1);
   ASSERT_EQ(got.size(), 3u * 4 * 4);
   ASSERT_EQ(want.size(), got.size());
-  EXPECT_LE(RelativeL2(got, want), 1e-5);
+  EXPECT_LE(testutil::RelativeL2(got, want), 1e-5);
 }
 
 }  // namespace

@@ -388,16 +388,6 @@ TEST(FuseLayerNormTest, DoesNothingWithoutATacticOnTheBuildsBackends) {
 
 // ---- Built networks: the fused one computes what the unfused one did. ----
 
-// Relative L2 error of `got` against `want`.
-double RelativeL2(const std::vector<float>& got, const std::vector<float>& want) {
-  double diff = 0.0, norm = 0.0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    diff += (static_cast<double>(got[i]) - want[i]) * (static_cast<double>(got[i]) - want[i]);
-    norm += static_cast<double>(want[i]) * want[i];
-  }
-  return std::sqrt(diff / std::max(norm, 1e-30));
-}
-
 TEST(FuseLayerNormTest, RandomFormsComputeTheSameOnCpuRef) {
   const uint32_t seed = testutil::TestSeed();
   SCOPED_TRACE(testing::Message() << "seed " << seed);
@@ -449,7 +439,7 @@ TEST(FuseLayerNormTest, RandomFormsComputeTheSameOnCpuRef) {
         // fp32; a few fp32 ulps of the row's scale.
         EXPECT_NEAR(got[i], want[i], 1e-5 * (2.0 + std::fabs(want[i]))) << "element " << i;
       }
-      const double error = RelativeL2(got, want);
+      const double error = testutil::RelativeL2(got, want);
       worst = std::max(worst, error);
       EXPECT_LE(error, 1e-5) << "batch " << batch;
     }

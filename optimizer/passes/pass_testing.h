@@ -4,6 +4,7 @@
 // What the pass tests share: the layer names of a graph, and a logger that
 // keeps what the passes said so a test can check why a rewrite did not apply.
 
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <string>
@@ -83,6 +84,18 @@ inline std::vector<float> BuildAndRunY(const NetworkDefinition& net, const Build
   const int y = (*engine)->binding_index("y");
   EXPECT_GE(y, 1);
   return y >= 1 ? outputs[y - 1] : std::vector<float>{};
+}
+
+// ||got - want|| / ||want|| over all elements (sizes must match), in double.
+inline double RelativeL2(const std::vector<float>& got, const std::vector<float>& want) {
+  EXPECT_EQ(got.size(), want.size());
+  double diff = 0.0, norm = 0.0;
+  for (size_t i = 0; i < want.size() && i < got.size(); ++i) {
+    const double d = static_cast<double>(got[i]) - want[i];
+    diff += d * d;
+    norm += static_cast<double>(want[i]) * want[i];
+  }
+  return std::sqrt(diff / std::max(norm, 1e-30));
 }
 
 }  // namespace testutil
