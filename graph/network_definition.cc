@@ -1,5 +1,8 @@
 #include "graph/network_definition.h"
 
+#include <optional>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "graph/status_macros.h"
 #include "graph/op_registry.h"
@@ -117,6 +120,26 @@ absl::Status NetworkDefinition::MarkOutput(TensorId tensor) {
         "' is a network input or constant and cannot be an output; add an Identity layer"));
   }
   graph_.MarkOutput(tensor);
+  return absl::OkStatus();
+}
+
+absl::Status NetworkDefinition::RenameTensor(TensorId tensor, absl::string_view name) {
+  KILN_RETURN_IF_ERROR(CheckTensor("RenameTensor", tensor));
+  Tensor& t = graph_.tensor(tensor);
+  if (t.is_input || t.is_constant()) {
+    return absl::InvalidArgumentError(absl::StrCat("tensor '", t.desc.name,
+                                                   "' is a network input or constant; only "
+                                                   "layer outputs can be renamed"));
+  }
+  if (name.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tensor '", t.desc.name, "' needs a non-empty name"));
+  }
+  if (std::optional<TensorId> other = graph_.FindTensor(name); other && *other != tensor) {
+    return absl::AlreadyExistsError(absl::StrCat("cannot rename tensor '", t.desc.name, "' to '",
+                                                 name, "': another tensor has that name"));
+  }
+  t.desc.name = std::string(name);
   return absl::OkStatus();
 }
 

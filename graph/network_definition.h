@@ -43,6 +43,12 @@ class NetworkDefinition {
 
   absl::Status MarkOutput(TensorId tensor);
 
+  // Gives a layer's output tensor another name, which no other tensor may
+  // have (the layer that makes it may: a one-output layer's tensor shares
+  // its name). Importers use it so a network output keeps its file's name.
+  // Inputs and constants keep theirs.
+  absl::Status RenameTensor(TensorId tensor, absl::string_view name);
+
   const TensorDesc& desc(TensorId tensor) const { return graph_.tensor(tensor).desc; }
   absl::StatusOr<TensorId> FindTensor(absl::string_view name) const;
   const Graph& graph() const { return graph_; }

@@ -247,6 +247,30 @@ TEST(OnnxImporterTest, DecomposedLayerNormBuildsIntoOneLayer) {
   }
 }
 
+// A graph output made by a node that kiln imports as a multi-output layer
+// (LayerNormalization: y, mean, inv_std_dev) keeps its ONNX name, so callers
+// bind it by that name, and costs no Identity copy (BERT's last_hidden_state
+// came out as "last_hidden_state_1" behind an Identity layer).
+TEST(OnnxImporterTest, MultiOutputNodeGraphOutputKeepsItsName) {
+  onnx::ModelProto model = NewModel(17);
+  AddValue(model.mutable_graph()->mutable_input(), "x", {0, 3, 4});
+  AddFloats(model, "gamma", {4}, {1.0f, 2.0f, 0.5f, -1.0f});
+  AddNode(model, "LayerNormalization", {"x", "gamma"}, {"last_hidden_state"});
+  AddValue(model.mutable_graph()->mutable_output(), "last_hidden_state", {0, 3, 4});
+  auto network = ImportOnnxModel(model, "", {});
+  ASSERT_TRUE(network.ok()) << network.status();
+  EXPECT_EQ(network->num_layers(), 1);
+  const Graph& g = network->graph();
+  ASSERT_EQ(g.outputs().size(), 1u);
+  EXPECT_EQ(g.tensor(g.outputs()[0]).desc.name, "last_hidden_state");
+  // Two graph outputs naming one tensor: the second is an Identity copy.
+  onnx::ModelProto twice = model;
+  AddValue(twice.mutable_graph()->mutable_output(), "last_hidden_state", {0, 3, 4});
+  auto network2 = ImportOnnxModel(twice, "", {});
+  ASSERT_TRUE(network2.ok()) << network2.status();
+  EXPECT_EQ(network2->num_layers(), 2);
+}
+
 TEST(OnnxImporterTest, Opset18SplitNumOutputsAndPadInputs) {
   onnx::ModelProto model = NewModel(18);
   AddValue(model.mutable_graph()->mutable_input(), "x", {1, 5});

@@ -203,10 +203,16 @@ absl::Status MarkGraphOutput(const onnx::ValueInfoProto& info, ImportState& stat
   }
   TensorId t = it->second;
   const Tensor& tensor = state.network.graph().tensor(t);
-  // Outputs keep their ONNX names; inputs and constants cannot be outputs
-  // themselves, so each of those gets an Identity copy.
-  if (tensor.is_input || tensor.is_constant() || tensor.desc.name != info.name() ||
-      marked.count(t)) {
+  // Outputs keep their ONNX names. A layer output named otherwise (output i
+  // of a multi-output layer is "<layer>:<i>") is renamed when the name is
+  // free; inputs, constants and a tensor already marked (two graph outputs
+  // naming it) get an Identity copy.
+  const bool own = !tensor.is_input && !tensor.is_constant() && marked.count(t) == 0;
+  if (own && tensor.desc.name != info.name() &&
+      !state.network.graph().FindTensor(info.name()).has_value()) {
+    KILN_RETURN_IF_ERROR(state.network.RenameTensor(t, info.name()));
+  }
+  if (!own || state.network.graph().tensor(t).desc.name != info.name()) {
     absl::StatusOr<TensorId> copy =
         AddIdentity(state.network, state.UniqueName(info.name()), t);
     if (!copy.ok()) return copy.status();
