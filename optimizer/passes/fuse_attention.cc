@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "graph/op_registry.h"
 #include "graph/status_macros.h"
 #include "ops/attention.h"
@@ -276,11 +275,7 @@ void Fuse(Graph& graph, const Match& match, std::vector<bool>& removed) {
 }  // namespace
 
 absl::StatusOr<bool> FuseAttention::Run(Graph& graph, Logger* logger) {
-  if (!HaveTacticFor(backends_, kAttentionOp)) {
-    LogVerbose(logger, kPass, ": no Attention tactic is linked for backends [",
-               absl::StrJoin(backends_, ", "), "]; leaving decomposed attention unfused");
-    return false;
-  }
+  if (!BackendsRun(backends_, kAttentionOp, kPass, "decomposed attention", logger)) return false;
   const Readers readers = ReadersOf(graph);
   std::vector<bool> taken(graph.num_nodes(), false);
   std::vector<bool> removed(graph.num_nodes(), false);

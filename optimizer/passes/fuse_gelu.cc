@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "graph/status_macros.h"
 #include "ops/activation.h"
 #include "ops/element_wise.h"
@@ -237,11 +236,7 @@ NodeId Fuse(Graph& graph, const Match& match) {
 }  // namespace
 
 absl::StatusOr<bool> FuseGelu::Run(Graph& graph, Logger* logger) {
-  if (!HaveTacticFor(backends_, kActivationOp)) {
-    LogVerbose(logger, kPass, ": no Activation tactic is linked for backends [",
-               absl::StrJoin(backends_, ", "), "]; leaving decomposed GELUs unfused");
-    return false;
-  }
+  if (!BackendsRun(backends_, kActivationOp, kPass, "decomposed GELUs", logger)) return false;
   const Readers readers = ReadersOf(graph);
   std::vector<bool> taken(graph.num_nodes(), false);
   std::vector<bool> removed(graph.num_nodes(), false);

@@ -341,11 +341,7 @@ void Fuse(Graph& graph, const Match& match) {
 }  // namespace
 
 absl::StatusOr<bool> FuseLayerNorm::Run(Graph& graph, Logger* logger) {
-  if (!HaveTacticFor(backends_, kLayerNormalizationOp)) {
-    LogVerbose(logger, kPass, ": no LayerNormalization tactic is linked for backends [",
-               absl::StrJoin(backends_, ", "), "]; leaving decomposed layer norms unfused");
-    return false;
-  }
+  if (!BackendsRun(backends_, kLayerNormalizationOp, kPass, "decomposed layer norms", logger)) return false;
   const Readers readers = ReadersOf(graph);
   std::vector<bool> taken(graph.num_nodes(), false);
   std::vector<bool> removed(graph.num_nodes(), false);

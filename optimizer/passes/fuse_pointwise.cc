@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "graph/status_macros.h"
 #include "ops/activation.h"
 #include "ops/element_wise.h"
@@ -217,16 +216,14 @@ absl::StatusOr<std::vector<std::optional<Link>>> FindLinks(const Graph& graph, L
 }  // namespace
 
 absl::StatusOr<bool> FusePointwise::Run(Graph& graph, Logger* logger) {
-  if (!HaveTacticFor(backends_, kPointwiseChainOp)) {
-    LogVerbose(logger, "fuse-pointwise: no PointwiseChain tactic is linked for backends [",
-               absl::StrJoin(backends_, ", "), "]; leaving element-wise layers unfused");
+  if (!BackendsRun(backends_, kPointwiseChainOp, "fuse-pointwise", "element-wise layers",
+                   logger)) {
     return false;
   }
   KILN_ASSIGN_OR_RETURN(std::vector<std::optional<Link>> links, FindLinks(graph, logger));
   const Readers readers = ReadersOf(graph);
   std::vector<bool> taken(graph.num_nodes(), false);
   std::vector<bool> removed(graph.num_nodes(), false);
-  bool changed = false;
   // Topological order: a chain's first layer comes before the rest of it, so
   // each chain is found whole from its start.
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
@@ -236,15 +233,8 @@ absl::StatusOr<bool> FusePointwise::Run(Graph& graph, Logger* logger) {
     if (chain.size() < 2) continue;
     Fuse(graph, links, chain);
     for (size_t i = 1; i < chain.size(); ++i) removed[chain[i]] = true;
-    changed = true;
   }
-  if (!changed) return false;
-  std::vector<NodeId> keep;
-  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
-    if (!removed[n]) keep.push_back(n);
-  }
-  graph.Reorder(keep);
-  return true;
+  return DropRemoved(graph, removed);
 }
 
 }  // namespace kiln

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "backends/tactic_registry.h"
 
 namespace kiln {
@@ -106,18 +107,21 @@ TensorId AddNamedTensor(Graph& graph, const std::string& name, Tensor tensor) {
   return graph.AddTensor(std::move(tensor));
 }
 
-bool HaveTacticFor(const std::vector<std::string>& backends, absl::string_view op) {
+bool BackendsRun(const std::vector<std::string>& backends, absl::string_view op,
+                 absl::string_view pass, absl::string_view unfused, Logger* logger) {
   const TacticRegistry& registry = TacticRegistry::Global();
+  bool found = false;
   if (backends.empty()) {
-    for (const Tactic* tactic : registry.All()) {
-      if (tactic->op() == op) return true;
-    }
-    return false;
+    for (const Tactic* tactic : registry.All()) found = found || tactic->op() == op;
   }
   for (const std::string& backend : backends) {
-    if (!registry.Candidates(backend, op).empty()) return true;
+    found = found || !registry.Candidates(backend, op).empty();
   }
-  return false;
+  if (!found) {
+    LogVerbose(logger, pass, ": no ", op, " tactic is linked for backends [",
+               absl::StrJoin(backends, ", "), "]; leaving ", unfused, " unfused");
+  }
+  return found;
 }
 
 bool DropRemoved(Graph& graph, const std::vector<bool>& removed) {

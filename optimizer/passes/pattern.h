@@ -59,8 +59,11 @@ TensorId AddNamedTensor(Graph& graph, const std::string& name, Tensor tensor);
 
 // Whether one of `backends` (any backend when empty) has a tactic for `op`:
 // a pass that makes a layer of `op` runs only then, so that a build never
-// makes a layer none of its backends runs.
-bool HaveTacticFor(const std::vector<std::string>& backends, absl::string_view op);
+// makes a layer none of its backends runs. When none has, logs (verbose)
+// "<pass>: no <op> tactic is linked for backends [...]; leaving <unfused>
+// unfused".
+bool BackendsRun(const std::vector<std::string>& backends, absl::string_view op,
+                 absl::string_view pass, absl::string_view unfused, Logger* logger);
 
 // Keeps the layers not `removed`, in their order; whether any was removed.
 bool DropRemoved(Graph& graph, const std::vector<bool>& removed);
