@@ -341,7 +341,9 @@ void Fuse(Graph& graph, const Match& match) {
 }  // namespace
 
 absl::StatusOr<bool> FuseLayerNorm::Run(Graph& graph, Logger* logger) {
-  if (!BackendsRun(backends_, kLayerNormalizationOp, kPass, "decomposed layer norms", logger)) return false;
+  if (!BackendsRun(backends_, kLayerNormalizationOp, kPass, "decomposed layer norms", logger)) {
+    return false;
+  }
   const Readers readers = ReadersOf(graph);
   std::vector<bool> taken(graph.num_nodes(), false);
   std::vector<bool> removed(graph.num_nodes(), false);
