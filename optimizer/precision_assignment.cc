@@ -345,7 +345,7 @@ bool PrecisionFlexibleOp(absl::string_view op) {
       "FullyConnected", "Identity",     "LRN",         "MatMul",        "Padding",
       "Pooling",       "Reduce",        "Scale",       "Shuffle",       "Slice",
       "SoftMax",       "Unary",         "Gather",      "LayerNormalization",
-      "InstanceNormalization", "PointwiseChain"};
+      "InstanceNormalization", "PointwiseChain", "Attention"};
   return ops->count(op) > 0;
 }
 

@@ -4,8 +4,10 @@
 // which cuDNN runs as one kernel where its engines can fuse it (the runtime
 // fusion engines of sm_80 and later). cuDNN's heuristics rank the engine
 // configurations that support the graph; tactic
-// cuda.convolution.cudnn_graph.h<r>.<layout>.fp16 runs the r-th of them, so
-// the builder times the top kRanks and keeps the fastest. The tactic state
+// cuda.convolution.cudnn_graph.h<r>.<layout>.<fp16|fp32> runs the r-th of
+// them, so the builder times the top kRanks and keeps the fastest. In fp32,
+// configurations that convert the inputs down (to fp16 or bf16) are never
+// used, and those on tensor cores (TF32) only when the build allows TF32. The tactic state
 // names the configuration (cuDNN's plan name), so a loaded plan runs the one
 // that was timed, or is refused if this cuDNN no longer offers it.
 //
@@ -23,14 +25,13 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "backends/cuda/common.h"
+#include "backends/cuda/cudnn_graph_common.h"
 #include "backends/cuda/cudnn_conv_common.h"
 #include "backends/cuda/status.h"
 #include "backends/tactic_registry.h"
@@ -46,14 +47,6 @@ namespace fe = cudnn_frontend;
 constexpr int kRanks = 3;  // heuristic ranks registered as tactics
 // Tensor uids; execute takes the pointers of the present ones in this order.
 constexpr int64_t kX = 1, kW = 2, kBias = 3, kResidual = 4, kY = 5;
-
-absl::Status FrontendStatus(const fe::error_t& e, absl::string_view what) {
-  if (e.is_good()) return absl::OkStatus();
-  return absl::UnimplementedError(absl::StrCat("cuDNN graph ", what, ": ", e.err_msg));
-}
-
-#define KILN_FE_RETURN_IF_ERROR(expr, what) \
-  KILN_RETURN_IF_ERROR(FrontendStatus((expr), what))
 
 std::vector<int64_t> Strides(TensorFormat format, int64_t c, int64_t h, int64_t w) {
   if (format == TensorFormat::kNHWC) return {h * w * c, 1, w * c, c};
@@ -85,19 +78,9 @@ absl::StatusOr<fe::graph::Pointwise_attributes> ActivationOp(const ActivationPar
                                                " has no cuDNN graph equivalent here"));
 }
 
-// One layer signature at one batch size: the graph after cuDNN's support
-// check, and the execution plans built from it so far.
-struct GraphEntry {
-  std::mutex mu;  // plan building
-  absl::Status status = absl::OkStatus();  // why cuDNN cannot run the graph
-  std::unique_ptr<fe::graph::Graph> graph;
-  std::vector<std::string> names;          // per candidate plan index
-  std::vector<absl::Status> built;         // per index; Unknown = not tried yet
-  std::vector<int64_t> workspace;          // per index, once built
-};
-
 std::string Signature(const NodeContext& node, int64_t batch) {
-  std::string key = absl::StrCat(node.attrs.ToString(), "|b", batch);
+  std::string key = absl::StrCat(node.attrs.ToString(), "|b", batch,
+                                 node.target.allow_tf32 ? "|tf32" : "");
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     if (!node.has_input(i)) {
       absl::StrAppend(&key, "|-");
@@ -113,8 +96,8 @@ std::string Signature(const NodeContext& node, int64_t batch) {
   return key;
 }
 
-absl::Status BuildGraph(const NodeContext& node, int64_t batch, cudnnHandle_t handle,
-                        GraphEntry& entry) {
+absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& node,
+                                                             int64_t batch, cudnnHandle_t handle) {
   KILN_ASSIGN_OR_RETURN(ConvolutionParams p, ConvolutionParams::FromAttrs(node.attrs));
   const TensorDesc& xd = node.inputs[0];
   const Dims& x = xd.dims;
@@ -162,74 +145,20 @@ absl::Status BuildGraph(const NodeContext& node, int64_t batch, cudnnHandle_t ha
   KILN_FE_RETURN_IF_ERROR(g->build_operation_graph(handle), "build_operation_graph");
   KILN_FE_RETURN_IF_ERROR(g->create_execution_plans({fe::HeurMode_t::A, fe::HeurMode_t::FALLBACK}),
                           "create_execution_plans");
-  KILN_FE_RETURN_IF_ERROR(g->check_support(handle), "check_support");
-  const int64_t count = g->get_execution_plan_count();
-  for (int64_t i = 0; i < count; ++i) {
-    std::string name;
-    KILN_FE_RETURN_IF_ERROR(g->get_plan_name_at_index(i, name), "get_plan_name_at_index");
-    entry.names.push_back(std::move(name));
+  if (xd.dtype == DataType::kFloat32) {
+    std::vector<fe::NumericalNote_t> barred = {fe::NumericalNote_t::DOWN_CONVERT_INPUTS};
+    if (!node.target.allow_tf32) barred.push_back(fe::NumericalNote_t::TENSOR_CORE);
+    g->deselect_numeric_notes(barred);
   }
-  entry.built.assign(count, absl::UnknownError("not built"));
-  entry.workspace.assign(count, 0);
-  entry.graph = std::move(g);
-  return absl::OkStatus();
+  KILN_FE_RETURN_IF_ERROR(g->check_support(handle), "check_support");
+  return g;
 }
 
 // The process-wide entry for `node` at `batch`, its graph built on first use.
 absl::StatusOr<std::shared_ptr<GraphEntry>> EntryFor(const NodeContext& node, int64_t batch) {
-  static std::mutex* mu = new std::mutex;
-  static auto* entries = new std::map<std::string, std::shared_ptr<GraphEntry>>;
-  const std::string key = Signature(node, batch);
-  std::shared_ptr<GraphEntry> entry;
-  {
-    std::lock_guard<std::mutex> lock(*mu);
-    std::shared_ptr<GraphEntry>& slot = (*entries)[key];
-    if (slot != nullptr) return slot;
-    slot = std::make_shared<GraphEntry>();
-    entry = slot;
-    std::lock_guard<std::mutex> query_lock(QueryMutex());
-    absl::StatusOr<cudnnHandle_t> handle = QueryCudnnHandle();
-    entry->status = handle.ok() ? BuildGraph(node, batch, *handle, *entry) : handle.status();
-  }
-  return entry;
+  return GraphEntryFor(Signature(node, batch),
+                       [&](cudnnHandle_t handle) { return BuildGraph(node, batch, handle); });
 }
-
-// Builds plan `index` of `entry` (once); its workspace in bytes.
-absl::StatusOr<int64_t> BuildPlan(GraphEntry& entry, int64_t index) {
-  KILN_RETURN_IF_ERROR(entry.status);
-  std::lock_guard<std::mutex> lock(entry.mu);
-  if (index < 0 || index >= static_cast<int64_t>(entry.names.size())) {
-    return absl::UnimplementedError(absl::StrCat("cuDNN offers ", entry.names.size(),
-                                                 " engine configurations for this layer"));
-  }
-  if (absl::IsUnknown(entry.built[index])) {
-    std::lock_guard<std::mutex> query_lock(QueryMutex());
-    absl::StatusOr<cudnnHandle_t> handle = QueryCudnnHandle();
-    absl::Status s = handle.status();
-    if (s.ok()) s = FrontendStatus(entry.graph->build_plan_at_index(*handle, index), "build_plan");
-    if (s.ok()) {
-      s = FrontendStatus(entry.graph->get_workspace_size_plan_at_index(index, entry.workspace[index]),
-                         "get_workspace_size");
-    }
-    entry.built[index] = s;
-  }
-  KILN_RETURN_IF_ERROR(entry.built[index]);
-  return entry.workspace[index];
-}
-
-// The index of the plan named `name` in `entry`, or -1.
-int64_t IndexOf(const GraphEntry& entry, const std::string& name) {
-  for (size_t i = 0; i < entry.names.size(); ++i) {
-    if (entry.names[i] == name) return static_cast<int64_t>(i);
-  }
-  return -1;
-}
-
-// One built plan: its graph (shared with other kernels) and index.
-struct BoundPlan {
-  std::shared_ptr<GraphEntry> entry;
-  int64_t index = -1;
-};
 
 class GraphConvKernel : public Kernel {
  public:
@@ -277,12 +206,14 @@ class GraphConvKernel : public Kernel {
 
 class GraphConvTactic : public CudaTactic {
  public:
-  GraphConvTactic(int rank, TensorFormat format)
+  GraphConvTactic(int rank, TensorFormat format, DataType dtype)
       : CudaTactic(absl::StrCat("cuda.convolution.cudnn_graph.h", rank, ".",
-                                format == TensorFormat::kNHWC ? "nhwc" : "nchw", ".fp16"),
+                                format == TensorFormat::kNHWC ? "nhwc" : "nchw", ".",
+                                DataTypeName(dtype)),
                    kConvolutionOp, /*accepts_nhwc=*/format == TensorFormat::kNHWC),
         rank_(rank),
-        format_(format) {}
+        format_(format),
+        dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireShape(node));
@@ -299,7 +230,7 @@ class GraphConvTactic : public CudaTactic {
   // The state: cuDNN's names of the plans at the max batch and at batch 1.
   absl::StatusOr<std::vector<uint8_t>> PrepareState(const NodeContext& node) const override {
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<GraphEntry> max_entry, EntryFor(node, node.max_batch));
-    KILN_RETURN_IF_ERROR(BuildPlan(*max_entry, rank_).status());
+    KILN_RETURN_IF_ERROR(BuildGraphPlan(*max_entry, rank_).status());
     std::string state = max_entry->names[rank_];
     if (node.max_batch > 1) {
       KILN_ASSIGN_OR_RETURN(std::shared_ptr<GraphEntry> one, EntryFor(node, 1));
@@ -333,22 +264,22 @@ class GraphConvTactic : public CudaTactic {
     if (node.constant(1) == nullptr) {
       return absl::UnimplementedError("needs constant weights");
     }
-    return RequireConvVariant(node, CudnnConvVariant{DataType::kFloat16, format_});
+    return RequireConvVariant(node, CudnnConvVariant{dtype_, format_});
   }
 
   // The batch-1 plan to pair with the max-batch plan `max_name`: the same
   // configuration where cuDNN offers it at batch 1, else its top one.
   absl::StatusOr<int64_t> OneIndex(GraphEntry& one, const std::string& max_name) const {
     KILN_RETURN_IF_ERROR(one.status);
-    int64_t index = IndexOf(one, max_name);
-    if (index < 0 || !BuildPlan(one, index).ok()) index = 0;
-    KILN_RETURN_IF_ERROR(BuildPlan(one, index).status());
+    int64_t index = GraphPlanIndex(one, max_name);
+    if (index < 0 || !BuildGraphPlan(one, index).ok()) index = 0;
+    KILN_RETURN_IF_ERROR(BuildGraphPlan(one, index).status());
     return index;
   }
 
   absl::StatusOr<int64_t> WorkspaceBytes(const NodeContext& node, int rank) const {
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<GraphEntry> max_entry, EntryFor(node, node.max_batch));
-    KILN_ASSIGN_OR_RETURN(int64_t bytes, BuildPlan(*max_entry, rank));
+    KILN_ASSIGN_OR_RETURN(int64_t bytes, BuildGraphPlan(*max_entry, rank));
     if (node.max_batch > 1) {
       KILN_ASSIGN_OR_RETURN(std::shared_ptr<GraphEntry> one, EntryFor(node, 1));
       KILN_ASSIGN_OR_RETURN(int64_t index, OneIndex(*one, max_entry->names[rank]));
@@ -361,24 +292,27 @@ class GraphConvTactic : public CudaTactic {
                                  const std::string& name) const {
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<GraphEntry> entry, EntryFor(node, batch));
     KILN_RETURN_IF_ERROR(entry->status);
-    const int64_t index = IndexOf(*entry, name);
+    const int64_t index = GraphPlanIndex(*entry, name);
     if (index < 0) {
       return absl::FailedPreconditionError(absl::StrCat(
           "cuDNN no longer offers engine configuration '", name, "' for layer '", node.name,
           "' at batch ", batch, "; rebuild the plan with this cuDNN"));
     }
-    KILN_RETURN_IF_ERROR(BuildPlan(*entry, index).status());
+    KILN_RETURN_IF_ERROR(BuildGraphPlan(*entry, index).status());
     return BoundPlan{entry, index};
   }
 
   int rank_;
   TensorFormat format_;
+  DataType dtype_;
 };
 
 bool RegisterGraphConvTactics() {
-  for (TensorFormat format : {TensorFormat::kNHWC, TensorFormat::kLinear}) {
-    for (int rank = 0; rank < kRanks; ++rank) {
-      internal::RegisterTacticOrDie(std::make_unique<GraphConvTactic>(rank, format));
+  for (DataType dtype : {DataType::kFloat16, DataType::kFloat32}) {
+    for (TensorFormat format : {TensorFormat::kNHWC, TensorFormat::kLinear}) {
+      for (int rank = 0; rank < kRanks; ++rank) {
+        internal::RegisterTacticOrDie(std::make_unique<GraphConvTactic>(rank, format, dtype));
+      }
     }
   }
   return true;

@@ -8,6 +8,7 @@ load("@local_config_cuda//:defs.bzl", "HAS_CUDA")
 # The first slice; the lists below are added per op family.
 _CUDA_OPS_CORE = [
     "activation",
+    "attention",
     "cast",
     "concatenation",
     "convolution",

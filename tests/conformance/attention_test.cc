@@ -14,6 +14,7 @@
 // Rows that every key is masked from (causal with Sq > Sk, -inf masks) are
 // zeros in the reference (ops/attention.h); a tactic must agree.
 // Cases have at least kMinElementsPerItem outputs per batch item.
+// TransformerShapes adds the head sizes and lengths of real layers.
 
 #include <cmath>
 #include <cstdint>
@@ -98,6 +99,31 @@ std::vector<OpCase> AttentionCases(DataType dtype, std::mt19937& rng) {
   return cases;
 }
 
+// The shapes of transformer layers: D = Dv = 64 or 128 (head sizes fused
+// kernels such as cuDNN's are built for), Sq = Sk, a key padding mask or
+// none, causal on and off.
+std::vector<OpCase> TransformerCases(DataType dtype, std::mt19937& rng) {
+  std::vector<OpCase> cases;
+  const int64_t lengths[] = {64, 77, 128};
+  for (int i = 0; i < 6; ++i) {
+    const int64_t b = UniformInt(rng, 1, 2), h = UniformInt(rng, 1, 3);
+    const int64_t s = lengths[i % 3], d = i < 4 ? 64 : 128;
+    AttentionParams params;
+    params.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+    params.causal = i % 2 == 1;
+    OpCase c;
+    c.op = kAttentionOp;
+    c.attrs = params.ToAttrs();
+    c.inputs = {Input(RandomFloatTensor(dtype, {b, h, s, d}, rng)),
+                Input(RandomFloatTensor(dtype, {b, h, s, d}, rng)),
+                Input(RandomFloatTensor(dtype, {b, h, s, d}, rng))};
+    if (i % 3 != 2) c.inputs.push_back(Input(KeyPaddingMask(dtype, b, s, rng)));
+    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
 class AttentionConformanceTest : public ConformanceTest {};
 
 TEST_P(AttentionConformanceTest, Fp32RandomShapesAndMasks) {
@@ -108,6 +134,13 @@ TEST_P(AttentionConformanceTest, Fp32RandomShapesAndMasks) {
 TEST_P(AttentionConformanceTest, Fp16RandomShapesAndMasks) {
   std::mt19937 rng = Rng(2);
   CheckCases(AttentionCases(DataType::kFloat16, rng));
+}
+
+TEST_P(AttentionConformanceTest, TransformerShapes) {
+  std::mt19937 rng = Rng(3);
+  std::vector<OpCase> cases = TransformerCases(DataType::kFloat32, rng);
+  for (OpCase& c : TransformerCases(DataType::kFloat16, rng)) cases.push_back(std::move(c));
+  CheckCases(cases);
 }
 
 KILN_CONFORMANCE_INSTANTIATE(AttentionConformanceTest, kAttentionOp);

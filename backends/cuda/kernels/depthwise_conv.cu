@@ -1,18 +1,23 @@
 // Depthwise 2-D convolution in NHWC (one R x S filter per channel: group ==
 // C == K), with the convolution layer's epilogue, in one pass: each thread
-// computes V neighbouring channels of one output pixel (one 16-byte load per
-// tap), sums the taps in fp32 in (ky, kx) order, then adds the bias and the
-// residual and applies the activation (activation_device.h: the Activation
-// op's formulas), rounding once at the store. cuDNN's depthwise kernels in
-// NHWC fp16 ran 3-5x off memory bandwidth on MobileNetV2 (H100, 2026-12-07).
-// Filters are [C][R][S] in memory, which is both KCRS and KRSC for a
-// depthwise filter. Each block first copies them, transposed to [R*S][C] fp32,
-// into shared memory, so a thread reads its V weights of a tap as V/4 16-byte
-// loads next to its neighbours' (read from [C][R][S] in global memory, a
-// warp's weight loads hit 18 sectors each, and the kernel ran slower than
-// cuDNN's); filters too large for 48 KiB are read from global memory.
-// Kernels of 3x3 and 5x5 are compiled with their size fixed (unrolled),
-// others loop.
+// computes V neighbouring channels of one output pixel at a time (one 16-byte
+// load per tap), sums the taps in fp32 in (ky, kx) order, then adds the bias
+// and the residual and applies the activation (activation_device.h: the
+// Activation op's formulas), rounding once at the store. cuDNN's depthwise
+// kernels in NHWC fp16 ran 3-5x off memory bandwidth on MobileNetV2 (H100,
+// 2026-12-07).
+// A block owns a tile of channels (blockIdx.y; threadIdx.x is the channel
+// vector within it) and walks output pixels (threadIdx.y, then the grid
+// stride), so neighbouring threads read neighbouring 16-byte vectors. It
+// first copies its tile's filters, transposed from [C][R][S] (both KCRS and
+// KRSC for a depthwise filter) to [R*S][tile] fp32, into shared memory, so a
+// thread reads its V weights of a tap as V/4 16-byte loads next to its
+// neighbours' (read from [C][R][S] in global memory, a warp's weight loads
+// hit 18 sectors each and the kernel ran slower than cuDNN's). The grid is
+// capped so that each block covers many pixels and the copy is paid rarely.
+// Filters too large for a tile of one vector in 48 KiB are read from global
+// memory. Kernels of 3x3 and 5x5 are compiled with their size fixed
+// (unrolled), others loop.
 #include "backends/cuda/kernels/activation_device.h"
 #include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/kernels.h"
@@ -49,11 +54,15 @@ __device__ __forceinline__ float Activate(int type, float x, float alpha, float 
 }
 
 constexpr int64_t kMaxSharedFilterBytes = 48 * 1024;
+constexpr int kThreads = 256;
+constexpr int kMaxTileVectors = 32;      // a warp's width of channel vectors
+constexpr int64_t kTargetBlocks = 4096;  // ~4 waves of 8 blocks on 132 SMs
 
 // kKh, kKw > 0: the filter size, fixed; 0: s.kernel_h, s.kernel_w.
-// kShared: the filters are staged in shared memory as [R*S][C] fp32.
+// kShared: the tile's filters are staged in shared memory as [R*S][tile] fp32.
+// blockDim.x: channel vectors per tile; blockDim.y: pixels at once.
 template <typename T, int V, int kKh, int kKw, bool kShared>
-__global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t n, const T* __restrict__ x,
+__global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t pixels, const T* __restrict__ x,
                                     const T* __restrict__ w, const T* __restrict__ bias,
                                     const T* __restrict__ residual, T* __restrict__ y) {
   static_assert(V % 4 == 0, "shared filters are read 4 floats at a time");
@@ -61,34 +70,39 @@ __global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t n, const T* __rest
   float* filters = reinterpret_cast<float*>(shared_filters);
   const int32_t kh = kKh > 0 ? kKh : static_cast<int32_t>(s.kernel_h);
   const int32_t kw = kKw > 0 ? kKw : static_cast<int32_t>(s.kernel_w);
+  const int32_t taps = kh * kw;
   const int32_t channels = static_cast<int32_t>(s.channels);
+  const int32_t tile = static_cast<int32_t>(blockDim.x) * V;  // channels in a tile
+  const int32_t tile_c0 = static_cast<int32_t>(blockIdx.y) * tile;
+  const int32_t tile_channels = min(tile, channels - tile_c0);
   if (kShared) {
-    const int32_t taps = kh * kw;
-    for (int32_t j = threadIdx.x; j < channels * taps; j += blockDim.x) {
-      filters[(j % taps) * channels + j / taps] = ToFloat(w[j]);
+    const int32_t count = tile_channels * taps;
+    const int32_t thread = threadIdx.y * blockDim.x + threadIdx.x;
+    // Consecutive threads read consecutive filter taps (coalesced).
+    for (int32_t j = thread; j < count; j += blockDim.x * blockDim.y) {
+      filters[(j % taps) * tile + j / taps] = ToFloat(w[tile_c0 * taps + j]);
     }
     __syncthreads();
   }
-  const int32_t vecs = channels / V;
+  const int32_t local_c = static_cast<int32_t>(threadIdx.x) * V;
+  if (local_c >= tile_channels) return;  // after the barrier: the last tile may be narrow
+  const int32_t c0 = tile_c0 + local_c;
   const int32_t height = static_cast<int32_t>(s.height), width = static_cast<int32_t>(s.width);
   const int32_t out_h = static_cast<int32_t>(s.out_h), out_w = static_cast<int32_t>(s.out_w);
   const int32_t stride_h = static_cast<int32_t>(s.stride_h);
   const int32_t stride_w = static_cast<int32_t>(s.stride_w);
   const int32_t dilation_h = static_cast<int32_t>(s.dilation_h);
   const int32_t dilation_w = static_cast<int32_t>(s.dilation_w);
-  for (int32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
-       i += static_cast<int32_t>(gridDim.x * blockDim.x)) {
-    const int32_t cv = i % vecs;
-    int32_t rest = i / vecs;
-    const int32_t out_x = rest % out_w;
-    rest /= out_w;
+  const T* filter = w + c0 * taps;  // V filters of kh * kw taps, one after another
+  for (int32_t pixel = blockIdx.x * blockDim.y + threadIdx.y; pixel < pixels;
+       pixel += static_cast<int32_t>(gridDim.x * blockDim.y)) {
+    const int32_t out_x = pixel % out_w;
+    int32_t rest = pixel / out_w;
     const int32_t out_y = rest % out_h;
     const int32_t batch = rest / out_h;
-    const int32_t c0 = cv * V;
     const int32_t y0 = out_y * stride_h - static_cast<int32_t>(s.pad_top);
     const int32_t x0 = out_x * stride_w - static_cast<int32_t>(s.pad_left);
     const T* image = x + batch * height * width * channels + c0;
-    const T* filter = w + c0 * kh * kw;  // V filters of kh * kw taps, one after another
     float acc[V];
 #pragma unroll
     for (int k = 0; k < V; ++k) acc[k] = 0.0f;
@@ -104,9 +118,9 @@ __global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t n, const T* __rest
             *reinterpret_cast<const Pack<T, V>*>(image + (in_y * width + in_x) * channels);
         const int32_t tap = ky * kw + kx;
         if (kShared) {
-          // 16-byte shared loads (c0 and channels are multiples of 4): with
+          // 16-byte shared loads (local_c and tile are multiples of 4): with
           // scalar ones a warp's 8 weights per thread hit each bank 4 times.
-          const float4* f = reinterpret_cast<const float4*>(filters + tap * channels + c0);
+          const float4* f = reinterpret_cast<const float4*>(filters + tap * tile + local_c);
 #pragma unroll
           for (int q = 0; q < V / 4; ++q) {
             const float4 w4 = f[q];
@@ -118,7 +132,7 @@ __global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t n, const T* __rest
         } else {
 #pragma unroll
           for (int k = 0; k < V; ++k) {
-            acc[k] = fmaf(ToFloat(p.v[k]), ToFloat(filter[k * kh * kw + tap]), acc[k]);
+            acc[k] = fmaf(ToFloat(p.v[k]), ToFloat(filter[k * taps + tap]), acc[k]);
           }
         }
       }
@@ -127,8 +141,9 @@ __global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t n, const T* __rest
 #pragma unroll
       for (int k = 0; k < V; ++k) acc[k] += ToFloat(bias[c0 + k]);
     }
+    const int32_t at = pixel * channels + c0;  // this output vector's first element
     if (residual != nullptr) {
-      const Pack<T, V> r = reinterpret_cast<const Pack<T, V>*>(residual)[i];
+      const Pack<T, V> r = *reinterpret_cast<const Pack<T, V>*>(residual + at);
 #pragma unroll
       for (int k = 0; k < V; ++k) acc[k] += ToFloat(r.v[k]);
     }
@@ -137,7 +152,7 @@ __global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t n, const T* __rest
     for (int k = 0; k < V; ++k) {
       out.v[k] = FromFloat<T>(Activate(s.activation, acc[k], s.alpha, s.beta));
     }
-    reinterpret_cast<Pack<T, V>*>(y)[i] = out;
+    *reinterpret_cast<Pack<T, V>*>(y + at) = out;
   }
 }
 
@@ -145,17 +160,28 @@ template <typename T, int kKh, int kKw>
 cudaError_t Launch(const DepthwiseShape& s, const T* x, const T* w, const T* bias,
                    const T* residual, T* y, cudaStream_t stream) {
   constexpr int kVector = 16 / sizeof(T);
-  const int64_t n = s.batch * s.out_h * s.out_w * (s.channels / kVector);
-  if (n == 0) return cudaSuccess;
-  const int64_t filter_bytes = s.channels * s.kernel_h * s.kernel_w * sizeof(float);
-  if (filter_bytes <= kMaxSharedFilterBytes) {
-    DepthwiseNhwcKernel<T, kVector, kKh, kKw, true>
-        <<<GridBlocks(n), kFloatIoThreads, filter_bytes, stream>>>(
-            s, static_cast<int32_t>(n), x, w, bias, residual, y);
+  const int64_t pixels = s.batch * s.out_h * s.out_w;
+  const int64_t vecs = s.channels / kVector;
+  if (pixels == 0 || vecs == 0) return cudaSuccess;
+  const int64_t taps = s.kernel_h * s.kernel_w;
+  // The widest tile (up to a warp of vectors) whose filters fit in shared memory.
+  int64_t tile_vecs = vecs < kMaxTileVectors ? vecs : kMaxTileVectors;
+  while (tile_vecs > 1 && tile_vecs * kVector * taps * 4 > kMaxSharedFilterBytes) tile_vecs /= 2;
+  const bool shared = tile_vecs * kVector * taps * 4 <= kMaxSharedFilterBytes;
+  const dim3 block(static_cast<unsigned>(tile_vecs), static_cast<unsigned>(kThreads / tile_vecs));
+  const int64_t tiles = (vecs + tile_vecs - 1) / tile_vecs;
+  const int64_t pixel_blocks = (pixels + block.y - 1) / block.y;
+  int64_t blocks_x = (kTargetBlocks + tiles - 1) / tiles;
+  if (blocks_x > pixel_blocks) blocks_x = pixel_blocks;
+  if (tiles > 65535) return cudaErrorInvalidValue;  // gridDim.y's limit
+  const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(tiles));
+  if (shared) {
+    const size_t filter_bytes = static_cast<size_t>(tile_vecs * kVector * taps * 4);
+    DepthwiseNhwcKernel<T, kVector, kKh, kKw, true><<<grid, block, filter_bytes, stream>>>(
+        s, static_cast<int32_t>(pixels), x, w, bias, residual, y);
   } else {
-    DepthwiseNhwcKernel<T, kVector, kKh, kKw, false>
-        <<<GridBlocks(n), kFloatIoThreads, 0, stream>>>(s, static_cast<int32_t>(n), x, w, bias,
-                                                        residual, y);
+    DepthwiseNhwcKernel<T, kVector, kKh, kKw, false><<<grid, block, 0, stream>>>(
+        s, static_cast<int32_t>(pixels), x, w, bias, residual, y);
   }
   return cudaGetLastError();
 }
@@ -163,8 +189,10 @@ cudaError_t Launch(const DepthwiseShape& s, const T* x, const T* w, const T* bia
 }  // namespace
 
 bool DepthwiseNhwcFits(const DepthwiseShape& s, int elem_size) {
-  const int64_t limit = 0x7fffffff - 65535LL * 32 * kFloatIoThreads;  // headroom for i += step
-  return s.channels % (16 / elem_size) == 0 && s.batch * s.height * s.width * s.channels < limit &&
+  // int32 indices, with headroom for the grid stride (pixel += step).
+  const int64_t limit = 0x7fffffff - kTargetBlocks * kThreads;
+  return s.channels % (16 / elem_size) == 0 && s.channels / (16 / elem_size) <= 65535 &&
+         s.batch * s.height * s.width * s.channels < limit &&
          s.batch * s.out_h * s.out_w * s.channels < limit;
 }
 

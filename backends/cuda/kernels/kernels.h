@@ -67,6 +67,23 @@ template <typename T>
 cudaError_t DepthwiseConvNhwc(const DepthwiseShape& shape, const T* x, const T* w, const T* bias,
                               const T* residual, T* y, cudaStream_t stream);
 
+// Scaled dot-product attention (ops/attention.h): Q [B, H, Sq, D], K
+// [B, H, Sk, D], V [B, H, Sk, Dv], out [B, H, Sq, Dv], all dense; the mask
+// (fp32, or fp16 with mask_is_half; may be null) is read at
+// b * mask_strides[0] + h * mask_strides[1] + i * mask_strides[2] +
+// j * mask_strides[3] (0 along a broadcast dim). One warp per query row,
+// fp32 inside (attention.cu).
+inline constexpr int kMaxDvPerPass = 256;  // output columns per pass over the keys
+struct AttentionShape {
+  int64_t batch, heads, sq, sk, d, dv;
+  int64_t mask_strides[4] = {};
+  float scale = 1.0f;
+  bool causal = false;
+};
+template <typename T>
+cudaError_t Attention(const AttentionShape& shape, const T* q, const T* k, const T* v,
+                      const void* mask, bool mask_is_half, T* out, cudaStream_t stream);
+
 // 2-D pooling, cpu_ref's semantics (NaN propagates in max; average divides
 // by the clipped window, or by the window clipped to the padded input when
 // count_include_pad). Pooling reads NCHW planes (planes = N * C);

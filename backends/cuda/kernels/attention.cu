@@ -1,0 +1,120 @@
+// Scaled dot-product attention, one warp per query row (ops/attention.h's
+// semantics): the logits of the row's keys one at a time (the q.k dot
+// product summed across the warp), an online softmax (running max and sum,
+// the accumulator rescaled when the max grows), and the weighted sum of V,
+// each lane holding every 32nd element of the output row. Everything is
+// fp32; fp16 outputs are rounded once at the store. No shared memory and no
+// limit on Sk; Dv beyond kMaxDvPerPass elements is covered by more passes
+// over the keys (gridDim.y). A row that every key is masked from gives
+// zeros; a NaN logit makes its row NaN, as the unfused math does.
+//
+// This is the cuda backend's Attention for any shape, type and mask; the
+// cuDNN SDPA tactic (attention_sdpa.cc) is the fast one where it applies.
+#include <cmath>
+
+#include "backends/cuda/kernels/float_io.h"
+#include "backends/cuda/kernels/kernels.h"
+
+namespace kiln {
+namespace cuda {
+namespace kernels {
+namespace {
+
+constexpr int kWarpsPerBlock = 4;
+constexpr int kMaxDvPerLane = kMaxDvPerPass / 32;
+
+__device__ __forceinline__ float WarpSum(float v) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+template <typename T, typename M>
+__global__ void AttentionRowsKernel(AttentionShape s, const T* __restrict__ q,
+                                    const T* __restrict__ k, const T* __restrict__ v,
+                                    const M* __restrict__ mask, T* __restrict__ out) {
+  const int lane = threadIdx.x % 32;
+  const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
+  if (row >= s.batch * s.heads * s.sq) return;
+  const int64_t i = row % s.sq;
+  const int64_t bh = row / s.sq;
+  const int64_t b = bh / s.heads, h = bh % s.heads;
+  const int64_t dv0 = blockIdx.y * static_cast<int64_t>(kMaxDvPerPass);  // this pass's columns
+  const T* q_row = q + row * s.d;
+  const T* k_bh = k + bh * s.sk * s.d;
+  const T* v_bh = v + bh * s.sk * s.dv;
+  const M* mask_row =
+      mask != nullptr ? mask + b * s.mask_strides[0] + h * s.mask_strides[1] + i * s.mask_strides[2]
+                      : nullptr;
+  // Keys past i + (Sk - Sq) are hidden under causal.
+  const int64_t last = s.causal ? min(s.sk - 1, i + s.sk - s.sq) : s.sk - 1;
+  float acc[kMaxDvPerLane];
+#pragma unroll
+  for (int t = 0; t < kMaxDvPerLane; ++t) acc[t] = 0.0f;
+  float max = -INFINITY, sum = 0.0f;
+  bool nan = false;
+  for (int64_t j = 0; j <= last; ++j) {
+    const T* k_row = k_bh + j * s.d;
+    float dot = 0.0f;
+    for (int64_t e = lane; e < s.d; e += 32) dot = fmaf(ToFloat(q_row[e]), ToFloat(k_row[e]), dot);
+    float logit = WarpSum(dot) * s.scale;
+    if (mask_row != nullptr) logit += ToFloat(mask_row[j * s.mask_strides[3]]);
+    if (logit != logit) {
+      nan = true;
+      continue;
+    }
+    if (logit == -INFINITY) continue;  // weight 0
+    const float new_max = fmaxf(max, logit);
+    // +inf logits give inf - inf = NaN here, as the unfused softmax does.
+    const float rescale = expf(max - new_max);
+    const float p = expf(logit - new_max);
+    max = new_max;
+    sum = sum * rescale + p;
+    const T* v_row = v_bh + j * s.dv;
+#pragma unroll
+    for (int t = 0; t < kMaxDvPerLane; ++t) {
+      const int64_t e = dv0 + lane + 32 * t;
+      const float ve = e < s.dv ? ToFloat(v_row[e]) : 0.0f;
+      acc[t] = fmaf(p, ve, acc[t] * rescale);
+    }
+  }
+  T* out_row = out + row * s.dv;
+  const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;  // no visible key: zeros
+#pragma unroll
+  for (int t = 0; t < kMaxDvPerLane; ++t) {
+    const int64_t e = dv0 + lane + 32 * t;
+    if (e < s.dv) out_row[e] = FromFloat<T>(nan || sum != sum ? NAN : acc[t] * inv);
+  }
+}
+
+template <typename T, typename M>
+cudaError_t Launch(const AttentionShape& s, const T* q, const T* k, const T* v, const M* mask,
+                   T* out, cudaStream_t stream) {
+  const int64_t rows = s.batch * s.heads * s.sq;
+  if (rows == 0 || s.dv == 0) return cudaSuccess;
+  const int64_t blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
+  const int64_t passes = (s.dv + kMaxDvPerPass - 1) / kMaxDvPerPass;
+  if (blocks > 0x7fffffff || passes > 65535) return cudaErrorInvalidValue;
+  const dim3 grid(static_cast<unsigned>(blocks), static_cast<unsigned>(passes));
+  AttentionRowsKernel<T, M><<<grid, kWarpsPerBlock * 32, 0, stream>>>(s, q, k, v, mask, out);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+template <typename T>
+cudaError_t Attention(const AttentionShape& s, const T* q, const T* k, const T* v,
+                      const void* mask, bool mask_is_half, T* out, cudaStream_t stream) {
+  if (mask == nullptr) return Launch<T, float>(s, q, k, v, nullptr, out, stream);
+  if (mask_is_half) return Launch(s, q, k, v, static_cast<const __half*>(mask), out, stream);
+  return Launch(s, q, k, v, static_cast<const float*>(mask), out, stream);
+}
+
+template cudaError_t Attention<float>(const AttentionShape&, const float*, const float*,
+                                      const float*, const void*, bool, float*, cudaStream_t);
+template cudaError_t Attention<__half>(const AttentionShape&, const __half*, const __half*,
+                                       const __half*, const void*, bool, __half*, cudaStream_t);
+
+}  // namespace kernels
+}  // namespace cuda
+}  // namespace kiln
