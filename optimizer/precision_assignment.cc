@@ -206,8 +206,9 @@ class Assigner {
         continue;
       }
       tried.push_back(absl::StrFormat("%s %.4f ms", ConfigName(c), cost));
-      if (!best.has_value() || cost < best->cost) {
-        best = Best{c, std::move(*formatted), std::move(*choice), cost};
+      const double rank = RankingCost(cost, c.dtype, config_.allow_fp16);
+      if (!best.has_value() || rank < best->cost) {
+        best = Best{c, std::move(*formatted), std::move(*choice), rank};
       }
     }
     if (!best.has_value()) {
@@ -337,6 +338,10 @@ absl::StatusOr<FormattedNode> FormatNode(const NodeContext& node, DataType dtype
   }
   for (TensorDesc& out : f.ctx.outputs) out = Formatted(out, c);
   return f;
+}
+
+double RankingCost(double ms, DataType dtype, bool allow_fp16) {
+  return allow_fp16 && dtype != DataType::kFloat16 ? ms * (1 + kFp16Preference) : ms;
 }
 
 bool PrecisionFlexibleOp(absl::string_view op) {

@@ -34,6 +34,15 @@ struct FormattedNode {
 absl::StatusOr<FormattedNode> FormatNode(const NodeContext& node, DataType dtype,
                                          TensorFormat format);
 
+// The cost a configuration is ranked by: its measured milliseconds (layer
+// plus input reformats), with configurations that are not fp16 counted
+// kFp16Preference slower when fp16 is allowed. Greedy assignment cannot see
+// that fp32 here makes the next layers reformat or run in fp32 too (a
+// transformer's residual stream stayed fp32 through every layer over
+// timing noise of a few microseconds), so near ties go to fp16.
+inline constexpr double kFp16Preference = 0.10;
+double RankingCost(double ms, DataType dtype, bool allow_fp16);
+
 // Ops whose float tensors may change precision: their meaning does not
 // depend on exact fp32 values of a float input (unlike, say, Resize's scales
 // or Range's limits). Exposed for tests.

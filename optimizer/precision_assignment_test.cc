@@ -241,6 +241,16 @@ TEST(PrecisionAssignmentTest, Fp16ConvolutionGetsFp16Weights) {
   EXPECT_GT(rel_l2, 0.0) << "fp16 rounding should show";
 }
 
+TEST(PrecisionAssignmentTest, NearTiesGoToFp16OnlyWhenAllowed) {
+  // fp16 5% slower than fp32: still preferred when fp16 is allowed.
+  EXPECT_LT(RankingCost(1.05, DataType::kFloat16, true), RankingCost(1.0, DataType::kFloat32, true));
+  // 20% slower: fp32 wins.
+  EXPECT_GT(RankingCost(1.2, DataType::kFloat16, true), RankingCost(1.0, DataType::kFloat32, true));
+  // Without fp16 the measured time alone ranks.
+  EXPECT_EQ(RankingCost(1.0, DataType::kFloat32, false), 1.0);
+  EXPECT_LT(RankingCost(0.9, DataType::kFloat32, true), RankingCost(1.0, DataType::kFloat16, true));
+}
+
 TEST(PrecisionAssignmentTest, NoConfigurationFitsNamesTheLayer) {
   NetworkDefinition network;
   TensorId x = *network.AddInput("x", DataType::kFloat32, {1, 3, 4, 5}, false);

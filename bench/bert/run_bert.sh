@@ -35,11 +35,11 @@ for prec in ${precisions//,/ }; do
     [ "$prec" = fp16 ] && flags=(--fp16)
     [ "$prec" = tf32 ] && flags=(--tf32)
     start=$(date +%s%N)
-    timeout 200 "$kiln" build "$work/bert_base.onnx" --backend=cuda --shapes="$shapes" \
+    timeout 200 "$kiln" build "$work/bert_base.onnx" --backend=cuda --batch="$b" --shapes="$shapes" \
       "${flags[@]}" --timing_cache="$work/cache.$prec" --quiet -o "$plan" > "$logs/build.$tag.log" 2>&1
     rc=$?
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    echo "== $tag: build rc=$rc in ${ms} ms; $(grep -c 'Attention' "$logs/build.$tag.log") lines naming Attention"
+    echo "== $tag: build rc=$rc in ${ms} ms; $(grep -E 'attention' "$logs/build.$tag.log" | tr -s ' ' | head -2 | tr '\n' ';')"
     [ $rc = 0 ] || { tail -5 "$logs/build.$tag.log"; continue; }
     inputs="input_ids:$work/b$b.input_ids.npy,attention_mask:$work/b$b.attention_mask.npy"
     inputs="$inputs,token_type_ids:$work/b$b.token_type_ids.npy"

@@ -98,9 +98,10 @@ absl::StatusOr<std::unique_ptr<PreparedCase>> PreparedCase::Create(const CaseSpe
   c->spec_ = spec;
   KILN_ASSIGN_OR_RETURN(c->bound_, BoundFor(spec.precision));
   // The peer's error on these inputs, when export_models.py wrote it: for
-  // fp16 PyTorch's own fp16 run, for fp32 onnxruntime's (an independent fp32
-  // engine on the same ONNX file).
+  // fp16 PyTorch's own fp16 run, for tf32 its own TF32 run, for fp32
+  // onnxruntime's (an independent fp32 engine on the same ONNX file).
   const char* yardstick_file = spec.precision == "fp16"   ? ".torch_fp16_rel_l2.txt"
+                               : spec.precision == "tf32" ? ".torch_tf32_rel_l2.txt"
                                : spec.precision == "fp32" ? ".onnxruntime_fp32_rel_l2.txt"
                                                           : nullptr;
   if (yardstick_file != nullptr) {

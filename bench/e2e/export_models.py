@@ -221,9 +221,21 @@ def main():
                 f.write(f"{torch16:.6g}\n")
             with open(base + ".torch_fp16_top1_mismatches.txt", "w") as f:
                 f.write(f"{flips16}\n")
+            # PyTorch's own TF32 error (cuDNN and cuBLAS on TF32 tensor
+            # cores): the yardstick for kiln's tf32 bound.
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+            with torch.no_grad():
+                out32 = model(torch.from_numpy(x).to(device)).float().cpu().numpy()
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
+            torch_tf32 = rel_l2(out32, ref)
+            with open(base + ".torch_tf32_rel_l2.txt", "w") as f:
+                f.write(f"{torch_tf32:.6g}\n")
             entry["batches"][str(batch)] = {"onnxruntime_rel_l2": ort,
                                             "torch_fp16_rel_l2": torch16,
-                                            "torch_fp16_top1_mismatches": flips16}
+                                            "torch_fp16_top1_mismatches": flips16,
+                                            "torch_tf32_rel_l2": torch_tf32}
             print(f"{name} b{batch}: PyTorch fp16 vs fp32 rel-L2 {torch16:.3g}, top-1 differs "
                   f"on {flips16}/{batch} rows", flush=True)
             print(f"wrote {base}.input.npy {tuple(x.shape)} fp32 and {base}.ref.npy "

@@ -49,8 +49,7 @@ class FuseAttention : public Pass {
   // Fuses when any backend has an Attention tactic.
   FuseAttention() = default;
   // Fuses only when one of `backends` (the build's) has an Attention tactic,
-  // so a build never makes a layer that none of its backends runs (no cuda
-  // tactic exists yet: cuda builds keep the layers).
+  // so a build never makes a layer that none of its backends runs.
   explicit FuseAttention(std::vector<std::string> backends) : backends_(std::move(backends)) {}
 
   absl::string_view name() const override { return "fuse-attention"; }

@@ -58,6 +58,21 @@ constexpr int kThreads = 256;
 constexpr int kMaxTileVectors = 32;      // a warp's width of channel vectors
 constexpr int64_t kTargetBlocks = 4096;  // ~4 waves of 8 blocks on 132 SMs
 
+// Copies the filters of channels [tile_c0, tile_c0 + tile_channels) from
+// [C][taps] to `filters` as [taps][tile] fp32, then waits for the block.
+template <typename T>
+__device__ __forceinline__ void StageFilters(const T* __restrict__ w, int32_t taps, int32_t tile,
+                                             int32_t tile_c0, int32_t tile_channels,
+                                             float* filters) {
+  const int32_t count = tile_channels * taps;
+  const int32_t thread = threadIdx.y * blockDim.x + threadIdx.x;
+  // Consecutive threads read consecutive filter taps (coalesced).
+  for (int32_t j = thread; j < count; j += blockDim.x * blockDim.y) {
+    filters[(j % taps) * tile + j / taps] = ToFloat(w[tile_c0 * taps + j]);
+  }
+  __syncthreads();
+}
+
 // kKh, kKw > 0: the filter size, fixed; 0: s.kernel_h, s.kernel_w.
 // kShared: the tile's filters are staged in shared memory as [R*S][tile] fp32.
 // blockDim.x: channel vectors per tile; blockDim.y: pixels at once.
@@ -75,15 +90,7 @@ __global__ void DepthwiseNhwcKernel(DepthwiseShape s, int32_t pixels, const T* _
   const int32_t tile = static_cast<int32_t>(blockDim.x) * V;  // channels in a tile
   const int32_t tile_c0 = static_cast<int32_t>(blockIdx.y) * tile;
   const int32_t tile_channels = min(tile, channels - tile_c0);
-  if (kShared) {
-    const int32_t count = tile_channels * taps;
-    const int32_t thread = threadIdx.y * blockDim.x + threadIdx.x;
-    // Consecutive threads read consecutive filter taps (coalesced).
-    for (int32_t j = thread; j < count; j += blockDim.x * blockDim.y) {
-      filters[(j % taps) * tile + j / taps] = ToFloat(w[tile_c0 * taps + j]);
-    }
-    __syncthreads();
-  }
+  if (kShared) StageFilters(w, taps, tile, tile_c0, tile_channels, filters);
   const int32_t local_c = static_cast<int32_t>(threadIdx.x) * V;
   if (local_c >= tile_channels) return;  // after the barrier: the last tile may be narrow
   const int32_t c0 = tile_c0 + local_c;
@@ -186,6 +193,131 @@ cudaError_t Launch(const DepthwiseShape& s, const T* x, const T* w, const T* bia
   return cudaGetLastError();
 }
 
+// The strip kernel: each thread computes kOut neighbouring output pixels of
+// one row (a strip) for its V channels, so an input column loaded for one
+// tap row serves every output of the strip that it reaches (kKw taps
+// each): (kOut - 1) * kStride + kKw loads and conversions per tap row
+// instead of kOut * kKw. The tap row's weights sit in registers. Filter
+// size, stride and strip length are compile-time, dilation 1.
+template <typename T, int V, int kKh, int kKw, int kStride, int kOut>
+__global__ void DepthwiseStripKernel(DepthwiseShape s, int32_t strips, const T* __restrict__ x,
+                                     const T* __restrict__ w, const T* __restrict__ bias,
+                                     const T* __restrict__ residual, T* __restrict__ y) {
+  constexpr int kTaps = kKh * kKw;
+  constexpr int kCols = (kOut - 1) * kStride + kKw;  // input columns a strip reads
+  extern __shared__ float4 shared_filters[];
+  float* filters = reinterpret_cast<float*>(shared_filters);
+  const int32_t channels = static_cast<int32_t>(s.channels);
+  const int32_t tile = static_cast<int32_t>(blockDim.x) * V;
+  const int32_t tile_c0 = static_cast<int32_t>(blockIdx.y) * tile;
+  const int32_t tile_channels = min(tile, channels - tile_c0);
+  StageFilters(w, kTaps, tile, tile_c0, tile_channels, filters);
+  const int32_t local_c = static_cast<int32_t>(threadIdx.x) * V;
+  if (local_c >= tile_channels) return;
+  const int32_t c0 = tile_c0 + local_c;
+  const int32_t height = static_cast<int32_t>(s.height), width = static_cast<int32_t>(s.width);
+  const int32_t out_h = static_cast<int32_t>(s.out_h), out_w = static_cast<int32_t>(s.out_w);
+  const int32_t strips_per_row = (out_w + kOut - 1) / kOut;
+  for (int32_t strip = blockIdx.x * blockDim.y + threadIdx.y; strip < strips;
+       strip += static_cast<int32_t>(gridDim.x * blockDim.y)) {
+    const int32_t out_x0 = (strip % strips_per_row) * kOut;
+    const int32_t rest = strip / strips_per_row;
+    const int32_t out_y = rest % out_h;
+    const int32_t batch = rest / out_h;
+    const int32_t y0 = out_y * kStride - static_cast<int32_t>(s.pad_top);
+    const int32_t x0 = out_x0 * kStride - static_cast<int32_t>(s.pad_left);
+    const T* image = x + batch * height * width * channels + c0;
+    float acc[kOut][V];
+#pragma unroll
+    for (int o = 0; o < kOut; ++o) {
+#pragma unroll
+      for (int k = 0; k < V; ++k) acc[o][k] = 0.0f;
+    }
+#pragma unroll
+    for (int ky = 0; ky < kKh; ++ky) {
+      const int32_t in_y = y0 + ky;
+      if (in_y < 0 || in_y >= height) continue;
+      float wt[kKw][V];  // this tap row's weights
+#pragma unroll
+      for (int kx = 0; kx < kKw; ++kx) {
+        const float4* f = reinterpret_cast<const float4*>(filters + (ky * kKw + kx) * tile + local_c);
+#pragma unroll
+        for (int q = 0; q < V / 4; ++q) {
+          const float4 w4 = f[q];
+          wt[kx][4 * q] = w4.x;
+          wt[kx][4 * q + 1] = w4.y;
+          wt[kx][4 * q + 2] = w4.z;
+          wt[kx][4 * q + 3] = w4.w;
+        }
+      }
+      const T* row = image + in_y * width * channels;
+#pragma unroll
+      for (int c = 0; c < kCols; ++c) {
+        const int32_t in_x = x0 + c;
+        if (in_x < 0 || in_x >= width) continue;  // padding: contributes 0
+        const Pack<T, V> p = *reinterpret_cast<const Pack<T, V>*>(row + in_x * channels);
+        float in[V];
+#pragma unroll
+        for (int k = 0; k < V; ++k) in[k] = ToFloat(p.v[k]);
+        // Column c is tap kx of output o where c == o * kStride + kx.
+#pragma unroll
+        for (int kx = 0; kx < kKw; ++kx) {
+          if ((c - kx) % kStride != 0) continue;
+          const int o = (c - kx) / kStride;
+          if (c < kx || o >= kOut) continue;
+#pragma unroll
+          for (int k = 0; k < V; ++k) acc[o][k] = fmaf(in[k], wt[kx][k], acc[o][k]);
+        }
+      }
+    }
+#pragma unroll
+    for (int o = 0; o < kOut; ++o) {
+      if (out_x0 + o >= out_w) break;
+      const int32_t at = ((batch * out_h + out_y) * out_w + out_x0 + o) * channels + c0;
+      if (bias != nullptr) {
+#pragma unroll
+        for (int k = 0; k < V; ++k) acc[o][k] += ToFloat(bias[c0 + k]);
+      }
+      if (residual != nullptr) {
+        const Pack<T, V> r = *reinterpret_cast<const Pack<T, V>*>(residual + at);
+#pragma unroll
+        for (int k = 0; k < V; ++k) acc[o][k] += ToFloat(r.v[k]);
+      }
+      Pack<T, V> out;
+#pragma unroll
+      for (int k = 0; k < V; ++k) {
+        out.v[k] = FromFloat<T>(Activate(s.activation, acc[o][k], s.alpha, s.beta));
+      }
+      *reinterpret_cast<Pack<T, V>*>(y + at) = out;
+    }
+  }
+}
+
+constexpr int kStripOut = 4;  // outputs per strip
+
+template <typename T, int kK, int kStride>
+cudaError_t LaunchStrip(const DepthwiseShape& s, const T* x, const T* w, const T* bias,
+                        const T* residual, T* y, cudaStream_t stream) {
+  constexpr int kVector = 16 / sizeof(T);
+  const int64_t strips = s.batch * s.out_h * ((s.out_w + kStripOut - 1) / kStripOut);
+  const int64_t vecs = s.channels / kVector;
+  if (strips == 0 || vecs == 0) return cudaSuccess;
+  int64_t tile_vecs = vecs < kMaxTileVectors ? vecs : kMaxTileVectors;
+  while (tile_vecs > 1 && tile_vecs * kVector * kK * kK * 4 > kMaxSharedFilterBytes) tile_vecs /= 2;
+  const dim3 block(static_cast<unsigned>(tile_vecs), static_cast<unsigned>(kThreads / tile_vecs));
+  const int64_t tiles = (vecs + tile_vecs - 1) / tile_vecs;
+  const int64_t strip_blocks = (strips + block.y - 1) / block.y;
+  int64_t blocks_x = (kTargetBlocks + tiles - 1) / tiles;
+  if (blocks_x > strip_blocks) blocks_x = strip_blocks;
+  if (tiles > 65535) return cudaErrorInvalidValue;
+  const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(tiles));
+  const size_t filter_bytes = static_cast<size_t>(tile_vecs * kVector * kK * kK * 4);
+  DepthwiseStripKernel<T, kVector, kK, kK, kStride, kStripOut>
+      <<<grid, block, filter_bytes, stream>>>(s, static_cast<int32_t>(strips), x, w, bias,
+                                              residual, y);
+  return cudaGetLastError();
+}
+
 }  // namespace
 
 bool DepthwiseNhwcFits(const DepthwiseShape& s, int elem_size) {
@@ -208,6 +340,37 @@ cudaError_t DepthwiseConvNhwc(const DepthwiseShape& s, const T* x, const T* w, c
   if (s.kernel_h == 5 && s.kernel_w == 5) return Launch<T, 5, 5>(s, x, w, bias, residual, y, stream);
   return Launch<T, 0, 0>(s, x, w, bias, residual, y, stream);
 }
+
+bool DepthwiseStripFits(const DepthwiseShape& s, int elem_size) {
+  const int64_t taps = s.kernel_h * s.kernel_w;
+  return DepthwiseNhwcFits(s, elem_size) && s.kernel_h == s.kernel_w &&
+         (s.kernel_h == 3 || s.kernel_h == 5) && (s.stride_h == 1 || s.stride_h == 2) &&
+         s.stride_w == s.stride_h && s.dilation_h == 1 && s.dilation_w == 1 &&
+         (16 / elem_size) * taps * 4 <= kMaxSharedFilterBytes;
+}
+
+template <typename T>
+cudaError_t DepthwiseConvNhwcStrip(const DepthwiseShape& s, const T* x, const T* w, const T* bias,
+                                   const T* residual, T* y, cudaStream_t stream) {
+  if (!DepthwiseStripFits(s, sizeof(T))) return cudaErrorInvalidValue;
+  auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  if (!aligned(x) || !aligned(y) || (residual != nullptr && !aligned(residual))) {
+    return cudaErrorMisalignedAddress;
+  }
+  if (s.kernel_h == 3) {
+    return s.stride_h == 1 ? LaunchStrip<T, 3, 1>(s, x, w, bias, residual, y, stream)
+                           : LaunchStrip<T, 3, 2>(s, x, w, bias, residual, y, stream);
+  }
+  return s.stride_h == 1 ? LaunchStrip<T, 5, 1>(s, x, w, bias, residual, y, stream)
+                         : LaunchStrip<T, 5, 2>(s, x, w, bias, residual, y, stream);
+}
+
+template cudaError_t DepthwiseConvNhwcStrip<float>(const DepthwiseShape&, const float*,
+                                                   const float*, const float*, const float*,
+                                                   float*, cudaStream_t);
+template cudaError_t DepthwiseConvNhwcStrip<__half>(const DepthwiseShape&, const __half*,
+                                                    const __half*, const __half*, const __half*,
+                                                    __half*, cudaStream_t);
 
 template cudaError_t DepthwiseConvNhwc<float>(const DepthwiseShape&, const float*, const float*,
                                               const float*, const float*, float*, cudaStream_t);
