@@ -337,6 +337,19 @@ absl::StatusOr<FormattedNode> FormatNode(const NodeContext& node, DataType dtype
     f.ctx.inputs[i] = want;
   }
   for (TensorDesc& out : f.ctx.outputs) out = Formatted(out, c);
+  // An output whose type the op fixes (LayerNormalization's fp32 Mean and
+  // InvStdDev) keeps it: the layer still runs in `dtype`, and its other
+  // outputs with it. Inference that fails is left to CheckInference.
+  InferenceContext inference{f.ctx.name, f.ctx.op, f.ctx.attrs, f.ctx.inputs, f.ctx.constants};
+  if (absl::StatusOr<std::vector<TensorDesc>> inferred = OpRegistry::Global().Infer(inference);
+      inferred.ok()) {
+    for (size_t i = 0; i < inferred->size() && i < f.ctx.outputs.size(); ++i) {
+      TensorDesc& out = f.ctx.outputs[i];
+      if (IsFloatType(out.dtype) && IsFloatType((*inferred)[i].dtype)) {
+        out.dtype = (*inferred)[i].dtype;
+      }
+    }
+  }
   return f;
 }
 

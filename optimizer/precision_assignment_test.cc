@@ -10,6 +10,7 @@
 #include "ops/activation.h"
 #include "ops/cast.h"
 #include "ops/convolution.h"
+#include "ops/layer_normalization.h"
 #include "ops/reformat.h"
 #include "runtime/runtime.h"
 
@@ -239,6 +240,51 @@ TEST(PrecisionAssignmentTest, Fp16ConvolutionGetsFp16Weights) {
   std::printf("fp16 convolution rel-L2 vs fp32: %.3g\n", rel_l2);
   EXPECT_LT(rel_l2, 5e-3);
   EXPECT_GT(rel_l2, 0.0) << "fp16 rounding should show";
+}
+
+// LayerNormalization's Mean and InvStdDev are fp32 whatever X is; the layer
+// must still be able to run in fp16 (a transformer's residual stream kept
+// fp32, with two reformats per LayerNorm, when it could not).
+TEST(PrecisionAssignmentTest, Fp16LayerNormKeepsFp32Statistics) {
+  std::mt19937 rng(Seed());
+  NetworkDefinition network;
+  const Dims dims = {2, 5, 16};
+  TensorId x = *network.AddInput("x", DataType::kFloat32, dims, false);
+  LayerNormalizationParams p;
+  TensorId y = *AddLayerNormalization(network, "ln", x, p, Weights::FromFloats({16}, Random(16, rng)),
+                                      Weights::FromFloats({16}, Random(16, rng)));
+  ASSERT_TRUE(network.MarkOutput(y).ok());
+
+  BuildConfig fp32;
+  fp32.timing_iterations = 1;
+  absl::StatusOr<Plan> reference = Builder::Build(network, fp32);
+  ASSERT_TRUE(reference.ok()) << reference.status();
+
+  BuildConfig fp16 = fp32;
+  fp16.allow_fp16 = true;
+  fp16.tactic_filter = [](const NodeContext& node, const Tactic&) {
+    return node.op != kLayerNormalizationOp || node.inputs[0].dtype == DataType::kFloat16;
+  };
+  absl::StatusOr<Plan> plan = Builder::Build(network, fp16);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(Ops(*plan),
+            (std::vector<std::string>{kReformatOp, kLayerNormalizationOp, kReformatOp}));
+  const PlanNode& ln = plan->nodes[1];
+  EXPECT_EQ(plan->tensors[ln.outputs[0]].desc.dtype, DataType::kFloat16);
+  for (size_t i = 1; i < ln.outputs.size(); ++i) {
+    EXPECT_EQ(plan->tensors[ln.outputs[i]].desc.dtype, DataType::kFloat32) << "output " << i;
+  }
+
+  const std::vector<float> in = Random(Volume(dims), rng);
+  const std::vector<float> want = RunPlan(*std::move(reference), in, Volume(dims));
+  const std::vector<float> got = RunPlan(*std::move(plan), in, Volume(dims));
+  double err = 0, norm = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    err += (got[i] - want[i]) * (got[i] - want[i]);
+    norm += want[i] * want[i];
+  }
+  std::printf("fp16 LayerNormalization rel-L2 vs fp32: %.3g\n", std::sqrt(err / norm));
+  EXPECT_LT(std::sqrt(err / norm), 5e-3);
 }
 
 TEST(PrecisionAssignmentTest, NearTiesGoToFp16OnlyWhenAllowed) {

@@ -27,11 +27,6 @@ namespace cuda {
 namespace kernels {
 namespace {
 
-template <typename T, int V>
-struct alignas(sizeof(T) * V) Pack {
-  T v[V];
-};
-
 // ApplyActivation with the type known only at run time (once per output).
 __device__ __forceinline__ float Activate(int type, float x, float alpha, float beta) {
   switch (type) {

@@ -62,6 +62,12 @@ __device__ __forceinline__ __half FromFloat<__half>(float v) {
   return __float2half_rn(v);
 }
 
+// V consecutive elements of a tensor of T, as one aligned vector access.
+template <typename T, int V>
+struct alignas(sizeof(T) * V) Pack {
+  T v[V];
+};
+
 template <typename T>
 __device__ __forceinline__ float LoadFloat(const T* p, int64_t i) {
   return ToFloat(p[i]);

@@ -132,12 +132,6 @@ __global__ void PoolingNhwcKernel(PoolShape s, Index n, const T* __restrict__ in
   }
 }
 
-// V consecutive elements of a tensor of T, as one aligned vector access.
-template <typename T, int V>
-struct alignas(sizeof(T) * V) Pack {
-  T v[V];
-};
-
 // NHWC without dilation, V channels per thread (one 16-byte load per tap):
 // the scalar kernel moves 2 bytes per load and its windows are walked in
 // 64-bit arithmetic, which kept an fp16 max pool ~8x off memory bandwidth.
