@@ -34,15 +34,22 @@ __device__ __forceinline__ int64_t GridStep() {
   return static_cast<int64_t>(gridDim.x) * blockDim.x;
 }
 
-template <typename T>
-__global__ void StridedCopyKernel(StridedShape shape, int64_t n, const T* __restrict__ in,
+// Index is int32_t when every output index and input offset fits (64-bit
+// division is several times slower).
+template <typename T, typename Index>
+__global__ void StridedCopyKernel(StridedShape shape, Index n, const T* __restrict__ in,
                                   T* __restrict__ out) {
-  for (int64_t i = GridStart(); i < n; i += GridStep()) {
-    int64_t rest = i, offset = 0;
+  Index dims[kMaxRank], strides[kMaxRank];
+  for (int d = 0; d < shape.rank; ++d) {
+    dims[d] = static_cast<Index>(shape.out_dims[d]);
+    strides[d] = static_cast<Index>(shape.in_strides[d]);
+  }
+  const Index step = static_cast<Index>(gridDim.x) * blockDim.x;
+  for (Index i = blockIdx.x * static_cast<Index>(blockDim.x) + threadIdx.x; i < n; i += step) {
+    Index rest = i, offset = 0;
     for (int d = shape.rank - 1; d >= 0; --d) {
-      const int64_t dim = shape.out_dims[d];
-      offset += (rest % dim) * shape.in_strides[d];
-      rest /= dim;
+      offset += (rest % dims[d]) * strides[d];
+      rest /= dims[d];
     }
     out[i] = in[offset];
   }
@@ -129,12 +136,41 @@ __global__ void PadKernel(PadShape shape, int64_t n, const T* __restrict__ in,
 template <typename T>
 cudaError_t LaunchStrided(const StridedShape& shape, const void* in, void* out,
                           cudaStream_t stream) {
-  int64_t n = 1;
-  for (int d = 0; d < shape.rank; ++d) n *= shape.out_dims[d];
+  int64_t n = 1, last = 0;  // elements; the largest input offset
+  for (int d = 0; d < shape.rank; ++d) {
+    n *= shape.out_dims[d];
+    last += (shape.out_dims[d] - 1) * shape.in_strides[d];
+  }
   if (n == 0) return cudaSuccess;
-  StridedCopyKernel<T><<<Blocks(n), kThreads, 0, stream>>>(shape, n, static_cast<const T*>(in),
-                                                           static_cast<T*>(out));
+  if (n < (int64_t{1} << 31) && last < (int64_t{1} << 31)) {
+    StridedCopyKernel<T, int32_t><<<Blocks(n), kThreads, 0, stream>>>(
+        shape, static_cast<int32_t>(n), static_cast<const T*>(in), static_cast<T*>(out));
+  } else {
+    StridedCopyKernel<T, int64_t><<<Blocks(n), kThreads, 0, stream>>>(
+        shape, n, static_cast<const T*>(in), static_cast<T*>(out));
+  }
   return cudaGetLastError();
+}
+
+// `shape` with dims of size 1 dropped and neighbouring dims that are
+// contiguous in the input merged (a transpose that keeps the last dims
+// becomes a copy of runs), the same copy in fewer, larger dims.
+StridedShape Simplified(const StridedShape& shape) {
+  StridedShape merged;
+  for (int d = 0; d < shape.rank; ++d) {
+    const int64_t dim = shape.out_dims[d], stride = shape.in_strides[d];
+    if (dim == 1) continue;
+    const int last = merged.rank - 1;
+    if (last >= 0 && merged.in_strides[last] == stride * dim) {
+      merged.out_dims[last] *= dim;  // dim `last` steps over whole runs of dim d
+      merged.in_strides[last] = stride;
+      continue;
+    }
+    merged.out_dims[merged.rank] = dim;
+    merged.in_strides[merged.rank] = stride;
+    ++merged.rank;
+  }
+  return merged;
 }
 
 }  // namespace
@@ -142,7 +178,32 @@ cudaError_t LaunchStrided(const StridedShape& shape, const void* in, void* out,
 cudaError_t StridedCopy(int elem_size, const StridedShape& shape, const void* in, void* out,
                         cudaStream_t stream) {
   if (shape.rank < 0 || shape.rank > kMaxRank) return cudaErrorInvalidValue;
-  KILN_DISPATCH_ELEM(elem_size, return LaunchStrided<T>(shape, in, out, stream));
+  StridedShape simple = Simplified(shape);
+  // Where the input runs of the innermost dim are contiguous, move them in
+  // the widest word (<= 16 bytes) that divides the run, every stride and
+  // both addresses.
+  if (simple.rank > 0 && simple.in_strides[simple.rank - 1] == 1) {
+    int width = 16;
+    auto fits = [&](int w) {
+      if (w % elem_size != 0 || (simple.out_dims[simple.rank - 1] * elem_size) % w != 0 ||
+          reinterpret_cast<uintptr_t>(in) % w != 0 || reinterpret_cast<uintptr_t>(out) % w != 0) {
+        return false;
+      }
+      for (int d = 0; d + 1 < simple.rank; ++d) {
+        if ((simple.in_strides[d] * elem_size) % w != 0) return false;
+      }
+      return true;
+    };
+    while (width > elem_size && !fits(width)) width /= 2;
+    if (width > elem_size) {
+      const int64_t k = width / elem_size;  // elements per word
+      simple.out_dims[simple.rank - 1] /= k;
+      for (int d = 0; d + 1 < simple.rank; ++d) simple.in_strides[d] /= k;
+      if (width == 16) return LaunchStrided<uint4>(simple, in, out, stream);
+      elem_size = width;
+    }
+  }
+  KILN_DISPATCH_ELEM(elem_size, return LaunchStrided<T>(simple, in, out, stream));
   return cudaSuccess;
 }
 
