@@ -2,9 +2,7 @@
 // kiln's own kernel (kernels/depthwise_conv.cu) for a convolution with one
 // filter per channel (group == C == K, MobileNet's 3x3 layers), NHWC, any
 // size, stride, padding and dilation, the epilogue (bias, residual,
-// activation) in the same pass; cuda.convolution.depthwise_strip.nhwc.<...>,
-// the kernel that computes strips of outputs per thread (3x3 and 5x5
-// filters, stride 1 or 2). Linked into the convolution tactics
+// activation) in the same pass. Linked into the convolution tactics
 // (//backends/cuda:convolution); the builder times it against cuDNN's.
 #include <memory>
 #include <vector>
@@ -23,8 +21,8 @@ namespace {
 
 class DepthwiseConvKernel : public Kernel {
  public:
-  DepthwiseConvKernel(const kernels::DepthwiseShape& shape, DataType dtype, bool strip)
-      : shape_(shape), dtype_(dtype), strip_(strip) {}
+  DepthwiseConvKernel(const kernels::DepthwiseShape& shape, DataType dtype)
+      : shape_(shape), dtype_(dtype) {}
 
   absl::Status Run(const KernelArgs& args) const override {
     kernels::DepthwiseShape s = shape_;
@@ -33,36 +31,30 @@ class DepthwiseConvKernel : public Kernel {
     const void* residual = args.inputs.size() > 3 ? args.inputs[3] : nullptr;
     cudaStream_t stream = ResourcesOf(args).stream();
     if (dtype_ == DataType::kFloat16) {
-      return Launch<__half>(s, args, bias, residual, stream);
+      KILN_CUDA_RETURN_IF_ERROR(kernels::DepthwiseConvNhwc<__half>(
+          s, static_cast<const __half*>(args.inputs[0]), static_cast<const __half*>(args.inputs[1]),
+          static_cast<const __half*>(bias), static_cast<const __half*>(residual),
+          static_cast<__half*>(args.outputs[0]), stream));
+    } else {
+      KILN_CUDA_RETURN_IF_ERROR(kernels::DepthwiseConvNhwc<float>(
+          s, static_cast<const float*>(args.inputs[0]), static_cast<const float*>(args.inputs[1]),
+          static_cast<const float*>(bias), static_cast<const float*>(residual),
+          static_cast<float*>(args.outputs[0]), stream));
     }
-    return Launch<float>(s, args, bias, residual, stream);
-  }
-
- private:
-  template <typename T>
-  absl::Status Launch(const kernels::DepthwiseShape& s, const KernelArgs& args, const void* bias,
-                      const void* residual, cudaStream_t stream) const {
-    auto launch = strip_ ? kernels::DepthwiseConvNhwcStrip<T> : kernels::DepthwiseConvNhwc<T>;
-    KILN_CUDA_RETURN_IF_ERROR(launch(s, static_cast<const T*>(args.inputs[0]),
-                                     static_cast<const T*>(args.inputs[1]),
-                                     static_cast<const T*>(bias), static_cast<const T*>(residual),
-                                     static_cast<T*>(args.outputs[0]), stream));
     return absl::OkStatus();
   }
 
+ private:
   kernels::DepthwiseShape shape_;  // batch set per run
   DataType dtype_;
-  bool strip_;
 };
 
 class DepthwiseConvTactic : public CudaTactic {
  public:
-  DepthwiseConvTactic(DataType dtype, bool strip)
-      : CudaTactic(absl::StrCat("cuda.convolution.depthwise", strip ? "_strip" : "", ".nhwc.",
-                                DataTypeName(dtype)),
+  explicit DepthwiseConvTactic(DataType dtype)
+      : CudaTactic(absl::StrCat("cuda.convolution.depthwise.nhwc.", DataTypeName(dtype)),
                    kConvolutionOp, /*accepts_nhwc=*/true),
-        dtype_(dtype),
-        strip_(strip) {}
+        dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return Shape(node).status();
@@ -71,7 +63,7 @@ class DepthwiseConvTactic : public CudaTactic {
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
     KILN_ASSIGN_OR_RETURN(kernels::DepthwiseShape shape, Shape(node));
-    return std::unique_ptr<Kernel>(std::make_unique<DepthwiseConvKernel>(shape, dtype_, strip_));
+    return std::unique_ptr<Kernel>(std::make_unique<DepthwiseConvKernel>(shape, dtype_));
   }
 
  private:
@@ -116,25 +108,16 @@ class DepthwiseConvTactic : public CudaTactic {
           x[1], " channels are not a multiple of ", 16 / DataTypeSize(dtype_),
           ", or the tensors have 2^31 elements or more"));
     }
-    if (strip_ && !kernels::DepthwiseStripFits(s, static_cast<int>(DataTypeSize(dtype_)))) {
-      return absl::UnimplementedError(absl::StrCat(
-          "the strip kernel takes 3x3 and 5x5 filters at stride 1 or 2 without dilation, not ",
-          s.kernel_h, "x", s.kernel_w, " at stride ", s.stride_h, "x", s.stride_w,
-          ", dilation ", s.dilation_h, "x", s.dilation_w));
-    }
     return s;
   }
 
   DataType dtype_;
-  bool strip_;
 };
 
 }  // namespace
 
-KILN_REGISTER_TACTIC(std::make_unique<DepthwiseConvTactic>(DataType::kFloat32, false));
-KILN_REGISTER_TACTIC(std::make_unique<DepthwiseConvTactic>(DataType::kFloat16, false));
-KILN_REGISTER_TACTIC(std::make_unique<DepthwiseConvTactic>(DataType::kFloat32, true));
-KILN_REGISTER_TACTIC(std::make_unique<DepthwiseConvTactic>(DataType::kFloat16, true));
+KILN_REGISTER_TACTIC(std::make_unique<DepthwiseConvTactic>(DataType::kFloat32));
+KILN_REGISTER_TACTIC(std::make_unique<DepthwiseConvTactic>(DataType::kFloat16));
 
 }  // namespace cuda
 }  // namespace kiln

@@ -63,13 +63,6 @@ struct DepthwiseShape {
   float alpha = 0.0f, beta = 0.0f;
 };
 bool DepthwiseNhwcFits(const DepthwiseShape& shape, int elem_size);
-// The same convolution by strips of 4 outputs along a row per thread, each
-// input column loaded once per tap row (depthwise_conv.cu): 3x3 and 5x5
-// filters, stride 1 or 2, no dilation (DepthwiseStripFits).
-bool DepthwiseStripFits(const DepthwiseShape& shape, int elem_size);
-template <typename T>
-cudaError_t DepthwiseConvNhwcStrip(const DepthwiseShape& shape, const T* x, const T* w,
-                                   const T* bias, const T* residual, T* y, cudaStream_t stream);
 template <typename T>
 cudaError_t DepthwiseConvNhwc(const DepthwiseShape& shape, const T* x, const T* w, const T* bias,
                               const T* residual, T* y, cudaStream_t stream);
