@@ -98,6 +98,36 @@ std::vector<float> RunPlan(Plan plan, const std::vector<float>& input, int64_t o
   return buffers[output_binding];
 }
 
+// `network` built in fp32, and with fp16 allowed and the layers of `op`
+// made to run in fp16 (only their fp16 tactics offered).
+struct Fp32AndFp16Plans {
+  Plan fp32, fp16;
+};
+absl::StatusOr<Fp32AndFp16Plans> BuildFp32AndFp16(const NetworkDefinition& network,
+                                                  const std::string& op) {
+  BuildConfig fp32;
+  fp32.timing_iterations = 1;
+  absl::StatusOr<Plan> reference = Builder::Build(network, fp32);
+  if (!reference.ok()) return reference.status();
+  BuildConfig fp16 = fp32;
+  fp16.allow_fp16 = true;
+  fp16.tactic_filter = [op](const NodeContext& node, const Tactic&) {
+    return node.op != op || node.inputs[0].dtype == DataType::kFloat16;
+  };
+  absl::StatusOr<Plan> plan = Builder::Build(network, fp16);
+  if (!plan.ok()) return plan.status();
+  return Fp32AndFp16Plans{*std::move(reference), *std::move(plan)};
+}
+
+double RelL2(const std::vector<float>& got, const std::vector<float>& want) {
+  double err = 0, norm = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    err += (got[i] - want[i]) * (got[i] - want[i]);
+    norm += want[i] * want[i];
+  }
+  return std::sqrt(err / norm);
+}
+
 TEST(PrecisionAssignmentTest, NhwcLayersShareOneReformatEachWay) {
   std::mt19937 rng(Seed());
   NetworkDefinition network;
@@ -203,18 +233,9 @@ TEST(PrecisionAssignmentTest, Fp16ConvolutionGetsFp16Weights) {
                                Weights::FromFloats({4}, Random(4, rng)));
   ASSERT_TRUE(network.MarkOutput(y).ok());
 
-  BuildConfig fp32;
-  fp32.timing_iterations = 1;
-  absl::StatusOr<Plan> reference = Builder::Build(network, fp32);
-  ASSERT_TRUE(reference.ok()) << reference.status();
-
-  BuildConfig fp16 = fp32;
-  fp16.allow_fp16 = true;
-  fp16.tactic_filter = [](const NodeContext& node, const Tactic&) {
-    return node.op != kConvolutionOp || node.inputs[0].dtype == DataType::kFloat16;
-  };
-  absl::StatusOr<Plan> plan = Builder::Build(network, fp16);
-  ASSERT_TRUE(plan.ok()) << plan.status();
+  absl::StatusOr<Fp32AndFp16Plans> plans = BuildFp32AndFp16(network, kConvolutionOp);
+  ASSERT_TRUE(plans.ok()) << plans.status();
+  Plan* plan = &plans->fp16;
   ASSERT_EQ(Ops(*plan),
             (std::vector<std::string>{kReformatOp, kConvolutionOp, kReformatOp}));
   const PlanNode& conv = plan->nodes[1];
@@ -229,14 +250,9 @@ TEST(PrecisionAssignmentTest, Fp16ConvolutionGetsFp16Weights) {
 
   const std::vector<float> in = Random(Volume(dims), rng);
   const int64_t out_size = 4 * 6 * 5;
-  const std::vector<float> want = RunPlan(*std::move(reference), in, out_size);
-  const std::vector<float> got = RunPlan(*std::move(plan), in, out_size);
-  double err = 0, norm = 0;
-  for (int64_t i = 0; i < out_size; ++i) {
-    err += (got[i] - want[i]) * (got[i] - want[i]);
-    norm += want[i] * want[i];
-  }
-  const double rel_l2 = std::sqrt(err / norm);
+  const std::vector<float> want = RunPlan(std::move(plans->fp32), in, out_size);
+  const std::vector<float> got = RunPlan(std::move(plans->fp16), in, out_size);
+  const double rel_l2 = RelL2(got, want);
   std::printf("fp16 convolution rel-L2 vs fp32: %.3g\n", rel_l2);
   EXPECT_LT(rel_l2, 5e-3);
   EXPECT_GT(rel_l2, 0.0) << "fp16 rounding should show";
@@ -255,18 +271,9 @@ TEST(PrecisionAssignmentTest, Fp16LayerNormKeepsFp32Statistics) {
                                       Weights::FromFloats({16}, Random(16, rng)));
   ASSERT_TRUE(network.MarkOutput(y).ok());
 
-  BuildConfig fp32;
-  fp32.timing_iterations = 1;
-  absl::StatusOr<Plan> reference = Builder::Build(network, fp32);
-  ASSERT_TRUE(reference.ok()) << reference.status();
-
-  BuildConfig fp16 = fp32;
-  fp16.allow_fp16 = true;
-  fp16.tactic_filter = [](const NodeContext& node, const Tactic&) {
-    return node.op != kLayerNormalizationOp || node.inputs[0].dtype == DataType::kFloat16;
-  };
-  absl::StatusOr<Plan> plan = Builder::Build(network, fp16);
-  ASSERT_TRUE(plan.ok()) << plan.status();
+  absl::StatusOr<Fp32AndFp16Plans> plans = BuildFp32AndFp16(network, kLayerNormalizationOp);
+  ASSERT_TRUE(plans.ok()) << plans.status();
+  Plan* plan = &plans->fp16;
   ASSERT_EQ(Ops(*plan),
             (std::vector<std::string>{kReformatOp, kLayerNormalizationOp, kReformatOp}));
   const PlanNode& ln = plan->nodes[1];
@@ -276,15 +283,11 @@ TEST(PrecisionAssignmentTest, Fp16LayerNormKeepsFp32Statistics) {
   }
 
   const std::vector<float> in = Random(Volume(dims), rng);
-  const std::vector<float> want = RunPlan(*std::move(reference), in, Volume(dims));
-  const std::vector<float> got = RunPlan(*std::move(plan), in, Volume(dims));
-  double err = 0, norm = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    err += (got[i] - want[i]) * (got[i] - want[i]);
-    norm += want[i] * want[i];
-  }
-  std::printf("fp16 LayerNormalization rel-L2 vs fp32: %.3g\n", std::sqrt(err / norm));
-  EXPECT_LT(std::sqrt(err / norm), 5e-3);
+  const std::vector<float> want = RunPlan(std::move(plans->fp32), in, Volume(dims));
+  const std::vector<float> got = RunPlan(std::move(plans->fp16), in, Volume(dims));
+  const double rel_l2 = RelL2(got, want);
+  std::printf("fp16 LayerNormalization rel-L2 vs fp32: %.3g\n", rel_l2);
+  EXPECT_LT(rel_l2, 5e-3);
 }
 
 TEST(PrecisionAssignmentTest, NearTiesGoToFp16OnlyWhenAllowed) {
