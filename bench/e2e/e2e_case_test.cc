@@ -5,8 +5,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tools/npy.h"
 
@@ -111,6 +113,34 @@ TEST_F(E2eCaseTest, MissingFilesAndBadSpecsAreErrors) {
   c = PreparedCase::Create({"digits", "fp32", kBatch}, options_);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("no_such_backend"), std::string::npos) << c.status();
+}
+
+// export_models.py writes each peer's own error next to the inputs; the
+// case reads the one of its precision (fp16: PyTorch fp16, tf32: PyTorch
+// TF32, fp32: onnxruntime) and widens its bound to 1.25x that, never below
+// the base bound.
+TEST_F(E2eCaseTest, PeerErrorFilesWidenTheBoundOfTheirPrecision) {
+  auto write = [&](const char* suffix, double value) {
+    std::ofstream(absl::StrCat(dir_, "/digits.b", kBatch, suffix)) << value << "\n";
+  };
+  write(".torch_fp16_rel_l2.txt", 0.04);
+  write(".torch_tf32_rel_l2.txt", 0.02);
+  write(".onnxruntime_fp32_rel_l2.txt", 2e-5);
+  const struct {
+    const char* precision;
+    double bound;
+  } cases[] = {{"fp16", 0.05}, {"tf32", 0.025}, {"fp32", 2.5e-5}};
+  for (const auto& c : cases) {
+    absl::StatusOr<std::unique_ptr<PreparedCase>> prepared =
+        PreparedCase::Create({"digits", c.precision, kBatch}, options_);
+    ASSERT_TRUE(prepared.ok()) << c.precision << ": " << prepared.status();
+    EXPECT_NEAR((*prepared)->bound().max_rel_l2, c.bound, c.bound * 1e-9) << c.precision;
+  }
+  write(".torch_tf32_rel_l2.txt", 1e-3);  // a peer better than the base bound
+  absl::StatusOr<std::unique_ptr<PreparedCase>> tf32 =
+      PreparedCase::Create({"digits", "tf32", kBatch}, options_);
+  ASSERT_TRUE(tf32.ok()) << tf32.status();
+  EXPECT_DOUBLE_EQ((*tf32)->bound().max_rel_l2, 1e-2);
 }
 
 TEST(PerCasePathTest, PutsTheCaseBeforeTheExtension) {
