@@ -100,6 +100,12 @@ class Tactic {
   // Scratch bytes needed by one Run at max batch.
   virtual size_t WorkspaceSize(const NodeContext& node) const { return 0; }
 
+  // True when, for `node`, Run only copies input 0's bytes unchanged to
+  // output 0 and does nothing when the two are at one address (a reshape,
+  // an Identity). The builder then places the output in the input's memory
+  // where both are activations, and the layer costs nothing (a view).
+  virtual bool RunsAsView(const NodeContext& node) const { return false; }
+
   // Build-time work kept in the plan: pre-formatted weights and anything
   // else CreateKernel needs. Empty by default.
   virtual absl::StatusOr<std::vector<uint8_t>> PrepareState(const NodeContext& node) const {

@@ -141,14 +141,43 @@ absl::Status SetMaxBatch(Graph& graph, int max_batch) {
   return absl::OkStatus();
 }
 
-// Fills plan.tensors/weights/bindings from the graph and places activations.
-void PlanTensorsAndMemory(const Graph& graph, Plan& plan) {
+bool IsActivation(const Tensor& t) { return !t.is_input && !t.is_output && !t.is_constant(); }
+
+// Each tensor's storage: itself, or the tensor whose memory it shares. A
+// layer whose tactic runs as a view (Tactic::RunsAsView: a reshape, an
+// Identity) between two activations of one size gets its output in its
+// input's memory, and does nothing at run time. Chains of views share one.
+std::vector<TensorId> ViewStorage(const Graph& graph, const std::vector<bool>& views) {
+  std::vector<TensorId> storage(graph.num_tensors());
+  for (TensorId t = 0; t < graph.num_tensors(); ++t) storage[t] = t;
+  for (NodeId n = 0; n < graph.num_nodes(); ++n) {  // topological: inputs resolved first
+    const Node& node = graph.node(n);
+    if (!views[n] || node.inputs.empty() || node.outputs.size() != 1 || node.inputs[0] < 0) continue;
+    const Tensor& in = graph.tensor(node.inputs[0]);
+    const Tensor& out = graph.tensor(node.outputs[0]);
+    if (IsActivation(in) && IsActivation(out) && in.desc.bytes() == out.desc.bytes()) {
+      storage[node.outputs[0]] = storage[node.inputs[0]];
+    }
+  }
+  return storage;
+}
+
+// Fills plan.tensors/weights/bindings from the graph and places activations;
+// `views[n]`: layer n's tactic runs as a view (ViewStorage).
+void PlanTensorsAndMemory(const Graph& graph, const std::vector<bool>& views, Plan& plan) {
   std::map<const Weights*, int32_t> weight_index;
+  const std::vector<TensorId> storage = ViewStorage(graph, views);
+  // Lifetimes per storage: from the first write of any tensor in it to the
+  // last read of any.
   std::vector<int> first(graph.num_tensors(), -1), last(graph.num_tensors(), -1);
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
-    for (TensorId t : graph.node(n).outputs) first[t] = last[t] = n;
+    for (TensorId t : graph.node(n).outputs) {
+      const TensorId s = storage[t];
+      if (first[s] < 0) first[s] = n;
+      last[s] = std::max(last[s], n);
+    }
     for (TensorId t : graph.node(n).inputs) {
-      if (t >= 0) last[t] = std::max(last[t], n);
+      if (t >= 0) last[storage[t]] = std::max(last[storage[t]], n);
     }
   }
   std::vector<TensorLifetime> lifetimes;
@@ -169,14 +198,19 @@ void PlanTensorsAndMemory(const Graph& graph, Plan& plan) {
       pt.weight = it->second;
     } else {
       pt.kind = PlanTensorKind::kActivation;
-      lifetimes.push_back({tensor.desc.bytes(), first[t], std::max(first[t], last[t])});
-      activation_ids.push_back(t);
+      if (storage[t] == t) {  // a view is placed with the tensor it shares
+        lifetimes.push_back({tensor.desc.bytes(), first[t], std::max(first[t], last[t])});
+        activation_ids.push_back(t);
+      }
     }
     plan.tensors.push_back(std::move(pt));
   }
   const MemoryPlan memory = PlanMemory(lifetimes);
   for (size_t i = 0; i < activation_ids.size(); ++i) {
     plan.tensors[activation_ids[i]].arena_offset = memory.offsets[i];
+  }
+  for (TensorId t = 0; t < graph.num_tensors(); ++t) {
+    if (storage[t] != t) plan.tensors[t].arena_offset = plan.tensors[storage[t]].arena_offset;
   }
   plan.arena_size = memory.arena_size;
   plan.inputs.assign(graph.inputs().begin(), graph.inputs().end());
@@ -225,15 +259,17 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
   plan.max_batch = config.max_batch;
   plan.build_options = config.ToString();
   plan.target = config.target();
+  std::vector<bool> views(graph.num_nodes(), false);
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
     const Node& node = graph.node(n);
+    const NodeContext ctx = NodeContextFromGraph(graph, node, config.max_batch, config.target());
     TacticChoice choice;
     if (auto it = choices.find(node.name); it != choices.end()) {
       choice = std::move(it->second);
     } else {
-      KILN_ASSIGN_OR_RETURN(
-          choice, tuner.Select(NodeContextFromGraph(graph, node, config.max_batch, config.target())));
+      KILN_ASSIGN_OR_RETURN(choice, tuner.Select(ctx));
     }
+    views[n] = choice.tactic->RunsAsView(ctx);
     PlanNode pn;
     pn.name = node.name;
     pn.op = node.op;
@@ -261,8 +297,23 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
     }
   }
   const double tactics_s = phase();
-  PlanTensorsAndMemory(graph, plan);
+  PlanTensorsAndMemory(graph, views, plan);
   const double memory_s = phase();
+  int view_layers = 0;
+  for (const PlanNode& node : plan.nodes) {
+    if (node.inputs.empty() || node.inputs[0] < 0 || node.outputs.size() != 1) continue;
+    const PlanTensor& in = plan.tensors[node.inputs[0]];
+    const PlanTensor& out = plan.tensors[node.outputs[0]];
+    if (in.kind == PlanTensorKind::kActivation && out.kind == PlanTensorKind::kActivation &&
+        in.arena_offset == out.arena_offset) {
+      ++view_layers;
+    }
+  }
+  if (view_layers > 0) {
+    Log(config, Logger::Severity::kVerbose,
+        absl::StrCat(view_layers, " layers run as views: their output shares their input's "
+                                  "memory and they copy nothing"));
+  }
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,13 +1,19 @@
 #include "optimizer/builder.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <mutex>
+#include <random>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "gtest/gtest.h"
 #include "ops/activation.h"
+#include "ops/shuffle.h"
+#include "runtime/runtime.h"
 #include "graph/op_registry.h"
 
 namespace kiln {
@@ -179,6 +185,69 @@ TEST(BuilderTest, MaxBatchSetsInputAndActivationShapes) {
   auto plan = Builder::Build(net, config);
   ASSERT_TRUE(plan.ok()) << plan.status();
   for (const PlanTensor& t : plan->tensors) EXPECT_EQ(t.desc.dims, (Dims{16, 7})) << t.desc.name;
+}
+
+// A reshape between two activations is a view: its output shares its
+// input's memory, and the layer does nothing (cpu_ref.shuffle.direct runs as
+// a view). The input stays alive for a later reader, so nothing else may
+// take those bytes meanwhile; a reshape of a network input is a copy.
+TEST(BuilderTest, ReshapeBetweenActivationsSharesItsInputsMemory) {
+  std::mt19937 rng(std::random_device{}());
+  const uint32_t seed = rng();
+  std::printf("seed %u\n", seed);
+  rng.seed(seed);
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {2, 3, 4}, false);
+  TensorId flat_x = *AddReshape(net, "flat_x", x, {2, 12});  // reads a network input
+  ActivationParams relu;
+  TensorId a = *AddActivation(net, "relu", x, relu);
+  TensorId flat = *AddReshape(net, "flat", a, {2, 12});     // a view of `a`
+  ActivationParams sigmoid{ActivationType::kSigmoid};
+  TensorId b = *AddActivation(net, "sigmoid", flat, sigmoid);
+  TensorId c = *AddActivation(net, "tanh", a, ActivationParams{ActivationType::kTanh});
+  TensorId d = *AddActivation(net, "relu_x", flat_x, relu);
+  for (TensorId t : {b, c, d}) ASSERT_TRUE(net.MarkOutput(t).ok());
+  BuildConfig config;
+  config.timing_iterations = 1;
+  absl::StatusOr<Plan> plan = Builder::Build(net, config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto tensor = [&](absl::string_view name) -> const PlanTensor& {
+    for (const PlanTensor& t : plan->tensors) {
+      if (t.desc.name == name) return t;
+    }
+    ADD_FAILURE() << "no tensor " << name;
+    return plan->tensors[0];
+  };
+  const PlanTensor& a_t = tensor(net.graph().tensor(a).desc.name);
+  const PlanTensor& flat_t = tensor(net.graph().tensor(flat).desc.name);
+  const PlanTensor& flat_x_t = tensor(net.graph().tensor(flat_x).desc.name);
+  EXPECT_EQ(flat_t.kind, PlanTensorKind::kActivation);
+  EXPECT_EQ(flat_t.arena_offset, a_t.arena_offset) << "the reshape's output is a view";
+  EXPECT_EQ(flat_x_t.kind, PlanTensorKind::kActivation);
+  // Every other activation lives in bytes of its own while `a` is alive
+  // (the graph is small enough that all overlap).
+  for (const PlanTensor& t : plan->tensors) {
+    if (t.kind != PlanTensorKind::kActivation || &t == &a_t || &t == &flat_t) continue;
+    const bool disjoint = t.arena_offset + t.desc.bytes() <= a_t.arena_offset ||
+                          a_t.arena_offset + a_t.desc.bytes() <= t.arena_offset;
+    EXPECT_TRUE(disjoint) << t.desc.name << " overlaps the view's storage";
+  }
+
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Runtime::CreateEngine(*std::move(plan));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto context = (*engine)->CreateExecutionContext();
+  ASSERT_TRUE(context.ok()) << context.status();
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  std::vector<float> in(24), out_b(24, NAN), out_c(24, NAN), out_d(24, NAN);
+  for (float& v : in) v = dist(rng);
+  std::vector<void*> bindings = {in.data(), out_b.data(), out_c.data(), out_d.data()};
+  ASSERT_TRUE((*context)->Execute(1, bindings).ok());
+  for (int i = 0; i < 24; ++i) {
+    const float r = std::max(in[i], 0.0f);
+    EXPECT_FLOAT_EQ(out_b[i], 1.0f / (1.0f + std::exp(-r))) << i;
+    EXPECT_FLOAT_EQ(out_c[i], std::tanh(r)) << i;
+    EXPECT_FLOAT_EQ(out_d[i], r) << i;
+  }
 }
 
 }  // namespace

@@ -15,7 +15,10 @@ class IdentityKernel : public Kernel {
  public:
   absl::Status Run(const KernelArgs& args) const override {
     const size_t bytes = args.output_descs[0].bytes();
-    if (bytes > 0) std::memcpy(args.outputs[0], args.inputs[0], bytes);
+    // A view (RunsAsView) when the builder gave both one address.
+    if (bytes > 0 && args.outputs[0] != args.inputs[0]) {
+      std::memcpy(args.outputs[0], args.inputs[0], bytes);
+    }
     return absl::OkStatus();
   }
 };
@@ -42,6 +45,8 @@ class IdentityTactic : public Tactic {
     }
     return absl::OkStatus();
   }
+
+  bool RunsAsView(const NodeContext&) const override { return true; }
 
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext&,
                                                        absl::Span<const uint8_t>) const override {

@@ -25,10 +25,12 @@ bool IsIdentityPermutation(const std::vector<int64_t>& perm) {
   return true;
 }
 
-// Copies the input's bytes to the output; shared by Shuffle and Identity.
+// Copies the input's bytes to the output, or nothing when the builder gave
+// both one address (a view: RunsAsView).
 class CopyKernel : public Kernel {
  public:
   absl::Status Run(const KernelArgs& args) const override {
+    if (args.outputs[0] == args.inputs[0]) return absl::OkStatus();
     KILN_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(args.outputs[0], args.inputs[0],
                                               args.output_descs[0].bytes(),
                                               cudaMemcpyDeviceToDevice, ResourcesOf(args).stream()));
@@ -60,6 +62,7 @@ class ShuffleCopyTactic : public CudaTactic {
     }
     return absl::OkStatus();
   }
+  bool RunsAsView(const NodeContext& node) const override { return Supports(node).ok(); }
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext&,
                                                        absl::Span<const uint8_t>) const override {
     return std::unique_ptr<Kernel>(std::make_unique<CopyKernel>());
@@ -133,7 +136,8 @@ class TransposeKernel : public Kernel {
     const int elem_size = static_cast<int>(DataTypeSize(in_desc.dtype));
     cudaStream_t stream = ResourcesOf(args).stream();
     if (first_.rank == 0 && second_.rank == 0) {
-      if (out_desc.bytes() == 0) return absl::OkStatus();
+      // A view (RunsAsView) when the builder gave both one address.
+      if (out_desc.bytes() == 0 || args.outputs[0] == args.inputs[0]) return absl::OkStatus();
       KILN_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(args.outputs[0], args.inputs[0], out_desc.bytes(),
                                                 cudaMemcpyDeviceToDevice, stream));
       return absl::OkStatus();
@@ -181,6 +185,12 @@ class ShuffleTransposeTactic : public CudaTactic {
     absl::StatusOr<ShuffleParams> params = ShuffleParams::FromAttrs(node.attrs);
     if (!params.ok()) return 0;  // CreateKernel reports it
     return MakePlan(*params).needs_workspace() ? node.inputs[0].bytes() : 0;
+  }
+  bool RunsAsView(const NodeContext& node) const override {
+    absl::StatusOr<ShuffleParams> params = ShuffleParams::FromAttrs(node.attrs);
+    if (!params.ok() || !Supports(node).ok()) return false;
+    const TransposePlan plan = MakePlan(*params);
+    return plan.first.empty() && plan.second.empty();
   }
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
