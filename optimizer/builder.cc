@@ -18,6 +18,7 @@
 #include "optimizer/passes/fuse_attention.h"
 #include "optimizer/passes/fuse_conv_epilogue.h"
 #include "optimizer/passes/fuse_gelu.h"
+#include "optimizer/passes/fuse_matmul_bias.h"
 #include "optimizer/passes/fuse_layer_norm.h"
 #include "optimizer/passes/fuse_pointwise.h"
 #include "optimizer/passes/topological_sort.h"
@@ -82,7 +83,11 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 // a GELU) and comes before fuse-activation, which would fuse an activation
 // after the P V MatMul into it (then not the plain MatMul the pattern needs;
 // Attention has no fused activation), and before fuse-pointwise, which would
-// take the scale's Div or Mul into a chain. fuse-pointwise after the
+// take the scale's Div or Mul into a chain. fuse-matmul-bias after
+// fuse-attention (whose MatMuls read no constant, so it takes none of them)
+// and before fuse-activation, which can then fuse a ReLU into the
+// FullyConnected, and fuse-pointwise, which would take the bias Add into a
+// chain. fuse-pointwise after the
 // epilogue fusions, so an activation goes into the layer before it when it
 // can, and into a chain of element-wise layers otherwise. Folding needs no second dead-layer pass: a
 // pass that removes layers calls Graph::Reorder, which drops the tensors
@@ -96,6 +101,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   FuseLayerNorm fuse_layer_norm(config.backends);
   FuseGelu fuse_gelu(config.backends);
   FuseAttention fuse_attention(config.backends);
+  FuseMatMulBias fuse_matmul_bias(config.backends);
   FuseConvEpilogue fuse_conv_epilogue;
   FusePointwise fuse_pointwise(config.backends);
   std::vector<Pass*> passes = {&topo,
@@ -105,6 +111,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
                                &fuse_layer_norm,
                                &fuse_gelu,
                                &fuse_attention,
+                               &fuse_matmul_bias,
                                &fuse_activation,
                                &fuse_conv_epilogue,
                                &fuse_pointwise};

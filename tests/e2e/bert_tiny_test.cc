@@ -1,8 +1,9 @@
 // A real exporter's transformer end to end on cpu_ref: a 2-layer BERT from
 // transformers with random weights and padded inputs, exported to ONNX
 // (tests/e2e/bert_tiny/make_bert_tiny.py), imported, built, serialized,
-// loaded and run. The builder must recognise the exporter's attention and
-// GELU (fuse-attention, fuse-gelu), the output must keep its ONNX name, and
+// loaded and run. The builder must recognise the exporter's attention, GELU
+// and linear layers (fuse-attention, fuse-gelu, fuse-matmul-bias), the output
+// must keep its ONNX name, and
 // last_hidden_state must match PyTorch's fp32 result.
 #include <cmath>
 #include <map>
@@ -13,6 +14,7 @@
 #include "importers/onnx/onnx_importer.h"
 #include "ops/activation.h"
 #include "ops/attention.h"
+#include "ops/fully_connected.h"
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
 #include "serialization/plan_io.h"
@@ -46,9 +48,10 @@ TEST(BertTinyTest, FusesAttentionAndGeluAndMatchesPyTorch) {
   auto plan = Builder::Build(*network, config);
   ASSERT_TRUE(plan.ok()) << plan.status();
 
-  int attention = 0, gelu = 0;
+  int attention = 0, gelu = 0, linear = 0;
   for (const auto& node : plan->nodes) {
     if (node.op == kAttentionOp) ++attention;
+    if (node.op == kFullyConnectedOp) ++linear;
     if (node.op == kActivationOp) {
       auto p = ActivationParams::FromAttrs(node.attrs);
       ASSERT_TRUE(p.ok()) << p.status();
@@ -57,6 +60,8 @@ TEST(BertTinyTest, FusesAttentionAndGeluAndMatchesPyTorch) {
   }
   EXPECT_EQ(attention, 2) << "one Attention layer per encoder layer";
   EXPECT_EQ(gelu, 2) << "one Gelu Activation per encoder layer";
+  EXPECT_EQ(linear, 12) << "Q, K, V, attention output, FFN up and down per encoder layer: "
+                           "MatMul + bias Add as one FullyConnected (fuse-matmul-bias)";
 
   auto engine = Runtime::Deserialize(*PlanWriter::Write(*plan));
   ASSERT_TRUE(engine.ok()) << engine.status();
