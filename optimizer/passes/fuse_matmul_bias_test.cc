@@ -101,7 +101,9 @@ TEST(FuseMatMulBiasTest, LeavesOtherShapesAlone) {
   auto unchanged = [&](const Options& o, bool product_is_output, const char* why) {
     Linear l = Make(o, rng);
     ASSERT_TRUE(l.net.MarkOutput(l.y).ok());
-    if (product_is_output) ASSERT_TRUE(l.net.MarkOutput(l.product).ok());
+    if (product_is_output) {
+      ASSERT_TRUE(l.net.MarkOutput(l.product).ok());
+    }
     Graph g = l.net.graph();
     testutil::RecordingLogger logger;
     auto changed = RunPass(g, &logger);
