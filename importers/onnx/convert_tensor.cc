@@ -128,7 +128,14 @@ absl::Status ConvertFlatten(ImportContext& ctx) {
   if (axis < 0 || axis > rank) return ctx.Error("axis is out of range for rank ", rank);
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < rank; ++d) (d < axis ? outer : inner) *= in[d];
-  KILN_ASSIGN_OR_RETURN(TensorId y, ReshapeTo(ctx, "", x, {outer, inner}, axis == 1));
+  Dims dims = {outer, inner};
+  // A batched tensor flattened at another axis than 1 keeps the batch in one
+  // of the two dims: leave that one to be inferred, so the reshape holds at
+  // every batch size (axis 1 copies dim 0; ReshapeTo's placeholder).
+  if (axis != 1 && rank > 0 && ctx.any_batched() && !ctx.IsConstant(x)) {
+    dims = axis == 0 ? Dims{1, -1} : Dims{-1, inner};
+  }
+  KILN_ASSIGN_OR_RETURN(TensorId y, ReshapeTo(ctx, "", x, dims, axis == 1));
   return ctx.SetOutput(0, y);
 }
 

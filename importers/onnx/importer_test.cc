@@ -360,6 +360,31 @@ TEST(OnnxImporterTest, SymbolicBatchAndFoldedShapeSubgraph) {
   EXPECT_EQ(out[0], x);
 }
 
+// Flatten at axis 2 of a batched (N, 2, 3) input gives (N * 2, 3): imported
+// at batch 2, it must still flatten at batch 3 (BERT's exporter flattens the
+// mask this way; a folded [4, 3] reshape made the plan serve only its max
+// batch). Axis 0 flattens everything into one row.
+TEST(OnnxImporterTest, FlattenOfABatchedInputServesEveryBatch) {
+  for (int64_t axis : {0, 1, 2}) {
+    SCOPED_TRACE(testing::Message() << "axis " << axis);
+    onnx::ModelProto model = NewModel();
+    AddValue(model.mutable_graph()->mutable_input(), "x", {0, 2, 3});
+    SetIntAttr(AddNode(model, "Flatten", {"x"}, {"y"}), "axis", axis);
+    AddValue(model.mutable_graph()->mutable_output(), "y", {0, 0});
+    OnnxImportOptions options;
+    options.batch = 2;
+    auto network = ImportOnnxModel(model, "", options);
+    ASSERT_TRUE(network.ok()) << network.status();
+    const Dims at_import = axis == 0 ? Dims{1, 12} : axis == 1 ? Dims{2, 6} : Dims{4, 3};
+    EXPECT_EQ(network->desc(network->graph().outputs()[0]).dims, at_import);
+    std::vector<float> x(3 * 6);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
+    auto out = BuildAndRun(*network, {x}, 3);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], x) << "Flatten keeps the elements in order";
+  }
+}
+
 TEST(OnnxImporterTest, SymbolicInnerDimNeedsShapes) {
   onnx::ModelProto model = NewModel();
   AddValue(model.mutable_graph()->mutable_input(), "x", {1, 0});
