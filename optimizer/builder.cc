@@ -307,15 +307,7 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
   PlanTensorsAndMemory(graph, views, plan);
   const double memory_s = phase();
   int view_layers = 0;
-  for (const PlanNode& node : plan.nodes) {
-    if (node.inputs.empty() || node.inputs[0] < 0 || node.outputs.size() != 1) continue;
-    const PlanTensor& in = plan.tensors[node.inputs[0]];
-    const PlanTensor& out = plan.tensors[node.outputs[0]];
-    if (in.kind == PlanTensorKind::kActivation && out.kind == PlanTensorKind::kActivation &&
-        in.arena_offset == out.arena_offset) {
-      ++view_layers;
-    }
-  }
+  for (const PlanNode& node : plan.nodes) view_layers += IsViewLayer(plan, node);
   if (view_layers > 0) {
     Log(config, Logger::Severity::kVerbose,
         absl::StrCat(view_layers, " layers run as views: their output shares their input's "

@@ -68,6 +68,20 @@ struct Plan {
   TargetOptions target;
 };
 
+// Whether `node` is a view: its output shares its input's memory (two
+// activations at one arena offset), which the builder arranges for layers
+// whose tactic runs as a view (Tactic::RunsAsView); such a layer copies
+// nothing at run time.
+inline bool IsViewLayer(const Plan& plan, const PlanNode& node) {
+  if (node.inputs.empty() || node.inputs[0] < 0 || node.outputs.size() != 1) return false;
+  const auto valid = [&](int32_t t) { return t >= 0 && static_cast<size_t>(t) < plan.tensors.size(); };
+  if (!valid(node.inputs[0]) || !valid(node.outputs[0])) return false;
+  const PlanTensor& in = plan.tensors[node.inputs[0]];
+  const PlanTensor& out = plan.tensors[node.outputs[0]];
+  return in.kind == PlanTensorKind::kActivation && out.kind == PlanTensorKind::kActivation &&
+         in.arena_offset == out.arena_offset;
+}
+
 }  // namespace kiln
 
 #endif  // KILN_SERIALIZATION_PLAN_H_

@@ -89,7 +89,9 @@ void PrintJson(const std::string& path, const Plan& plan, size_t file_bytes) {
     for (int32_t t : node.outputs) outs.push_back(JsonTensor(plan, t));
     absl::StrAppend(&out, n ? "," : "", "{\"index\":", n, ",\"name\":", Json(node.name),
                     ",\"op\":", Json(node.op), ",\"backend\":", Json(node.backend),
-                    ",\"tactic\":", Json(node.tactic), ",\"attributes\":", Json(node.attrs.ToString()),
+                    ",\"tactic\":", Json(node.tactic),
+                    ",\"view\":", IsViewLayer(plan, node) ? "true" : "false",
+                    ",\"attributes\":", Json(node.attrs.ToString()),
                     ",\"inputs\":[", absl::StrJoin(ins, ","), "],\"outputs\":[",
                     absl::StrJoin(outs, ","), "],\"workspace_bytes\":", node.workspace_size,
                     ",\"state_bytes\":", node.state.size(), "}");
@@ -136,8 +138,9 @@ void PrintText(const std::string& path, const Plan& plan, size_t file_bytes) {
       }
     }
     for (int32_t t : node.outputs) outs.push_back(Short(plan.tensors[t].desc));
-    std::printf("  %3zu %-24s %-18s %s\n", n, node.name.c_str(), node.op.c_str(),
-                node.tactic.c_str());
+    std::printf("  %3zu %-24s %-18s %s%s\n", n, node.name.c_str(), node.op.c_str(),
+                node.tactic.c_str(),
+                IsViewLayer(plan, node) ? "  (view: shares its input's memory, copies nothing)" : "");
     std::printf("      in  %s\n      out %s", absl::StrJoin(ins, ", ").c_str(),
                 absl::StrJoin(outs, ", ").c_str());
     if (node.workspace_size > 0) {

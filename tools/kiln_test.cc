@@ -327,6 +327,21 @@ int CheckLines(const std::string& out, const std::string& verdict) {
   return n;
 }
 
+// The digits model's Flatten sits between two intermediate tensors: the
+// plan makes it a view, and inspect says so.
+TEST_F(KilnTest, InspectMarksViewLayers) {
+  Result built = Kiln(absl::StrCat("build ", DigitsModel(), " -o digits.plan --quiet"));
+  ASSERT_EQ(built.code, 0) << built.err;
+  Result r = Kiln("inspect digits.plan");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("Shuffle"));
+  EXPECT_THAT(r.out, HasSubstr("(view: shares its input's memory, copies nothing)"));
+  Result json = Kiln("inspect digits.plan --json");
+  EXPECT_EXIT_CODE(json, 0);
+  EXPECT_THAT(json.out, HasSubstr("\"view\":true"));
+  EXPECT_THAT(json.out, HasSubstr("\"view\":false"));
+}
+
 TEST_F(KilnTest, CheckPassesEveryLayerOfAnOnnxModel) {
   Result r = Kiln(absl::StrCat("check ", DigitsModel(), " --batch=2 --report=check.json"));
   EXPECT_EXIT_CODE(r, 0);
