@@ -88,13 +88,8 @@ TEST(FuseActivationTest, FusesFp16MatMulReluInAChain) {
 // `why` (all of those parts in one message).
 void ExpectNotFused(const NetworkDefinition& net, const std::vector<std::string>& names,
                     std::initializer_list<absl::string_view> why) {
-  Graph g = net.graph();
-  testutil::RecordingLogger logger;
-  auto changed = RunPass(g, &logger);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_EQ(Names(g), names);
-  EXPECT_TRUE(logger.Said(why)) << "log:\n" << logger.All();
+  FuseActivation pass;
+  testutil::ExpectNotFused(pass, net, names, why);
 }
 
 TEST(FuseActivationTest, DoesNotFuseWhenTheIntermediateIsAnOutput) {

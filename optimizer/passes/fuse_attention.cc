@@ -22,12 +22,7 @@ namespace {
 
 constexpr char kPass[] = "fuse-attention";
 
-// What the matching helpers read.
-struct Context {
-  const Graph& graph;
-  const Readers& readers;
-  const std::vector<bool>& taken;
-};
+using Context = MatchContext;
 
 // One decomposed attention, as far as it has been found.
 struct Match {
@@ -276,21 +271,15 @@ void Fuse(Graph& graph, const Match& match, std::vector<bool>& removed) {
 
 absl::StatusOr<bool> FuseAttention::Run(Graph& graph, Logger* logger) {
   if (!BackendsRun(backends_, kAttentionOp, kPass, "decomposed attention", logger)) return false;
-  const Readers readers = ReadersOf(graph);
-  std::vector<bool> taken(graph.num_nodes(), false);
-  std::vector<bool> removed(graph.num_nodes(), false);
   // Topological order: the scores MatMul comes before the rest of its match.
-  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
-    if (taken[n]) continue;
-    KILN_ASSIGN_OR_RETURN(std::optional<Match> match,
-                          FindMatch(Context{graph, readers, taken}, n, logger));
-    if (!match.has_value()) continue;
-    for (NodeId m : {match->transpose, match->scores, match->output}) taken[m] = true;
-    for (NodeId m : match->middle) taken[m] = removed[m] = true;
-    removed[match->scores] = true;
-    Fuse(graph, *match, removed);
-  }
-  return DropRemoved(graph, removed);
+  return RewriteMatches(
+      graph, [&](const Context& ctx, NodeId n) { return FindMatch(ctx, n, logger); },
+      [&](const Match& match, std::vector<bool>& taken, std::vector<bool>& removed) {
+        for (NodeId m : {match.transpose, match.scores, match.output}) taken[m] = true;
+        for (NodeId m : match.middle) taken[m] = removed[m] = true;
+        removed[match.scores] = true;
+        Fuse(graph, match, removed);
+      });
 }
 
 }  // namespace kiln

@@ -194,14 +194,8 @@ TEST(FuseAttentionTest, AcceptsEveryFormExportersWrite) {
 // Runs the pass on `net` and expects it to change nothing and to say why
 // (every one of `why` in one message).
 void ExpectNotFused(const NetworkDefinition& net, std::initializer_list<absl::string_view> why) {
-  Graph g = net.graph();
-  const std::vector<std::string> before = Names(g);
-  RecordingLogger logger;
-  auto changed = RunPass(g, &logger);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_EQ(Names(g), before);
-  EXPECT_TRUE(logger.Said(why)) << logger.All();
+  FuseAttention pass;
+  testutil::ExpectNotFused(pass, net, Names(net.graph()), why);
 }
 
 TEST(FuseAttentionTest, DoesNotFuseSoftMaxOnAnotherAxis) {

@@ -19,12 +19,7 @@ constexpr char kPass[] = "fuse-gelu";
 constexpr float kSqrt2 = 1.41421356237309505f;
 constexpr float kInvSqrt2 = 0.70710678118654752f;
 
-// What the matching helpers read.
-struct Context {
-  const Graph& graph;
-  const Readers& readers;
-  const std::vector<bool>& taken;
-};
+using Context = MatchContext;
 
 // One decomposed GELU, as far as it has been found.
 struct Match {
@@ -237,18 +232,12 @@ NodeId Fuse(Graph& graph, const Match& match) {
 
 absl::StatusOr<bool> FuseGelu::Run(Graph& graph, Logger* logger) {
   if (!BackendsRun(backends_, kActivationOp, kPass, "decomposed GELUs", logger)) return false;
-  const Readers readers = ReadersOf(graph);
-  std::vector<bool> taken(graph.num_nodes(), false);
-  std::vector<bool> removed(graph.num_nodes(), false);
-  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
-    if (taken[n]) continue;
-    KILN_ASSIGN_OR_RETURN(std::optional<Match> match,
-                          FindMatch(Context{graph, readers, taken}, n, logger));
-    if (!match.has_value()) continue;
-    for (NodeId m : match->nodes) taken[m] = removed[m] = true;
-    removed[Fuse(graph, *match)] = false;
-  }
-  return DropRemoved(graph, removed);
+  return RewriteMatches(
+      graph, [&](const Context& ctx, NodeId n) { return FindMatch(ctx, n, logger); },
+      [&](const Match& match, std::vector<bool>& taken, std::vector<bool>& removed) {
+        for (NodeId m : match.nodes) taken[m] = removed[m] = true;
+        removed[Fuse(graph, match)] = false;
+      });
 }
 
 }  // namespace kiln

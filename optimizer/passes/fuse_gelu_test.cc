@@ -192,13 +192,8 @@ TEST(FuseGeluTest, AcceptsTheNearestFp16Constants) {
 // `why` (all of those parts in one message).
 void ExpectNotFused(const NetworkDefinition& net, const std::vector<std::string>& names,
                     std::initializer_list<absl::string_view> why) {
-  Graph g = net.graph();
-  testutil::RecordingLogger logger;
-  auto changed = RunPass(g, &logger);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_EQ(Names(g), names);
-  EXPECT_TRUE(logger.Said(why)) << "log:\n" << logger.All();
+  FuseGelu pass;
+  testutil::ExpectNotFused(pass, net, names, why);
 }
 
 const std::vector<std::string> kHalfXLayers = {"half", "scale", "erf", "add_one", "y"};
@@ -293,15 +288,8 @@ TEST(FuseGeluTest, LeavesTheTanhApproximationAlone) {
 }
 
 TEST(FuseGeluTest, DoesNothingWithoutATacticOnTheBuildsBackends) {
-  Graph g = Net(Form{}).graph();
-  testutil::RecordingLogger logger;
-  FuseGelu pass({"no_such_backend"});
-  auto changed = pass.Run(g, &logger);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_TRUE(logger.Said({"no Activation tactic", "[no_such_backend]"})) << logger.All();
-  FuseGelu on_cpu_ref({"cpu_ref"});
-  EXPECT_TRUE(*on_cpu_ref.Run(g, nullptr));
+  FuseGelu gated({"no_such_backend"}), on_cpu_ref({"cpu_ref"});
+  testutil::ExpectFusesOnlyWithATactic(gated, on_cpu_ref, Net(Form{}), kActivationOp);
 }
 
 // ---- Built networks: the fused one computes what the unfused one did. ----

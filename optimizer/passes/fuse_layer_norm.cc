@@ -22,12 +22,7 @@ namespace {
 
 constexpr char kPass[] = "fuse-layer-norm";
 
-// What the matching helpers read.
-struct Context {
-  const Graph& graph;
-  const Readers& readers;
-  const std::vector<bool>& taken;
-};
+using Context = MatchContext;
 
 // One decomposed LayerNormalization, as far as it has been found.
 struct Match {
@@ -344,20 +339,15 @@ absl::StatusOr<bool> FuseLayerNorm::Run(Graph& graph, Logger* logger) {
   if (!BackendsRun(backends_, kLayerNormalizationOp, kPass, "decomposed layer norms", logger)) {
     return false;
   }
-  const Readers readers = ReadersOf(graph);
-  std::vector<bool> taken(graph.num_nodes(), false);
-  std::vector<bool> removed(graph.num_nodes(), false);
-  // Topological order: a match's first ReduceMean comes before the rest of it.
-  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
-    if (taken[n]) continue;
-    KILN_ASSIGN_OR_RETURN(std::optional<Match> match,
-                          FindMatch(Context{graph, readers, taken}, n, logger));
-    if (!match.has_value()) continue;
-    for (NodeId m : match->nodes) taken[m] = removed[m] = true;
-    removed[n] = false;
-    Fuse(graph, *match);
-  }
-  return DropRemoved(graph, removed);
+  // Topological order: a match's first ReduceMean (nodes[0], the layer it
+  // was found at) comes before the rest of it and becomes the fused layer.
+  return RewriteMatches(
+      graph, [&](const Context& ctx, NodeId n) { return FindMatch(ctx, n, logger); },
+      [&](const Match& match, std::vector<bool>& taken, std::vector<bool>& removed) {
+        for (NodeId m : match.nodes) taken[m] = removed[m] = true;
+        removed[match.nodes[0]] = false;
+        Fuse(graph, match);
+      });
 }
 
 }  // namespace kiln

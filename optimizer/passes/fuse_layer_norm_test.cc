@@ -239,13 +239,8 @@ TEST(FuseLayerNormTest, AcceptsTheLastAxisByItsIndex) {
 // `why` (all of those parts in one message).
 void ExpectNotFused(const NetworkDefinition& net, const std::vector<std::string>& names,
                     std::initializer_list<absl::string_view> why) {
-  Graph g = net.graph();
-  testutil::RecordingLogger logger;
-  auto changed = RunPass(g, &logger);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_EQ(Names(g), names);
-  EXPECT_TRUE(logger.Said(why)) << "log:\n" << logger.All();
+  FuseLayerNorm pass;
+  testutil::ExpectNotFused(pass, net, names, why);
 }
 
 const std::vector<std::string> kAllLayers = {"mean", "sub", "pow",       "var", "add_eps",
@@ -375,15 +370,8 @@ TEST(FuseLayerNormTest, LeavesAMulOrAddThatIsNoAffineOutside) {
 }
 
 TEST(FuseLayerNormTest, DoesNothingWithoutATacticOnTheBuildsBackends) {
-  Graph g = Net(Form{}).graph();
-  testutil::RecordingLogger logger;
-  FuseLayerNorm pass({"no_such_backend"});
-  auto changed = pass.Run(g, &logger);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_TRUE(logger.Said({"no LayerNormalization tactic", "[no_such_backend]"})) << logger.All();
-  FuseLayerNorm on_cpu_ref({"cpu_ref"});
-  EXPECT_TRUE(*on_cpu_ref.Run(g, nullptr));
+  FuseLayerNorm gated({"no_such_backend"}), on_cpu_ref({"cpu_ref"});
+  testutil::ExpectFusesOnlyWithATactic(gated, on_cpu_ref, Net(Form{}), kLayerNormalizationOp);
 }
 
 // ---- Built networks: the fused one computes what the unfused one did. ----

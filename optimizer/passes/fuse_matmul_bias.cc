@@ -59,9 +59,8 @@ struct Match {
   bool transpose_b = false;
 };
 
-absl::StatusOr<std::optional<Match>> FindMatch(const Graph& graph, const Readers& readers,
-                                               const std::vector<bool>& taken, NodeId n,
-                                               Logger* logger) {
+absl::StatusOr<std::optional<Match>> FindMatch(const MatchContext& ctx, NodeId n, Logger* logger) {
+  const Graph& graph = ctx.graph;
   const Node& node = graph.node(n);
   if (node.op != kMatMulOp || node.inputs.size() != 2 || node.outputs.size() != 1) {
     return std::nullopt;
@@ -90,7 +89,7 @@ absl::StatusOr<std::optional<Match>> FindMatch(const Graph& graph, const Readers
   }
   if (x.desc.dtype != w.desc.dtype) return skip("A and B differ in type");
   std::string why;
-  const NodeId add = SoleReader(graph, readers, taken, node.outputs[0], &why);
+  const NodeId add = SoleReader(graph, ctx.readers, ctx.taken, node.outputs[0], &why);
   if (add == kNoNode) return skip(why);
   KILN_ASSIGN_OR_RETURN(std::optional<ElementWiseOp> op, ElementWiseOpOf(kPass, graph.node(add)));
   m.bias = OtherOperand(graph.node(add), node.outputs[0]);
@@ -141,18 +140,13 @@ void Fuse(Graph& graph, const Match& m) {
 
 absl::StatusOr<bool> FuseMatMulBias::Run(Graph& graph, Logger* logger) {
   if (!BackendsRun(backends_, kFullyConnectedOp, kPass, "MatMul + bias Adds", logger)) return false;
-  const Readers readers = ReadersOf(graph);
-  std::vector<bool> taken(graph.num_nodes(), false);
-  std::vector<bool> removed(graph.num_nodes(), false);
-  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
-    if (taken[n]) continue;
-    KILN_ASSIGN_OR_RETURN(std::optional<Match> match, FindMatch(graph, readers, taken, n, logger));
-    if (!match.has_value()) continue;
-    taken[match->matmul] = taken[match->add] = true;
-    removed[match->add] = true;
-    Fuse(graph, *match);
-  }
-  return DropRemoved(graph, removed);
+  return RewriteMatches(
+      graph, [&](const MatchContext& ctx, NodeId n) { return FindMatch(ctx, n, logger); },
+      [&](const Match& match, std::vector<bool>& taken, std::vector<bool>& removed) {
+        taken[match.matmul] = taken[match.add] = true;
+        removed[match.add] = true;
+        Fuse(graph, match);
+      });
 }
 
 }  // namespace kiln

@@ -127,13 +127,8 @@ TEST(FuseMatMulBiasTest, DoesNothingWithoutATacticOnTheBuildsBackends) {
   std::mt19937 rng(3);
   Linear l = Make(Options{}, rng);
   ASSERT_TRUE(l.net.MarkOutput(l.y).ok());
-  Graph g = l.net.graph();
-  testutil::RecordingLogger logger;
-  FuseMatMulBias pass({"no_such_backend"});
-  auto changed = pass.Run(g, &logger);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_TRUE(logger.Said({"no FullyConnected tactic", "[no_such_backend]"})) << logger.All();
+  FuseMatMulBias gated({"no_such_backend"}), on_cpu_ref({"cpu_ref"});
+  testutil::ExpectFusesOnlyWithATactic(gated, on_cpu_ref, l.net, kFullyConnectedOp);
 }
 
 // The built networks, fused and not (the product also an output), agree on

@@ -185,13 +185,8 @@ TEST(FusePointwiseTest, SplitsChainsLongerThanALayerHolds) {
 // `why` (all of those parts in one message).
 void ExpectNotFused(const NetworkDefinition& net, const std::vector<std::string>& names,
                     std::initializer_list<absl::string_view> why) {
-  Graph g = net.graph();
-  testutil::RecordingLogger logger;
-  auto changed = RunPass(g, &logger);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_EQ(Names(g), names);
-  EXPECT_TRUE(logger.Said(why)) << "log:\n" << logger.All();
+  FusePointwise pass;
+  testutil::ExpectNotFused(pass, net, names, why);
 }
 
 TEST(FusePointwiseTest, DoesNotFuseWhenTheIntermediateIsAnOutput) {
@@ -282,15 +277,8 @@ TEST(FusePointwiseTest, DoesNothingWithoutATacticOnTheBuildsBackends) {
   TensorId a = *AddActivation(net, "relu", x, {ActivationType::kRelu});
   TensorId y = *AddUnary(net, "y", a, UnaryOp::kExp);
   ASSERT_TRUE(net.MarkOutput(y).ok());
-  Graph g = net.graph();
-  testutil::RecordingLogger logger;
-  FusePointwise pass({"no_such_backend"});
-  auto changed = pass.Run(g, &logger);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_TRUE(logger.Said({"no PointwiseChain tactic", "[no_such_backend]"})) << logger.All();
-  FusePointwise on_cpu_ref({"cpu_ref"});
-  EXPECT_TRUE(*on_cpu_ref.Run(g, nullptr));
+  FusePointwise gated({"no_such_backend"}), on_cpu_ref({"cpu_ref"});
+  testutil::ExpectFusesOnlyWithATactic(gated, on_cpu_ref, net, kPointwiseChainOp);
 }
 
 // ---- Built networks: the fused one computes what the unfused one did. ----

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "graph/graph.h"
 #include "graph/network_definition.h"
 #include "gtest/gtest.h"
 #include "optimizer/builder.h"
+#include "optimizer/passes/pass.h"
 #include "runtime/runtime.h"
 #include "serialization/plan_io.h"
 #include "graph/logger.h"
@@ -50,6 +52,37 @@ class RecordingLogger : public Logger {
  private:
   std::vector<std::string> messages_;
 };
+
+// `pass` on `net`'s graph reports no change, the layers are still `names`,
+// and it logged `why` (all of those parts in one message).
+inline void ExpectNotFused(Pass& pass, const NetworkDefinition& net,
+                           const std::vector<std::string>& names,
+                           std::initializer_list<absl::string_view> why) {
+  Graph g = net.graph();
+  RecordingLogger logger;
+  auto changed = pass.Run(g, &logger);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_FALSE(*changed);
+  EXPECT_EQ(Names(g), names);
+  EXPECT_TRUE(logger.Said(why)) << "log:\n" << logger.All();
+}
+
+// A pass that makes layers of `op` (BackendsRun): built for a backend
+// without a tactic for `op`, `gated` leaves `net` alone and says why;
+// `open`, built for cpu_ref, fuses the same graph.
+inline void ExpectFusesOnlyWithATactic(Pass& gated, Pass& open, const NetworkDefinition& net,
+                                       absl::string_view op) {
+  Graph g = net.graph();
+  RecordingLogger logger;
+  auto changed = gated.Run(g, &logger);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_FALSE(*changed);
+  EXPECT_TRUE(logger.Said({absl::StrCat("no ", op, " tactic"), "[no_such_backend]"}))
+      << logger.All();
+  auto fused = open.Run(g, nullptr);
+  ASSERT_TRUE(fused.ok()) << fused.status();
+  EXPECT_TRUE(*fused);
+}
 
 // Builds `net` with `config` (on cpu_ref unless it says otherwise), expects
 // `expected_layers` layers in the plan, runs it through a serialized plan at

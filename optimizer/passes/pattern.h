@@ -68,6 +68,34 @@ bool BackendsRun(const std::vector<std::string>& backends, absl::string_view op,
 // Keeps the layers not `removed`, in their order; whether any was removed.
 bool DropRemoved(Graph& graph, const std::vector<bool>& removed);
 
+// What a matching pass's helpers read: the graph, each tensor's readers, and
+// the layers earlier matches took.
+struct MatchContext {
+  const Graph& graph;
+  const Readers& readers;
+  const std::vector<bool>& taken;
+};
+
+// The loop of a pass that rewrites groups of layers. Visits the layers in
+// order, skipping those an earlier match took; `find(context, n)` looks for a
+// match at layer n (a StatusOr of an optional match), and `fuse(match, taken,
+// removed)` rewrites one, marking the layers it used and those to drop. Then
+// drops them; whether any was.
+template <typename Find, typename Fuse>
+absl::StatusOr<bool> RewriteMatches(Graph& graph, Find find, Fuse fuse) {
+  const Readers readers = ReadersOf(graph);
+  std::vector<bool> taken(graph.num_nodes(), false);
+  std::vector<bool> removed(graph.num_nodes(), false);
+  for (NodeId n = 0; n < graph.num_nodes(); ++n) {
+    if (taken[n]) continue;
+    auto match = find(MatchContext{graph, readers, taken}, n);
+    if (!match.ok()) return match.status();
+    if (!match->has_value()) continue;
+    fuse(**match, taken, removed);
+  }
+  return DropRemoved(graph, removed);
+}
+
 }  // namespace kiln
 
 #endif  // KILN_OPTIMIZER_PASSES_PATTERN_H_
