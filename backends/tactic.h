@@ -27,17 +27,37 @@ struct NodeContext {
   AttrMap attrs;
   std::vector<TensorDesc> inputs;          // at max batch; omitted input: empty name
   std::vector<TensorDesc> outputs;         // at max batch
+  // With shape profiles (dynamic shapes), the dims each tensor takes at the
+  // profiles' min and max inputs, per input and per output; `inputs` and
+  // `outputs` are then at the first profile's max. Empty for a plan without
+  // profiles or a node whose tensors vary only with the batch, as before
+  // profiles existed (VariesBeyondBatch).
+  // `*_opt` (the first profile's opt) is what the builder times tactics at.
+  std::vector<Dims> input_min, input_opt, input_max, output_min, output_opt, output_max;
   std::vector<const Weights*> constants;   // per input: constant data or nullptr
   int max_batch = 1;
   TargetOptions target;
 
   const Weights* constant(size_t i) const { return i < constants.size() ? constants[i] : nullptr; }
+  // The descs tactics are timed at: `inputs` and `outputs` with the opt dims
+  // where profiles give them.
+  std::vector<TensorDesc> timing_inputs() const { return WithDims(inputs, input_opt); }
+  std::vector<TensorDesc> timing_outputs() const { return WithDims(outputs, output_opt); }
   bool has_input(size_t i) const { return i < inputs.size() && !inputs[i].name.empty(); }
 
   // "layer 'conv2' (Convolution): <message>" as InvalidArgument.
   template <typename... Args>
   absl::Status Error(const Args&... args) const {
     return absl::InvalidArgumentError(absl::StrCat("layer '", name, "' (", op, "): ", args...));
+  }
+
+ private:
+  static std::vector<TensorDesc> WithDims(std::vector<TensorDesc> descs,
+                                          const std::vector<Dims>& dims) {
+    for (size_t i = 0; i < descs.size() && i < dims.size(); ++i) {
+      if (!dims[i].empty()) descs[i].dims = dims[i];
+    }
+    return descs;
   }
 };
 
@@ -78,6 +98,14 @@ struct TacticInfo {
   // so. Tactics without it are only offered nodes whose tensors are all
   // linear, so a tactic written before layouts existed never sees NHWC.
   bool accepts_nhwc = false;
+  // Works at any shape within the node's profile ranges (NodeContext's
+  // input_min/input_max): Run reads every dim from KernelArgs, nothing made
+  // by PrepareState or CreateKernel depends on a dim that varies, and
+  // WorkspaceSize at a profile's max covers every shape below it. Tactics
+  // without it are offered only nodes whose tensors vary with the batch
+  // alone (as every tactic was before profiles), never a varying sequence
+  // length or image size.
+  bool dynamic_shapes = false;
 };
 
 // One way to run one op on one backend (DESIGN.md, "The tactic contract").
@@ -92,6 +120,7 @@ class Tactic {
   const std::string& backend() const { return info_.backend; }
   bool is_reference() const { return info_.is_reference; }
   bool accepts_nhwc() const { return info_.accepts_nhwc; }
+  bool dynamic_shapes() const { return info_.dynamic_shapes; }
 
   // OK if this tactic can run `node` with its dtypes, formats and attributes;
   // otherwise a status saying why not (shown when no tactic fits a node).
@@ -141,6 +170,32 @@ inline absl::Status CheckLayouts(const Tactic& tactic, const NodeContext& node) 
     }
   }
   return absl::OkStatus();
+}
+
+// True when, over its profile ranges, some tensor of `node` varies in a dim
+// other than dim 0 (a sequence length, an image size): only tactics with
+// TacticInfo::dynamic_shapes may run it.
+inline bool VariesBeyondBatch(const NodeContext& node) {
+  auto differs = [](const std::vector<Dims>& min, const std::vector<Dims>& max) {
+    for (size_t i = 0; i < min.size() && i < max.size(); ++i) {
+      if (min[i].size() != max[i].size()) return true;
+      for (size_t d = 1; d < min[i].size(); ++d) {
+        if (min[i][d] != max[i][d]) return true;
+      }
+    }
+    return false;
+  };
+  return differs(node.input_min, node.input_max) || differs(node.output_min, node.output_max);
+}
+
+// OK when `tactic` may be offered `node` given the shapes it takes: a node
+// that varies beyond the batch goes only to dynamic-shape tactics. The
+// builder and the conformance harness check this before Supports.
+inline absl::Status CheckShapeRanges(const Tactic& tactic, const NodeContext& node) {
+  if (tactic.dynamic_shapes() || !VariesBeyondBatch(node)) return absl::OkStatus();
+  return absl::UnimplementedError(
+      "the layer's shapes vary beyond the batch over the shape profiles; this tactic is built "
+      "for one shape per batch size (TacticInfo::dynamic_shapes is off)");
 }
 
 }  // namespace kiln

@@ -117,9 +117,13 @@ absl::StatusOr<double> Autotuner::Time(const Backend& backend, const Tactic& tac
                                        uint64_t workspace, Buffers& buffers) {
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, tactic.CreateKernel(node, state));
   KILN_ASSIGN_OR_RETURN(ExecutionResources * resources, ResourcesFor(backend));
+  // At the profile's opt shapes where there are profiles (buffers are sized
+  // for the max).
+  const std::vector<TensorDesc> input_descs = node.timing_inputs();
+  const std::vector<TensorDesc> output_descs = node.timing_outputs();
   KernelArgs args;
-  args.input_descs = node.inputs;
-  args.output_descs = node.outputs;
+  args.input_descs = input_descs;
+  args.output_descs = output_descs;
   args.inputs = buffers.inputs;
   args.outputs = buffers.outputs;
   args.workspace = buffers.workspace->data();
@@ -157,6 +161,7 @@ absl::StatusOr<TacticChoice> Autotuner::Select(const NodeContext& node, bool tim
         continue;
       }
       absl::Status supported = CheckLayouts(*tactic, node);
+      if (supported.ok()) supported = CheckShapeRanges(*tactic, node);
       if (supported.ok()) supported = tactic->Supports(node);
       if (!supported.ok()) {
         rejected.push_back(absl::StrCat(tactic->name(), ": ", supported.message()));

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -39,6 +40,12 @@ absl::Status ValidateConfig(const BuildConfig& config) {
   }
   if (config.backends.empty()) {
     return absl::InvalidArgumentError("BuildConfig.backends is empty; enable at least cpu_ref");
+  }
+  if (!config.profiles.empty() && config.max_batch != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BuildConfig.max_batch is ", config.max_batch,
+        " and shape profiles are given; with profiles the batch comes from them (give the "
+        "batch dim's range in each profile and leave max_batch at 1)"));
   }
   for (const std::string& name : config.backends) {
     const Backend* backend = BackendRegistry::Global().Find(name);
@@ -148,13 +155,59 @@ absl::Status SetMaxBatch(Graph& graph, int max_batch) {
   return absl::OkStatus();
 }
 
+// The largest dim 0 of a batched input over the profiles (1 without any):
+// the plan's max batch, which tactics built per batch size size their
+// tables by.
+int ProfilesMaxBatch(const Graph& graph, const std::vector<ShapeProfile>& profiles) {
+  int64_t max_batch = 1;
+  for (TensorId t : graph.inputs()) {
+    if (!graph.tensor(t).batched) continue;
+    for (const ShapeProfile& profile : profiles) {
+      const InputShapeRange* range = profile.Find(graph.tensor(t).desc.name);
+      if (range != nullptr && !range->max.empty()) max_batch = std::max(max_batch, range->max[0]);
+    }
+  }
+  return static_cast<int>(max_batch);
+}
+
+// Tactics answered WorkspaceSize at the first profile's max shapes; a later
+// profile may have larger ones. Raises each layer's workspace to its need at
+// every profile's max and leaves `graph` at the first profile's max again.
+absl::Status WorkspaceForEveryProfile(Graph& graph, const std::vector<ShapeProfile>& profiles,
+                                      int max_batch, const BuildConfig& config,
+                                      const ProfileShapes& shapes,
+                                      const std::vector<const Tactic*>& tactics, Plan& plan) {
+  for (size_t p = 1; p <= profiles.size(); ++p) {
+    // The first profile last, to leave the graph at it.
+    KILN_RETURN_IF_ERROR(SetProfileShapes(graph, profiles[p % profiles.size()], ProfileCorner::kMax));
+    KILN_RETURN_IF_ERROR(ReinferShapes(graph));
+    if (p == profiles.size()) break;
+    for (NodeId n = 0; n < graph.num_nodes(); ++n) {
+      const NodeContext ctx = NodeContextFromGraph(graph, graph.node(n), max_batch,
+                                                   config.target(), &shapes);
+      const uint64_t ws = tactics[n]->WorkspaceSize(ctx);
+      if (ws > config.workspace_bytes) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "layer '", ctx.name, "' (", tactics[n]->name(), ") needs ", ws,
+            " bytes of workspace at the max shapes of profile ", p, ", over the budget of ",
+            config.workspace_bytes, "; raise the workspace budget or narrow the profile"));
+      }
+      PlanNode& pn = plan.nodes[n];
+      pn.workspace_size = std::max<uint64_t>(pn.workspace_size, ws);
+      plan.workspace_size = std::max(plan.workspace_size, pn.workspace_size);
+    }
+  }
+  return absl::OkStatus();
+}
+
 bool IsActivation(const Tensor& t) { return !t.is_input && !t.is_output && !t.is_constant(); }
 
 // Each tensor's storage: itself, or the tensor whose memory it shares. A
 // layer whose tactic runs as a view (Tactic::RunsAsView: a reshape, an
 // Identity) between two activations of one size gets its output in its
 // input's memory, and does nothing at run time. Chains of views share one.
-std::vector<TensorId> ViewStorage(const Graph& graph, const std::vector<bool>& views) {
+std::vector<TensorId> ViewStorage(const Graph& graph, const std::vector<bool>& views,
+                                  const std::vector<uint64_t>& bytes) {
   std::vector<TensorId> storage(graph.num_tensors());
   for (TensorId t = 0; t < graph.num_tensors(); ++t) storage[t] = t;
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {  // topological: inputs resolved first
@@ -162,7 +215,7 @@ std::vector<TensorId> ViewStorage(const Graph& graph, const std::vector<bool>& v
     if (!views[n] || node.inputs.empty() || node.outputs.size() != 1 || node.inputs[0] < 0) continue;
     const Tensor& in = graph.tensor(node.inputs[0]);
     const Tensor& out = graph.tensor(node.outputs[0]);
-    if (IsActivation(in) && IsActivation(out) && in.desc.bytes() == out.desc.bytes()) {
+    if (IsActivation(in) && IsActivation(out) && bytes[node.inputs[0]] == bytes[node.outputs[0]]) {
       storage[node.outputs[0]] = storage[node.inputs[0]];
     }
   }
@@ -170,10 +223,16 @@ std::vector<TensorId> ViewStorage(const Graph& graph, const std::vector<bool>& v
 }
 
 // Fills plan.tensors/weights/bindings from the graph and places activations;
-// `views[n]`: layer n's tactic runs as a view (ViewStorage).
-void PlanTensorsAndMemory(const Graph& graph, const std::vector<bool>& views, Plan& plan) {
+// `views[n]`: layer n's tactic runs as a view (ViewStorage). With profiles,
+// `shapes` gives each tensor's ranges and the bytes its memory must hold.
+void PlanTensorsAndMemory(const Graph& graph, const std::vector<bool>& views,
+                          const ProfileShapes* shapes, Plan& plan) {
   std::map<const Weights*, int32_t> weight_index;
-  const std::vector<TensorId> storage = ViewStorage(graph, views);
+  std::vector<uint64_t> bytes(graph.num_tensors());
+  for (TensorId t = 0; t < graph.num_tensors(); ++t) {
+    bytes[t] = shapes != nullptr ? shapes->capacity[t] : graph.tensor(t).desc.bytes();
+  }
+  const std::vector<TensorId> storage = ViewStorage(graph, views, bytes);
   // Lifetimes per storage: from the first write of any tensor in it to the
   // last read of any.
   std::vector<int> first(graph.num_tensors(), -1), last(graph.num_tensors(), -1);
@@ -193,6 +252,12 @@ void PlanTensorsAndMemory(const Graph& graph, const std::vector<bool>& views, Pl
     const Tensor& tensor = graph.tensor(t);
     PlanTensor pt;
     pt.desc = tensor.desc;
+    if (shapes != nullptr) {
+      pt.min_dims = shapes->min[t];
+      pt.opt_dims = shapes->opt[t];
+      pt.max_dims = shapes->max[t];
+      pt.capacity = shapes->capacity[t];
+    }
     if (tensor.is_input) {
       pt.kind = PlanTensorKind::kInput;
       pt.batched = tensor.batched;
@@ -206,7 +271,7 @@ void PlanTensorsAndMemory(const Graph& graph, const std::vector<bool>& views, Pl
     } else {
       pt.kind = PlanTensorKind::kActivation;
       if (storage[t] == t) {  // a view is placed with the tensor it shares
-        lifetimes.push_back({tensor.desc.bytes(), first[t], std::max(first[t], last[t])});
+        lifetimes.push_back({bytes[t], first[t], std::max(first[t], last[t])});
         activation_ids.push_back(t);
       }
     }
@@ -227,7 +292,13 @@ void PlanTensorsAndMemory(const Graph& graph, const std::vector<bool>& views, Pl
 }  // namespace
 
 std::string BuildConfig::ToString() const {
-  return absl::StrCat("max_batch=", max_batch, " workspace=", workspace_bytes >> 20, "MiB",
+  std::string shapes = absl::StrCat("max_batch=", max_batch);
+  if (!profiles.empty()) {
+    shapes = absl::StrJoin(profiles, " ", [](std::string* out, const ShapeProfile& p) {
+      absl::StrAppend(out, "profile=", p.ToString());
+    });
+  }
+  return absl::StrCat(shapes, " workspace=", workspace_bytes >> 20, "MiB",
                       " fp16=", allow_fp16, " tf32=", allow_tf32,
                       " formats=", absl::StrJoin(formats, ",", [](std::string* out, TensorFormat f) {
                         absl::StrAppend(out, TensorFormatName(f));
@@ -253,23 +324,41 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
         "the network has no outputs; mark at least one with NetworkDefinition::MarkOutput");
   }
   KILN_RETURN_IF_ERROR(RunPasses(graph, config));
-  KILN_RETURN_IF_ERROR(SetMaxBatch(graph, config.max_batch));
+  std::vector<ShapeProfile> profiles = config.profiles;
+  int max_batch = config.max_batch;
+  std::optional<ProfileShapes> shapes;
+  if (profiles.empty()) {
+    KILN_RETURN_IF_ERROR(SetMaxBatch(graph, config.max_batch));
+  } else {
+    KILN_RETURN_IF_ERROR(CompleteProfiles(graph, profiles));
+    KILN_ASSIGN_OR_RETURN(shapes, InferProfileShapes(graph, profiles));
+    max_batch = ProfilesMaxBatch(graph, profiles);
+  }
   const double passes_s = phase();
   Autotuner tuner(config);
   std::map<std::string, TacticChoice> choices;
-  KILN_RETURN_IF_ERROR(AssignPrecisionAndLayout(graph, config, tuner, &choices));
+  KILN_RETURN_IF_ERROR(AssignPrecisionAndLayout(graph, config, max_batch,
+                                                shapes ? &*shapes : nullptr, tuner, &choices));
+  // Precision assignment adds Reformat layers and changes dtypes: the
+  // ranges again, for every tensor.
+  if (shapes) {
+    KILN_ASSIGN_OR_RETURN(shapes, InferProfileShapes(graph, profiles));
+  }
   const double precision_s = phase();
 
   Plan plan;
   plan.backend = config.backends[0];
   plan.device = BackendRegistry::Global().Find(plan.backend)->DeviceSignature();
-  plan.max_batch = config.max_batch;
+  plan.max_batch = max_batch;
+  plan.profiles = profiles;
   plan.build_options = config.ToString();
   plan.target = config.target();
   std::vector<bool> views(graph.num_nodes(), false);
+  std::vector<const Tactic*> tactics;
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
     const Node& node = graph.node(n);
-    const NodeContext ctx = NodeContextFromGraph(graph, node, config.max_batch, config.target());
+    const NodeContext ctx = NodeContextFromGraph(graph, node, max_batch, config.target(),
+                                                 shapes ? &*shapes : nullptr);
     TacticChoice choice;
     if (auto it = choices.find(node.name); it != choices.end()) {
       choice = std::move(it->second);
@@ -277,6 +366,7 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
       KILN_ASSIGN_OR_RETURN(choice, tuner.Select(ctx));
     }
     views[n] = choice.tactic->RunsAsView(ctx);
+    tactics.push_back(choice.tactic);
     PlanNode pn;
     pn.name = node.name;
     pn.op = node.op;
@@ -303,8 +393,12 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
       config.progress(progress);
     }
   }
+  if (profiles.size() > 1) {
+    KILN_RETURN_IF_ERROR(
+        WorkspaceForEveryProfile(graph, profiles, max_batch, config, *shapes, tactics, plan));
+  }
   const double tactics_s = phase();
-  PlanTensorsAndMemory(graph, views, plan);
+  PlanTensorsAndMemory(graph, views, shapes ? &*shapes : nullptr, plan);
   const double memory_s = phase();
   int view_layers = 0;
   for (const PlanNode& node : plan.nodes) view_layers += IsViewLayer(plan, node);

@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "backends/tactic.h"
 #include "graph/network_definition.h"
+#include "graph/shape_profile.h"
 #include "optimizer/timing_cache.h"
 #include "graph/logger.h"
 #include "serialization/plan.h"
@@ -30,6 +31,12 @@ struct BuildProgress {
 
 struct BuildConfig {
   int max_batch = 1;                         // dim 0 of every input at build
+  // Optimization profiles (dynamic shapes): with any, every input's shape
+  // comes from them (max_batch stays 1) and the plan runs every shape
+  // within a profile; tactics are timed at the first profile's opt shapes
+  // and memory is planned for each profile's max. An input a profile does
+  // not name keeps its network dims (a batched one must be named).
+  std::vector<ShapeProfile> profiles;
   uint64_t workspace_bytes = 256ull << 20;   // per-layer scratch budget
   bool allow_fp16 = false;                   // tactics may compute in fp16
   bool allow_tf32 = false;                   // tactics may use TF32 for fp32 math

@@ -114,9 +114,10 @@ NodeContext ReformatContext(const TensorDesc& from, const TensorDesc& to, int ma
 
 class Assigner {
  public:
-  Assigner(Graph& graph, const BuildConfig& config, Autotuner& tuner,
-           std::map<std::string, TacticChoice>* choices)
-      : graph_(graph), config_(config), tuner_(tuner), choices_(choices) {
+  Assigner(Graph& graph, const BuildConfig& config, int max_batch, const ProfileShapes* shapes,
+           Autotuner& tuner, std::map<std::string, TacticChoice>* choices)
+      : graph_(graph), config_(config), max_batch_(max_batch), shapes_(shapes), tuner_(tuner),
+        choices_(choices) {
     for (const Tensor& t : graph.tensors()) declared_.push_back(t.desc);
   }
 
@@ -137,7 +138,7 @@ class Assigner {
     if (auto it = reformat_ms_.find(key); it != reformat_ms_.end()) return it->second;
     KILN_ASSIGN_OR_RETURN(
         TacticChoice choice,
-        tuner_.Select(ReformatContext(from, to, config_.max_batch, config_),
+        tuner_.Select(ReformatContext(from, to, max_batch_, config_),
                       /*time_single=*/true));
     reformat_ms_[key] = choice.median_ms;
     return choice.median_ms;
@@ -149,7 +150,7 @@ class Assigner {
       // A layer that keeps its declared types reads its inputs as declared.
       if (!InputsChanged(n)) return absl::OkStatus();
       FormattedNode f;
-      f.ctx = NodeContextFromGraph(graph_, graph_.node(n), config_.max_batch, config_.target());
+      f.ctx = NodeContextFromGraph(graph_, graph_.node(n), max_batch_, config_.target(), shapes_);
       f.constants.resize(f.ctx.inputs.size());
       for (size_t i = 0; i < f.ctx.inputs.size(); ++i) {
         const TensorId t = graph_.node(n).inputs[i];
@@ -163,7 +164,7 @@ class Assigner {
       return absl::OkStatus();  // nothing to choose; the builder picks the tactic
     }
     const NodeContext base =
-        NodeContextFromGraph(graph_, graph_.node(n), config_.max_batch, config_.target());
+        NodeContextFromGraph(graph_, graph_.node(n), max_batch_, config_.target(), shapes_);
     struct Best {
       Config config;
       FormattedNode formatted;
@@ -310,6 +311,8 @@ class Assigner {
 
   Graph& graph_;
   const BuildConfig& config_;
+  const int max_batch_;
+  const ProfileShapes* shapes_;  // ranges of the tensors the pass starts with
   Autotuner& tuner_;
   std::map<std::string, TacticChoice>* choices_;
   std::vector<TensorDesc> declared_;              // per tensor, before the pass
@@ -367,9 +370,10 @@ bool PrecisionFlexibleOp(absl::string_view op) {
   return ops->count(op) > 0;
 }
 
-absl::Status AssignPrecisionAndLayout(Graph& graph, const BuildConfig& config, Autotuner& tuner,
+absl::Status AssignPrecisionAndLayout(Graph& graph, const BuildConfig& config, int max_batch,
+                                      const ProfileShapes* shapes, Autotuner& tuner,
                                       std::map<std::string, TacticChoice>* choices) {
-  return Assigner(graph, config, tuner, choices).Run();
+  return Assigner(graph, config, max_batch, shapes, tuner, choices).Run();
 }
 
 }  // namespace kiln

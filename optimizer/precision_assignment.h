@@ -52,7 +52,10 @@ bool PrecisionFlexibleOp(absl::string_view op);
 // layouts, Reformat layers and converted constants, and leaves it sorted.
 // `choices` receives the tactic chosen for each layer that was timed in
 // more than one configuration, by layer name (the builder reuses them).
-absl::Status AssignPrecisionAndLayout(Graph& graph, const BuildConfig& config, Autotuner& tuner,
+// `max_batch` is the plan's; with profiles, `shapes` gives the ranges of the
+// graph's tensors as they are when it is called (null without profiles).
+absl::Status AssignPrecisionAndLayout(Graph& graph, const BuildConfig& config, int max_batch,
+                                      const ProfileShapes* shapes, Autotuner& tuner,
                                       std::map<std::string, TacticChoice>* choices);
 
 }  // namespace kiln

@@ -60,6 +60,8 @@ std::string TimingCache::MakeKey(absl::string_view tactic, const NodeContext& no
   std::string key = absl::StrCat(tactic, "|", node.op, "|", node.attrs.ToString());
   AppendDescs(key, "in", node.inputs, &node.constants);
   AppendDescs(key, "out", node.outputs, nullptr);
+  // With profiles the tactic ran at the opt shapes.
+  if (!node.input_opt.empty()) AppendDescs(key, "opt", node.timing_inputs(), nullptr);
   absl::StrAppend(&key, "|", device);
   // TF32 changes what an fp32 tactic runs (cuBLASLt compute type, cuDNN
   // math mode), so its times are kept apart from strict fp32 ones.

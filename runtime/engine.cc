@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "backends/tactic_registry.h"
 #include "graph/graph.h"
 #include "graph/network_definition.h"
@@ -107,54 +108,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
   for (int32_t t : p.inputs) engine->bindings_.push_back(t);
   for (int32_t t : p.outputs) engine->bindings_.push_back(t);
 
-  // Shapes for every batch size; at max batch they must match the plan.
-  Graph graph = PlanGraph(p);
-  engine->descs_.resize(p.max_batch);
-  engine->batch_errors_.resize(p.max_batch);
-  engine->node_descs_.resize(p.max_batch);
-  for (int batch = p.max_batch; batch >= 1; --batch) {
-    bool any_batched = false;
-    for (TensorId t : graph.inputs()) {
-      Tensor& tensor = graph.tensor(t);
-      if (!tensor.batched) continue;
-      tensor.desc.dims[0] = batch;
-      any_batched = true;
-    }
-    if (!any_batched && p.max_batch != 1) return Mismatch("max batch > 1 without batched inputs");
-    absl::Status status = ReinferShapes(graph);
-    if (!status.ok()) {
-      if (batch == p.max_batch) return Mismatch(status.message());
-      engine->batch_errors_[batch - 1] = std::string(status.message());
-      continue;
-    }
-    std::vector<TensorDesc>& descs = engine->descs_[batch - 1];
-    for (int t = 0; t < graph.num_tensors(); ++t) {
-      const TensorDesc& desc = graph.tensor(t).desc;
-      if (batch == p.max_batch && !(desc == p.tensors[t].desc)) {
-        return Mismatch(absl::StrCat("tensor '", p.tensors[t].desc.name, "' is ",
-                                     desc.ToString(), " by shape inference, ",
-                                     p.tensors[t].desc.ToString(), " in the plan"));
-      }
-      // Memory is planned at max batch; a tensor that grows as the batch
-      // shrinks (e.g. a slice counted from the end of the batch axis) makes
-      // that batch size unusable, not the plan.
-      if (desc.bytes() > p.tensors[t].desc.bytes()) {
-        engine->batch_errors_[batch - 1] =
-            absl::StrCat("tensor '", desc.name, "' would be ", desc.ToString(),
-                         ", larger than at the max batch (", p.tensors[t].desc.ToString(), ")");
-        descs.clear();
-        break;
-      }
-      descs.push_back(desc);
-    }
-    if (descs.empty()) continue;
-    for (const PlanNode& node : p.nodes) {
-      NodeDescs nd;
-      for (int32_t t : node.inputs) nd.inputs.push_back(t < 0 ? TensorDesc{} : descs[t]);
-      for (int32_t t : node.outputs) nd.outputs.push_back(descs[t]);
-      engine->node_descs_[batch - 1].push_back(std::move(nd));
-    }
-  }
+  KILN_RETURN_IF_ERROR(engine->CheckShapes());
 
   for (const PlanNode& node : p.nodes) {
     const Tactic* tactic = TacticRegistry::Global().Find(node.tactic);
@@ -164,7 +118,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
           "', which does not exist in this build; load the plugin that provides it"));
     }
     const NodeContext ctx = NodeContextFromPlan(p, node);
-    absl::Status supported = tactic->Supports(ctx);
+    absl::Status supported = CheckShapeRanges(*tactic, ctx);
+    if (supported.ok()) supported = tactic->Supports(ctx);
     if (!supported.ok()) {
       return Mismatch(absl::StrCat("tactic '", node.tactic, "' does not support layer '",
                                    node.name, "': ", supported.message()));
@@ -205,15 +160,108 @@ absl::StatusOr<TensorDesc> Engine::binding_desc(int binding, int batch) const {
     return absl::OutOfRangeError(absl::StrCat("binding ", binding, " does not exist; the engine has ",
                                               num_bindings()));
   }
+  KILN_RETURN_IF_ERROR(CheckBatch(batch));
+  Graph graph = graph_;
+  KILN_RETURN_IF_ERROR(SetProfileShapes(graph, profiles_[0], ProfileCorner::kMax));
+  for (TensorId t : graph.inputs()) {
+    if (graph.tensor(t).batched) graph.tensor(t).desc.dims[0] = batch;
+  }
+  absl::Status status = ReinferShapes(graph);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the network cannot run at batch ", batch, ": ", status.message()));
+  }
+  return graph.tensor(bindings_[binding]).desc;
+}
+
+absl::Status Engine::CheckBatch(int batch) const {
   if (batch < 1 || batch > plan_.max_batch) {
-    return absl::OutOfRangeError(absl::StrCat("batch ", batch, " is outside 1..",
-                                              plan_.max_batch, " (the plan's max batch)"));
+    return absl::OutOfRangeError(absl::StrCat("batch ", batch, " is outside 1..", plan_.max_batch,
+                                              " (the plan's max batch); rebuild with a larger "
+                                              "BuildConfig.max_batch or profile"));
   }
-  if (descs_[batch - 1].empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("the network cannot run at batch ", batch,
-                                                   ": ", batch_errors_[batch - 1]));
+  return absl::OkStatus();
+}
+
+absl::Status Engine::CheckShapes() {
+  const Plan& p = plan_;
+  graph_ = PlanGraph(p);
+  if (p.profiles.empty()) {
+    // Batched inputs from 1 to the max batch, every other dim as planned.
+    ShapeProfile profile;
+    bool any_batched = false;
+    for (int32_t t : p.inputs) {
+      const PlanTensor& pt = p.tensors[t];
+      InputShapeRange range{pt.desc.name, pt.desc.dims, pt.desc.dims, pt.desc.dims};
+      if (pt.batched) {
+        range.min[0] = 1;
+        any_batched = true;
+      }
+      profile.inputs.push_back(std::move(range));
+    }
+    if (!any_batched && p.max_batch != 1) return Mismatch("max batch > 1 without batched inputs");
+    profiles_ = {std::move(profile)};
+    // At max batch the shapes must be the plan's; smaller batches are
+    // checked when a context runs at them.
+    Graph graph = graph_;
+    KILN_RETURN_IF_ERROR(SetProfileShapes(graph, profiles_[0], ProfileCorner::kMax));
+    absl::Status status = ReinferShapes(graph);
+    if (!status.ok()) return Mismatch(status.message());
+    for (int t = 0; t < graph.num_tensors(); ++t) {
+      const TensorDesc& desc = graph.tensor(t).desc;
+      if (!(desc == p.tensors[t].desc)) {
+        return Mismatch(absl::StrCat("tensor '", p.tensors[t].desc.name, "' is ",
+                                     desc.ToString(), " by shape inference, ",
+                                     p.tensors[t].desc.ToString(), " in the plan"));
+      }
+    }
+    return absl::OkStatus();
   }
-  return descs_[batch - 1][bindings_[binding]];
+  // Profiles: complete (every input named once, in binding order), and what
+  // shape inference gives at their corners is what the plan recorded.
+  for (size_t i = 0; i < p.profiles.size(); ++i) {
+    const ShapeProfile& profile = p.profiles[i];
+    if (profile.inputs.size() != p.inputs.size()) {
+      return Mismatch(absl::StrCat("profile ", i, " does not give every input's shapes"));
+    }
+    for (size_t k = 0; k < p.inputs.size(); ++k) {
+      const InputShapeRange& range = profile.inputs[k];
+      const TensorDesc& desc = p.tensors[p.inputs[k]].desc;
+      if (range.name != desc.name) {
+        return Mismatch(absl::StrCat("profile ", i, " names '", range.name, "' where input '",
+                                     desc.name, "' is"));
+      }
+      const size_t rank = desc.dims.size();
+      if (range.min.size() != rank || range.opt.size() != rank || range.max.size() != rank) {
+        return Mismatch(absl::StrCat("profile ", i, " gives input '", desc.name,
+                                     "' another rank"));
+      }
+      for (size_t d = 0; d < rank; ++d) {
+        if (range.min[d] < 1 || range.min[d] > range.opt[d] || range.opt[d] > range.max[d]) {
+          return Mismatch(absl::StrCat("profile ", i, ", input '", desc.name, "', dim ", d,
+                                       ": min, opt and max are out of order"));
+        }
+      }
+    }
+  }
+  profiles_ = p.profiles;
+  Graph graph = graph_;
+  absl::StatusOr<ProfileShapes> shapes = InferProfileShapes(graph, profiles_);
+  if (!shapes.ok()) return Mismatch(shapes.status().message());
+  for (int t = 0; t < graph.num_tensors(); ++t) {
+    const PlanTensor& pt = p.tensors[t];
+    const TensorDesc& desc = graph.tensor(t).desc;
+    if (!(desc == pt.desc) || shapes->min[t] != pt.min_dims || shapes->opt[t] != pt.opt_dims ||
+        shapes->max[t] != pt.max_dims || shapes->capacity[t] != pt.capacity) {
+      return Mismatch(absl::StrCat("tensor '", pt.desc.name, "' takes ", desc.ToString(), " (",
+                                   DimsString(shapes->min[t]), " to ", DimsString(shapes->max[t]),
+                                   ", ", shapes->capacity[t], " bytes) by shape inference over "
+                                   "the profiles, ", pt.desc.ToString(), " (",
+                                   DimsString(pt.min_dims), " to ", DimsString(pt.max_dims), ", ",
+                                   pt.capacity, " bytes) in the plan"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<ExecutionContext>> Engine::CreateExecutionContext() const {
@@ -225,7 +273,7 @@ absl::StatusOr<std::unique_ptr<ExecutionContext>> Engine::CreateExecutionContext
   if (!backend_->host_memory()) {
     for (int32_t t : bindings_) {
       KILN_ASSIGN_OR_RETURN(std::unique_ptr<DeviceBuffer> buf,
-                            backend_->Allocate(plan_.tensors[t].desc.bytes()));
+                            backend_->Allocate(plan_.tensors[t].planned_bytes()));
       ctx->staging_ptrs_.push_back(buf->data());
       ctx->staging_.push_back(std::move(buf));
     }
@@ -239,49 +287,150 @@ absl::StatusOr<std::unique_ptr<ExecutionContext>> Engine::CreateExecutionContext
       ctx->tensor_ptrs_[t] = const_cast<void*>(weight_ptrs_[pt.weight]);
     }
   }
-  ctx->graphs_.resize(plan_.max_batch);
   for (const PlanNode& node : plan_.nodes) {
     ctx->input_offsets_.push_back(ctx->node_inputs_.size());
     ctx->output_offsets_.push_back(ctx->node_outputs_.size());
     ctx->node_inputs_.resize(ctx->node_inputs_.size() + node.inputs.size());
     ctx->node_outputs_.resize(ctx->node_outputs_.size() + node.outputs.size());
   }
+  ctx->graph_ = graph_;
+  KILN_RETURN_IF_ERROR(ctx->SetOptimizationProfile(0));
   return ctx;
 }
 
+absl::Status ExecutionContext::SetOptimizationProfile(int profile) {
+  const std::vector<ShapeProfile>& profiles = engine_->profiles_;
+  if (profile < 0 || profile >= static_cast<int>(profiles.size())) {
+    return absl::OutOfRangeError(absl::StrCat("optimization profile ", profile,
+                                              " does not exist; the plan has ", profiles.size()));
+  }
+  profile_ = profile;
+  input_dims_.clear();
+  for (const InputShapeRange& range : profiles[profile].inputs) input_dims_.push_back(range.max);
+  shapes_dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ExecutionContext::SetInputShape(int binding, const Dims& dims) {
+  if (binding < 0 || binding >= engine_->num_inputs()) {
+    return absl::OutOfRangeError(absl::StrCat("binding ", binding, " is not an input; the engine has ",
+                                              engine_->num_inputs(), " inputs"));
+  }
+  KILN_RETURN_IF_ERROR(CheckInputShape(engine_->profiles_[profile_].inputs[binding], dims, profile_));
+  if (input_dims_[binding] != dims) {
+    input_dims_[binding] = dims;
+    shapes_dirty_ = true;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ExecutionContext::SetInputShape(absl::string_view input, const Dims& dims) {
+  const int binding = engine_->binding_index(input);
+  if (binding < 0 || !engine_->is_input(binding)) {
+    return absl::NotFoundError(absl::StrCat("the engine has no input named '", input, "'"));
+  }
+  return SetInputShape(binding, dims);
+}
+
+absl::Status ExecutionContext::SetBatch(int batch) {
+  KILN_RETURN_IF_ERROR(engine_->CheckBatch(batch));
+  for (int i = 0; i < engine_->num_inputs(); ++i) {
+    if (!engine_->plan_.tensors[engine_->bindings_[i]].batched) continue;
+    Dims dims = input_dims_[i];
+    dims[0] = batch;
+    KILN_RETURN_IF_ERROR(SetInputShape(i, dims));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ExecutionContext::UpdateShapes() {
+  if (!shapes_dirty_) return shapes_status_;
+  const Plan& plan = engine_->plan_;
+  shapes_dirty_ = false;
+  for (size_t i = 0; i < input_dims_.size(); ++i) {
+    graph_.tensor(graph_.inputs()[i]).desc.dims = input_dims_[i];
+  }
+  shapes_status_ = ReinferShapes(graph_);
+  const std::string at = absl::StrJoin(input_dims_, ", ", [](std::string* out, const Dims& d) {
+    absl::StrAppend(out, DimsString(d));
+  });
+  if (!shapes_status_.ok()) {
+    shapes_status_ = absl::InvalidArgumentError(absl::StrCat(
+        "the network cannot run at input shapes ", at, ": ", shapes_status_.message()));
+    return shapes_status_;
+  }
+  descs_.clear();
+  for (int t = 0; t < graph_.num_tensors(); ++t) {
+    const TensorDesc& desc = graph_.tensor(t).desc;
+    // Memory is planned at the profiles' corners; a tensor that grows as an
+    // input shrinks (a slice counted from the end) makes these shapes
+    // unusable, not the plan.
+    if (desc.bytes() > plan.tensors[t].planned_bytes()) {
+      shapes_status_ = absl::InvalidArgumentError(absl::StrCat(
+          "the network cannot run at input shapes ", at, ": tensor '", desc.name,
+          "' would be ", desc.ToString(), ", larger than the memory planned for it (",
+          plan.tensors[t].desc.ToString(), ")"));
+      return shapes_status_;
+    }
+    descs_.push_back(desc);
+  }
+  node_descs_.resize(plan.nodes.size());
+  for (size_t n = 0; n < plan.nodes.size(); ++n) {
+    NodeDescs& nd = node_descs_[n];
+    nd.inputs.clear();
+    nd.outputs.clear();
+    for (int32_t t : plan.nodes[n].inputs) nd.inputs.push_back(t < 0 ? TensorDesc{} : descs_[t]);
+    for (int32_t t : plan.nodes[n].outputs) nd.outputs.push_back(descs_[t]);
+  }
+  return shapes_status_;
+}
+
+absl::StatusOr<TensorDesc> ExecutionContext::binding_desc(int binding) {
+  if (binding < 0 || binding >= engine_->num_bindings()) {
+    return absl::OutOfRangeError(absl::StrCat("binding ", binding, " does not exist; the engine has ",
+                                              engine_->num_bindings()));
+  }
+  KILN_RETURN_IF_ERROR(UpdateShapes());
+  return descs_[engine_->bindings_[binding]];
+}
+
 absl::Status ExecutionContext::Execute(int batch, absl::Span<void* const> bindings) {
-  KILN_RETURN_IF_ERROR(Enqueue(batch, bindings, /*stream=*/nullptr,
-                               /*input_consumed_event=*/nullptr));
+  KILN_RETURN_IF_ERROR(SetBatch(batch));
+  return Execute(bindings);
+}
+
+absl::Status ExecutionContext::Execute(absl::Span<void* const> bindings) {
+  KILN_RETURN_IF_ERROR(Enqueue(bindings, /*stream=*/nullptr, /*input_consumed_event=*/nullptr));
   return engine_->backend_->Synchronize(resources_.get());
 }
 
 absl::Status ExecutionContext::ExecuteFromHost(int batch, absl::Span<void* const> host_bindings) {
+  KILN_RETURN_IF_ERROR(SetBatch(batch));
+  return ExecuteFromHost(host_bindings);
+}
+
+absl::Status ExecutionContext::ExecuteFromHost(absl::Span<void* const> host_bindings) {
   const Engine& e = *engine_;
-  if (e.backend_->host_memory()) return Execute(batch, host_bindings);
+  if (e.backend_->host_memory()) return Execute(host_bindings);
   if (host_bindings.size() != e.bindings_.size()) {
     return absl::InvalidArgumentError(absl::StrCat("got ", host_bindings.size(),
                                                    " bindings, the engine has ",
                                                    e.bindings_.size(), " (inputs then outputs)"));
   }
-  // Execute checks the batch; sizes below come from the checked descs.
-  if (batch < 1 || batch > e.plan_.max_batch || e.descs_[batch - 1].empty()) {
-    return Execute(batch, staging_ptrs_);
+  KILN_RETURN_IF_ERROR(UpdateShapes());
+  for (int i = 0; i < e.num_bindings(); ++i) {
+    if (host_bindings[i] == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("binding ", i, " '", e.binding_name(i),
+                                                     "' is null"));
+    }
   }
   for (int i = 0; i < e.num_inputs(); ++i) {
-    if (host_bindings[i] == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("binding ", i, " '", e.binding_name(i),
-                                                     "' is null"));
-    }
-    const size_t bytes = e.descs_[batch - 1][e.bindings_[i]].bytes();
+    const size_t bytes = descs_[e.bindings_[i]].bytes();
     KILN_RETURN_IF_ERROR(e.backend_->CopyFromHost(staging_ptrs_[i], host_bindings[i], bytes));
   }
-  KILN_RETURN_IF_ERROR(Execute(batch, staging_ptrs_));
+  KILN_RETURN_IF_ERROR(Execute(staging_ptrs_));
   for (int i = e.num_inputs(); i < e.num_bindings(); ++i) {
-    if (host_bindings[i] == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("binding ", i, " '", e.binding_name(i),
-                                                     "' is null"));
-    }
-    const size_t bytes = e.descs_[batch - 1][e.bindings_[i]].bytes();
+    const size_t bytes = descs_[e.bindings_[i]].bytes();
     KILN_RETURN_IF_ERROR(e.backend_->CopyToHost(host_bindings[i], staging_ptrs_[i], bytes));
   }
   return absl::OkStatus();
@@ -289,17 +438,14 @@ absl::Status ExecutionContext::ExecuteFromHost(int batch, absl::Span<void* const
 
 absl::Status ExecutionContext::Enqueue(int batch, absl::Span<void* const> bindings, void* stream,
                                        void* input_consumed_event) {
+  KILN_RETURN_IF_ERROR(SetBatch(batch));
+  return Enqueue(bindings, stream, input_consumed_event);
+}
+
+absl::Status ExecutionContext::Enqueue(absl::Span<void* const> bindings, void* stream,
+                                       void* input_consumed_event) {
   const Engine& e = *engine_;
-  const Plan& plan = e.plan_;
-  if (batch < 1 || batch > plan.max_batch) {
-    return absl::OutOfRangeError(absl::StrCat("batch ", batch, " is outside 1..", plan.max_batch,
-                                              " (the plan's max batch); rebuild with a larger "
-                                              "BuildConfig.max_batch"));
-  }
-  if (e.descs_[batch - 1].empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("the network cannot run at batch ", batch, ": ",
-                                                   e.batch_errors_[batch - 1]));
-  }
+  KILN_RETURN_IF_ERROR(UpdateShapes());
   if (bindings.size() != e.bindings_.size()) {
     return absl::InvalidArgumentError(absl::StrCat("got ", bindings.size(),
                                                    " bindings, the engine has ",
@@ -307,7 +453,7 @@ absl::Status ExecutionContext::Enqueue(int batch, absl::Span<void* const> bindin
   }
   for (size_t i = 0; i < bindings.size(); ++i) {
     // An empty tensor has no bytes to point at (cudaMalloc(0) gives null).
-    if (bindings[i] == nullptr && e.descs_[batch - 1][e.bindings_[i]].bytes() > 0) {
+    if (bindings[i] == nullptr && descs_[e.bindings_[i]].bytes() > 0) {
       return absl::InvalidArgumentError(absl::StrCat("binding ", i, " '", e.binding_name(i),
                                                      "' is null"));
     }
@@ -315,47 +461,66 @@ absl::Status ExecutionContext::Enqueue(int batch, absl::Span<void* const> bindin
   }
   if (e.device_ >= 0) KILN_RETURN_IF_ERROR(e.backend_->SetDevice(e.device_));
   KILN_RETURN_IF_ERROR(e.backend_->SetStream(resources_.get(), stream));
+  ++runs_;
   if (cuda_graphs_ && graph_error_.ok() && profiler_ == nullptr && observer_ == nullptr) {
-    return EnqueueGraph(batch, bindings, input_consumed_event);
+    return EnqueueGraph(bindings, input_consumed_event);
   }
   graph_launched_ = false;
-  return EnqueueLayers(batch, input_consumed_event);
+  return EnqueueLayers(input_consumed_event);
 }
 
-absl::Status ExecutionContext::EnqueueGraph(int batch, absl::Span<void* const> bindings,
+absl::Status ExecutionContext::EnqueueGraph(absl::Span<void* const> bindings,
                                             void* input_consumed_event) {
   const Backend& backend = *engine_->backend_;
-  BatchGraph& g = graphs_[batch - 1];
   graph_launched_ = false;
-  if (g.graph == nullptr && !g.warmed_up) {
-    g.warmed_up = true;
-    return EnqueueLayers(batch, input_consumed_event);
+  // The graph of these input shapes, or a new slot (the least recently used
+  // one when all kMaxGraphs are taken).
+  ShapeGraph* g = nullptr;
+  for (ShapeGraph& each : graphs_) {
+    if (each.shapes == input_dims_) g = &each;
   }
-  if (g.graph == nullptr || !std::equal(bindings.begin(), bindings.end(), g.bindings.begin())) {
+  if (g == nullptr) {
+    if (graphs_.size() < kMaxGraphs) {
+      graphs_.emplace_back();
+      g = &graphs_.back();
+    } else {
+      g = &*std::min_element(graphs_.begin(), graphs_.end(),
+                             [](const ShapeGraph& a, const ShapeGraph& b) {
+                               return a.last_use < b.last_use;
+                             });
+      *g = ShapeGraph{};
+    }
+    g->shapes = input_dims_;
+  }
+  g->last_use = runs_;
+  if (g->graph == nullptr && !g->warmed_up) {
+    g->warmed_up = true;
+    return EnqueueLayers(input_consumed_event);
+  }
+  if (g->graph == nullptr || !std::equal(bindings.begin(), bindings.end(), g->bindings.begin())) {
     absl::StatusOr<std::unique_ptr<CapturedGraph>> captured = backend.Capture(
-        resources_.get(), [&] { return EnqueueLayers(batch, /*input_consumed_event=*/nullptr); },
-        std::move(g.graph));
+        resources_.get(), [&] { return EnqueueLayers(/*input_consumed_event=*/nullptr); },
+        std::move(g->graph));
     if (!captured.ok()) {
       graph_error_ = captured.status();
-      for (BatchGraph& each : graphs_) each.graph.reset();
-      return EnqueueLayers(batch, input_consumed_event);
+      graphs_.clear();
+      return EnqueueLayers(input_consumed_event);
     }
-    g.graph = *std::move(captured);
-    g.bindings.assign(bindings.begin(), bindings.end());
+    g->graph = *std::move(captured);
+    g->bindings.assign(bindings.begin(), bindings.end());
   }
-  KILN_RETURN_IF_ERROR(backend.Replay(resources_.get(), *g.graph));
+  KILN_RETURN_IF_ERROR(backend.Replay(resources_.get(), *g->graph));
   graph_launched_ = true;
   return backend.RecordEvent(resources_.get(), input_consumed_event);
 }
 
-absl::Status ExecutionContext::EnqueueLayers(int batch, void* input_consumed_event) {
+absl::Status ExecutionContext::EnqueueLayers(void* input_consumed_event) {
   const Engine& e = *engine_;
   const Plan& plan = e.plan_;
   // With no layer reading an input, the inputs are free at once.
   if (input_consumed_event != nullptr && e.last_input_reader_ < 0) {
     KILN_RETURN_IF_ERROR(e.backend_->RecordEvent(resources_.get(), input_consumed_event));
   }
-  const std::vector<Engine::NodeDescs>& node_descs = e.node_descs_[batch - 1];
   for (size_t n = 0; n < plan.nodes.size(); ++n) {
     const PlanNode& node = plan.nodes[n];
     const void** ins = node_inputs_.data() + input_offsets_[n];
@@ -365,8 +530,8 @@ absl::Status ExecutionContext::EnqueueLayers(int batch, void* input_consumed_eve
     }
     for (size_t i = 0; i < node.outputs.size(); ++i) outs[i] = tensor_ptrs_[node.outputs[i]];
     KernelArgs args;
-    args.input_descs = node_descs[n].inputs;
-    args.output_descs = node_descs[n].outputs;
+    args.input_descs = node_descs_[n].inputs;
+    args.output_descs = node_descs_[n].outputs;
     args.inputs = absl::MakeConstSpan(ins, node.inputs.size());
     args.outputs = absl::MakeConstSpan(outs, node.outputs.size());
     args.workspace = workspace_->data();

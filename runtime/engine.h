@@ -11,6 +11,8 @@
 #include "backends/backend.h"
 #include "backends/tactic.h"
 #include "runtime/profiler.h"
+#include "graph/graph.h"
+#include "graph/shape_profile.h"
 #include "serialization/plan.h"
 
 namespace kiln {
@@ -34,7 +36,8 @@ class LayerObserver {
 // runs it through its own ExecutionContext.
 class Engine {
  public:
-  // Binds every node's tactic and precomputes shapes for each batch size.
+  // Binds every node's tactic and checks the plan's shapes (with profiles:
+  // at every corner of every profile).
   static absl::StatusOr<std::unique_ptr<Engine>> Create(Plan plan);
 
   absl::StatusOr<std::unique_ptr<ExecutionContext>> CreateExecutionContext() const;
@@ -46,10 +49,16 @@ class Engine {
   // -1 when there is no binding of that name.
   int binding_index(absl::string_view name) const;
   const std::string& binding_name(int binding) const;
-  // The binding's shape and type for `batch` (1 <= batch <= max_batch).
+  // The binding's shape and type for `batch` (1 <= batch <= max_batch):
+  // batched inputs at that batch, every other input dim as at the first
+  // profile's max (for shapes beyond the batch, ExecutionContext::binding_desc
+  // after SetInputShape).
   absl::StatusOr<TensorDesc> binding_desc(int binding, int batch) const;
 
   int max_batch() const { return plan_.max_batch; }
+  // The plan's optimization profiles; a plan built without any has one made
+  // from its max batch (batched inputs 1..max_batch, other dims fixed).
+  const std::vector<ShapeProfile>& profiles() const { return profiles_; }
   // The device the engine was created on (Backend::CurrentDevice(); -1 for
   // single-device backends). Its contexts run there whatever thread calls.
   int device() const { return device_; }
@@ -59,6 +68,10 @@ class Engine {
  private:
   friend class ExecutionContext;
   Engine() = default;
+  // Makes graph_ and profiles_ and checks the plan's shapes against them.
+  absl::Status CheckShapes();
+  // OK when 1 <= batch <= max_batch.
+  absl::Status CheckBatch(int batch) const;
 
   Plan plan_;
   const Backend* backend_ = nullptr;
@@ -70,27 +83,24 @@ class Engine {
   std::vector<std::unique_ptr<Kernel>> kernels_;          // per node
   std::vector<std::unique_ptr<DeviceBuffer>> weights_;   // per plan weight, on the backend
   std::vector<const void*> weight_ptrs_;                 // per plan weight
-  // descs_[batch - 1][tensor]: every tensor's desc at that batch; empty when
-  // the network cannot run at that batch (batch_errors_ says why).
-  std::vector<std::vector<TensorDesc>> descs_;
-  std::vector<std::string> batch_errors_;
-  // node_descs_[batch - 1][node]: the same, laid out as kernels take them.
-  struct NodeDescs {
-    std::vector<TensorDesc> inputs;
-    std::vector<TensorDesc> outputs;
-  };
-  std::vector<std::vector<NodeDescs>> node_descs_;
+  std::vector<ShapeProfile> profiles_;
+  // The plan as a graph, for shape inference at the shapes of each run.
+  Graph graph_;
 };
 
 // Per-thread state for running an Engine: the activation arena, workspace
 // and backend resources. Not thread-safe itself; make one per thread.
 class ExecutionContext {
  public:
-  // Runs the network for `batch` samples. `bindings[i]` points at binding
-  // i's memory (backend memory; host memory for cpu_ref), contiguous, in the
-  // binding's dtype, sized for `batch`. Synchronous: Enqueue on the
-  // context's own stream, then wait for it.
+  // Runs the network for `batch` samples: sets dim 0 of every batched input
+  // to `batch` (other dims stay as last set) and runs. `bindings[i]` points
+  // at binding i's memory (backend memory; host memory for cpu_ref),
+  // contiguous, in the binding's dtype, sized for its shape. Synchronous:
+  // Enqueue on the context's own stream, then wait for it.
   absl::Status Execute(int batch, absl::Span<void* const> bindings);
+  // Same at the input shapes set with SetInputShape (by default, the first
+  // profile's max: the max batch for a plan built without profiles).
+  absl::Status Execute(absl::Span<void* const> bindings);
 
   // Enqueues the network on `stream` (a cudaStream_t for cuda, as void* so
   // this header needs no CUDA; nullptr = the context's own stream) and
@@ -105,19 +115,37 @@ class ExecutionContext {
   // graph has finished: later than eagerly, never too early.
   absl::Status Enqueue(int batch, absl::Span<void* const> bindings, void* stream,
                        void* input_consumed_event);
+  // Same at the input shapes set with SetInputShape. The shapes of every
+  // other tensor are inferred from them when they change, not per call.
+  absl::Status Enqueue(absl::Span<void* const> bindings, void* stream,
+                       void* input_consumed_event);
+
+  // Dynamic shapes. The profile whose ranges the input shapes must lie in
+  // (0 until set); choosing one resets every input to its max shape.
+  absl::Status SetOptimizationProfile(int profile);
+  int optimization_profile() const { return profile_; }
+  // The shape input `binding` has in the next runs. Refused, naming the
+  // input, the dim and the range, when it is outside the profile.
+  absl::Status SetInputShape(int binding, const Dims& dims);
+  absl::Status SetInputShape(absl::string_view input, const Dims& dims);
+  // Any binding's shape and type at the current input shapes (an output's
+  // inferred from them); an error when the network cannot run at them.
+  absl::StatusOr<TensorDesc> binding_desc(int binding);
 
   // Execute for callers whose data is in host memory whatever the backend:
   // inputs are copied to the device, outputs back, through staging buffers
   // the context allocated when it was created (for cpu_ref this is Execute).
   absl::Status ExecuteFromHost(int batch, absl::Span<void* const> host_bindings);
+  // Same at the input shapes set with SetInputShape.
+  absl::Status ExecuteFromHost(absl::Span<void* const> host_bindings);
 
   void set_profiler(Profiler* profiler) { profiler_ = profiler; }
   // nullptr = none. The observer must outlive the runs it watches.
   void set_layer_observer(LayerObserver* observer) { observer_ = observer; }
 
   // CUDA graphs, on by default. Enqueue then records the layers into one
-  // graph per batch size and replays it with a single launch: the first run
-  // at a batch is eager (libraries finish their lazy setup, which a capture
+  // graph per set of input shapes (the most recent kMaxGraphs are kept) and
+  // replays it with a single launch: the first run at a shape is eager (libraries finish their lazy setup, which a capture
   // cannot hold), the second captures, later ones replay. New binding
   // pointers update the graph in place (cudaGraphExecUpdate) or capture it
   // again. Graphs are not used while a profiler or a layer observer is set,
@@ -136,12 +164,15 @@ class ExecutionContext {
   friend class Engine;
   explicit ExecutionContext(const Engine* engine) : engine_(engine) {}
 
+  // Sets every batched input's dim 0 to `batch` (the batch API's way in).
+  absl::Status SetBatch(int batch);
+  // Infers every tensor's shape from the input shapes when they changed.
+  absl::Status UpdateShapes();
   // Enqueues every layer on the current stream, one by one.
-  absl::Status EnqueueLayers(int batch, void* input_consumed_event);
-  // Runs the network as the batch's graph, capturing or updating it first
-  // when needed; falls back to EnqueueLayers.
-  absl::Status EnqueueGraph(int batch, absl::Span<void* const> bindings,
-                            void* input_consumed_event);
+  absl::Status EnqueueLayers(void* input_consumed_event);
+  // Runs the network as the current shapes' graph, capturing or updating it
+  // first when needed; falls back to EnqueueLayers.
+  absl::Status EnqueueGraph(absl::Span<void* const> bindings, void* input_consumed_event);
 
   const Engine* engine_;
   std::unique_ptr<DeviceBuffer> arena_;
@@ -153,14 +184,33 @@ class ExecutionContext {
   std::unique_ptr<ExecutionResources> resources_;
   Profiler* profiler_ = nullptr;
   LayerObserver* observer_ = nullptr;
-  // CUDA graphs: per batch - 1, the graph and the bindings it was captured
-  // with (sized at creation, so replaying allocates nothing).
-  struct BatchGraph {
-    bool warmed_up = false;  // ran eagerly once at this batch
+  // Shapes: the context's copy of the plan graph, the profile and input
+  // shapes in use, and (when shapes_dirty_ is false) every tensor's desc at
+  // them, laid out per node as kernels take them.
+  Graph graph_;
+  int profile_ = 0;
+  std::vector<Dims> input_dims_;           // per input binding
+  bool shapes_dirty_ = true;
+  absl::Status shapes_status_;             // why the current shapes cannot run
+  std::vector<TensorDesc> descs_;          // per plan tensor
+  struct NodeDescs {
+    std::vector<TensorDesc> inputs;
+    std::vector<TensorDesc> outputs;
+  };
+  std::vector<NodeDescs> node_descs_;      // per plan node
+  // CUDA graphs: per set of input shapes, the graph and the bindings it was
+  // captured with. At most kMaxGraphs are kept; the least recently used
+  // goes first.
+  static constexpr size_t kMaxGraphs = 64;
+  struct ShapeGraph {
+    std::vector<Dims> shapes;
+    bool warmed_up = false;  // ran eagerly once at these shapes
     std::unique_ptr<CapturedGraph> graph;
     std::vector<void*> bindings;
+    uint64_t last_use = 0;
   };
-  std::vector<BatchGraph> graphs_;
+  std::vector<ShapeGraph> graphs_;
+  uint64_t runs_ = 0;
   bool cuda_graphs_ = true;
   bool graph_launched_ = false;
   absl::Status graph_error_;

@@ -3,7 +3,7 @@
 namespace kiln {
 
 NodeContext NodeContextFromGraph(const Graph& graph, const Node& node, int max_batch,
-                                 const TargetOptions& target) {
+                                 const TargetOptions& target, const ProfileShapes* shapes) {
   NodeContext ctx;
   ctx.name = node.name;
   ctx.op = node.op;
@@ -15,6 +15,23 @@ NodeContext NodeContextFromGraph(const Graph& graph, const Node& node, int max_b
     ctx.constants.push_back(t < 0 ? nullptr : graph.tensor(t).constant.get());
   }
   for (TensorId t : node.outputs) ctx.outputs.push_back(graph.tensor(t).desc);
+  if (shapes != nullptr) {
+    // A tensor added after `shapes` were inferred has none: its own dims.
+    auto range = [&](TensorId t, const std::vector<Dims>& dims) {
+      if (t < 0) return Dims{};
+      return static_cast<size_t>(t) < dims.size() ? dims[t] : graph.tensor(t).desc.dims;
+    };
+    for (TensorId t : node.inputs) {
+      ctx.input_min.push_back(range(t, shapes->min));
+      ctx.input_opt.push_back(range(t, shapes->opt));
+      ctx.input_max.push_back(range(t, shapes->max));
+    }
+    for (TensorId t : node.outputs) {
+      ctx.output_min.push_back(range(t, shapes->min));
+      ctx.output_opt.push_back(range(t, shapes->opt));
+      ctx.output_max.push_back(range(t, shapes->max));
+    }
+  }
   return ctx;
 }
 
@@ -37,6 +54,19 @@ NodeContext NodeContextFromPlan(const Plan& plan, const PlanNode& node) {
                                                                  : nullptr);
   }
   for (int32_t t : node.outputs) ctx.outputs.push_back(plan.tensors[t].desc);
+  if (!plan.profiles.empty()) {
+    for (int32_t t : node.inputs) {
+      const PlanTensor* pt = t < 0 ? nullptr : &plan.tensors[t];
+      ctx.input_min.push_back(pt ? pt->min_dims : Dims{});
+      ctx.input_opt.push_back(pt ? pt->opt_dims : Dims{});
+      ctx.input_max.push_back(pt ? pt->max_dims : Dims{});
+    }
+    for (int32_t t : node.outputs) {
+      ctx.output_min.push_back(plan.tensors[t].min_dims);
+      ctx.output_opt.push_back(plan.tensors[t].opt_dims);
+      ctx.output_max.push_back(plan.tensors[t].max_dims);
+    }
+  }
   return ctx;
 }
 

@@ -14,9 +14,11 @@
 namespace kiln {
 
 // `node` of `graph` (tensor descs at `max_batch`, constants borrowed from the
-// graph) for a build with `target`.
+// graph) for a build with `target`; with shape profiles, `shapes` (per graph
+// tensor) gives the node's shape ranges.
 NodeContext NodeContextFromGraph(const Graph& graph, const Node& node, int max_batch,
-                                 const TargetOptions& target);
+                                 const TargetOptions& target,
+                                 const ProfileShapes* shapes = nullptr);
 
 // `node` of `plan` (constants borrowed from the plan's weights), with the
 // plan's max batch and target options.

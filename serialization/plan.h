@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "graph/attributes.h"
+#include "graph/shape_profile.h"
 #include "graph/target_options.h"
 #include "graph/types.h"
 
@@ -13,8 +14,9 @@ namespace kiln {
 
 // Bumped whenever a reader of the previous version would misread a new plan
 // without noticing (2: FullyConnected/MatMul "activation" attribute, Reformat
-// layers, NHWC/fp16 tensors).
-inline constexpr uint32_t kPlanFormatVersion = 2;
+// layers, NHWC/fp16 tensors; 3: shape profiles, per-tensor shape ranges and
+// capacities).
+inline constexpr uint32_t kPlanFormatVersion = 3;
 inline constexpr char kKilnVersion[] = "0.1.0";
 // The runtime precomputes shapes for every batch size up to the max.
 inline constexpr int32_t kMaxBatchLimit = 4096;
@@ -27,11 +29,19 @@ enum class PlanTensorKind : uint8_t {
 };
 
 struct PlanTensor {
-  TensorDesc desc;                  // at max batch
+  TensorDesc desc;                  // at max batch (with profiles: the first one's max)
   PlanTensorKind kind = PlanTensorKind::kActivation;
   bool batched = false;             // kInput: dim 0 is the batch
   uint64_t arena_offset = 0;        // kActivation: byte offset in the arena
   int32_t weight = -1;              // kConstant: index into Plan::weights
+  // With profiles (ProfileShapes): the dims over every profile, elementwise
+  // min and max, the first profile's opt, and the most bytes the tensor
+  // takes (its memory). Empty and 0 in a plan without profiles.
+  Dims min_dims, opt_dims, max_dims;
+  uint64_t capacity = 0;
+
+  // Bytes the tensor may take at run time: what its memory was planned for.
+  uint64_t planned_bytes() const { return capacity > 0 ? capacity : desc.bytes(); }
 };
 
 struct PlanNode {
@@ -54,6 +64,10 @@ struct Plan {
   std::string backend;              // target backend of the build
   std::string device;               // Backend::DeviceSignature() at build
   int32_t max_batch = 1;
+  // Optimization profiles, complete (every input named; CompleteProfiles).
+  // Empty: the plan runs batched inputs at any batch up to max_batch and
+  // every other dim as built.
+  std::vector<ShapeProfile> profiles;
   std::string build_options;        // human-readable summary of BuildConfig
   std::vector<PlanTensor> tensors;
   std::vector<PlanNode> nodes;

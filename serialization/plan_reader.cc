@@ -204,9 +204,16 @@ absl::StatusOr<Plan> ReadImpl(absl::Span<const uint8_t> bytes, bool check_device
       if (pt.batched && (pt.kind != PlanTensorKind::kInput || pt.desc.dims.empty())) {
         return Corrupt(absl::StrCat(what, " is marked batched but is not a ranked input"));
       }
+      KILN_ASSIGN_OR_RETURN(pt.min_dims, ReadDims(t->min_dims(), what));
+      KILN_ASSIGN_OR_RETURN(pt.opt_dims, ReadDims(t->opt_dims(), what));
+      KILN_ASSIGN_OR_RETURN(pt.max_dims, ReadDims(t->max_dims(), what));
+      pt.capacity = t->capacity();
+      if (pt.capacity > 0 && pt.capacity < pt.desc.bytes()) {
+        return Corrupt(absl::StrCat(what, " has less memory than its shape needs"));
+      }
       if (pt.kind == PlanTensorKind::kActivation &&
           (pt.arena_offset > plan.arena_size ||
-           pt.desc.bytes() > plan.arena_size - pt.arena_offset)) {
+           pt.planned_bytes() > plan.arena_size - pt.arena_offset)) {
         return Corrupt(absl::StrCat(what, " lies outside the activation arena"));
       }
       if (pt.kind == PlanTensorKind::kConstant) {
@@ -260,6 +267,23 @@ absl::StatusOr<Plan> ReadImpl(absl::Span<const uint8_t> bytes, bool check_device
     }
   }
 
+  if (root->profiles() != nullptr) {
+    for (const fb::Profile* p : *root->profiles()) {
+      const std::string what = absl::StrCat("profile ", plan.profiles.size());
+      ShapeProfile profile;
+      if (p->inputs() != nullptr) {
+        for (const fb::InputRange* r : *p->inputs()) {
+          InputShapeRange range;
+          range.name = r->name()->str();
+          KILN_ASSIGN_OR_RETURN(range.min, ReadDims(r->min(), what));
+          KILN_ASSIGN_OR_RETURN(range.opt, ReadDims(r->opt(), what));
+          KILN_ASSIGN_OR_RETURN(range.max, ReadDims(r->max(), what));
+          profile.inputs.push_back(std::move(range));
+        }
+      }
+      plan.profiles.push_back(std::move(profile));
+    }
+  }
   KILN_ASSIGN_OR_RETURN(plan.inputs, ReadIndices(root->inputs(), num_tensors, false, "bindings"));
   KILN_ASSIGN_OR_RETURN(plan.outputs,
                         ReadIndices(root->outputs(), num_tensors, false, "bindings"));

@@ -70,10 +70,13 @@ absl::StatusOr<std::vector<uint8_t>> PlanWriter::Write(const Plan& plan) {
   for (const PlanTensor& t : plan.tensors) {
     auto name = b.CreateString(t.desc.name);
     auto dims = b.CreateVector(t.desc.dims);
+    auto min_dims = t.min_dims.empty() ? 0 : b.CreateVector(t.min_dims);
+    auto opt_dims = t.opt_dims.empty() ? 0 : b.CreateVector(t.opt_dims);
+    auto max_dims = t.max_dims.empty() ? 0 : b.CreateVector(t.max_dims);
     tensors.push_back(fb::CreateTensor(b, name, static_cast<uint8_t>(t.desc.dtype), dims,
                                        static_cast<uint8_t>(t.desc.format),
                                        static_cast<uint8_t>(t.kind), t.arena_offset, t.weight,
-                                       t.batched));
+                                       t.batched, min_dims, opt_dims, max_dims, t.capacity));
   }
   std::vector<Offset<fb::Node>> nodes;
   for (const PlanNode& n : plan.nodes) {
@@ -96,13 +99,22 @@ absl::StatusOr<std::vector<uint8_t>> PlanWriter::Write(const Plan& plan) {
     auto data = AlignedBytes(b, w.data(), w.bytes());
     weights.push_back(fb::CreateBlob(b, static_cast<uint8_t>(w.dtype()), dims, data));
   }
+  std::vector<Offset<fb::Profile>> profiles;
+  for (const ShapeProfile& profile : plan.profiles) {
+    std::vector<Offset<fb::InputRange>> ranges;
+    for (const InputShapeRange& r : profile.inputs) {
+      ranges.push_back(fb::CreateInputRange(b, b.CreateString(r.name), b.CreateVector(r.min),
+                                            b.CreateVector(r.opt), b.CreateVector(r.max)));
+    }
+    profiles.push_back(fb::CreateProfile(b, b.CreateVector(ranges)));
+  }
   auto root = fb::CreatePlan(
       b, plan.format_version, b.CreateString(plan.kiln_version), b.CreateString(plan.backend),
       b.CreateString(plan.device), plan.max_batch, b.CreateString(plan.build_options),
       b.CreateVector(tensors), b.CreateVector(nodes), b.CreateVector(weights),
       b.CreateVector(plan.inputs), b.CreateVector(plan.outputs), plan.arena_size,
       plan.workspace_size, plan.target.allow_tf32, plan.target.allow_fp16,
-      plan.target.workspace_limit);
+      plan.target.workspace_limit, b.CreateVector(profiles));
   fb::FinishPlanBuffer(b, root);
 
   const uint8_t* payload = b.GetBufferPointer();

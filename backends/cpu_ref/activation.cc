@@ -30,7 +30,9 @@ class ActivationKernel : public Fp32Kernel {
 
 class ActivationTactic : public Fp32Tactic {
  public:
-  ActivationTactic() : Fp32Tactic("cpu_ref.activation", kActivationOp, /*is_reference=*/true) {}
+  ActivationTactic()
+      : Fp32Tactic("cpu_ref.activation", kActivationOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireFloatTensors(node);

@@ -89,7 +89,8 @@ class ArgReduceTactic : public Tactic {
  public:
   ArgReduceTactic()
       : Tactic(TacticInfo{"cpu_ref.arg_reduce.direct", kArgReduceOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

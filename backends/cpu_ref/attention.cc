@@ -69,7 +69,9 @@ class AttentionKernel : public Fp32Kernel {
 
 class AttentionTactic : public Fp32Tactic {
  public:
-  AttentionTactic() : Fp32Tactic("cpu_ref.attention", kAttentionOp, /*is_reference=*/true) {}
+  AttentionTactic()
+      : Fp32Tactic("cpu_ref.attention", kAttentionOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

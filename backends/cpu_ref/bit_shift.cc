@@ -59,7 +59,8 @@ class BitShiftTactic : public Tactic {
  public:
   BitShiftTactic()
       : Tactic(TacticInfo{"cpu_ref.bit_shift.direct", kBitShiftOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

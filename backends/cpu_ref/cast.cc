@@ -133,7 +133,8 @@ class CastKernel : public Kernel {
 class CastTactic : public Tactic {
  public:
   CastTactic()
-      : Tactic(TacticInfo{"cpu_ref.cast.direct", kCastOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.cast.direct", kCastOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   // Elementwise, so any layout works as long as input and output share it.
   absl::Status Supports(const NodeContext& node) const override {

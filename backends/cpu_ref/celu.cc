@@ -36,7 +36,9 @@ class CeluKernel : public Fp32Kernel {
 
 class CeluTactic : public Fp32Tactic {
  public:
-  CeluTactic() : Fp32Tactic("cpu_ref.celu.direct", kCeluOp, /*is_reference=*/true) {}
+  CeluTactic()
+      : Fp32Tactic("cpu_ref.celu.direct", kCeluOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireFloatTensors(node);

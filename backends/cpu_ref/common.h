@@ -39,8 +39,9 @@ class Fp32Kernel : public Kernel {
 // the kernel's own workspace.
 class Fp32Tactic : public Tactic {
  public:
-  Fp32Tactic(std::string name, std::string op, bool is_reference)
-      : Tactic(TacticInfo{std::move(name), std::move(op), kBackend, is_reference}) {}
+  Fp32Tactic(std::string name, std::string op, bool is_reference, bool dynamic_shapes = false)
+      : Tactic(TacticInfo{std::move(name), std::move(op), kBackend, is_reference,
+                          /*accepts_nhwc=*/false, dynamic_shapes}) {}
 
   size_t WorkspaceSize(const NodeContext& node) const final {
     return Fp16StagingBytes(node) + KernelWorkspaceSize(node);

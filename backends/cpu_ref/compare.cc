@@ -68,7 +68,8 @@ class CompareKernel : public Kernel {
 class CompareTactic : public Tactic {
  public:
   CompareTactic()
-      : Tactic(TacticInfo{"cpu_ref.compare.direct", kCompareOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.compare.direct", kCompareOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -46,7 +46,8 @@ class ConcatenationTactic : public Tactic {
  public:
   ConcatenationTactic()
       : Tactic(TacticInfo{"cpu_ref.concatenation.direct", kConcatenationOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -70,7 +70,8 @@ class ConvIntegerTactic : public Tactic {
  public:
   ConvIntegerTactic()
       : Tactic(TacticInfo{"cpu_ref.conv_integer.direct", kConvIntegerOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

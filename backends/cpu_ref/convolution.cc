@@ -117,7 +117,8 @@ class DirectConvolutionKernel : public Fp32Kernel {
 class DirectConvolutionTactic : public Fp32Tactic {
  public:
   DirectConvolutionTactic()
-      : Fp32Tactic("cpu_ref.convolution.direct", kConvolutionOp, /*is_reference=*/true) {}
+      : Fp32Tactic("cpu_ref.convolution.direct", kConvolutionOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
@@ -224,7 +225,8 @@ class Im2ColConvolutionKernel : public Fp32Kernel {
 class Im2ColConvolutionTactic : public Fp32Tactic {
  public:
   Im2ColConvolutionTactic()
-      : Fp32Tactic("cpu_ref.convolution.im2col", kConvolutionOp, /*is_reference=*/false) {}
+      : Fp32Tactic("cpu_ref.convolution.im2col", kConvolutionOp, /*is_reference=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

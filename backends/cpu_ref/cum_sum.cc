@@ -90,7 +90,8 @@ class CumSumKernel : public Kernel {
 class CumSumTactic : public Tactic {
  public:
   CumSumTactic()
-      : Tactic(TacticInfo{"cpu_ref.cum_sum.direct", kCumSumOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.cum_sum.direct", kCumSumOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -79,7 +79,8 @@ class DirectDeconvolutionKernel : public Fp32Kernel {
 class DirectDeconvolutionTactic : public Fp32Tactic {
  public:
   DirectDeconvolutionTactic()
-      : Fp32Tactic("cpu_ref.deconvolution.direct", kDeconvolutionOp, /*is_reference=*/true) {}
+      : Fp32Tactic("cpu_ref.deconvolution.direct", kDeconvolutionOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

@@ -95,7 +95,8 @@ class DeconvolutionNdKernel : public Fp32Kernel {
 class DeconvolutionNdTactic : public Fp32Tactic {
  public:
   DeconvolutionNdTactic()
-      : Fp32Tactic("cpu_ref.deconvolution_nd.direct", kDeconvolutionNdOp, /*is_reference=*/true) {}
+      : Fp32Tactic("cpu_ref.deconvolution_nd.direct", kDeconvolutionNdOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

@@ -44,7 +44,8 @@ class DepthToSpaceTactic : public Tactic {
  public:
   DepthToSpaceTactic()
       : Tactic(TacticInfo{"cpu_ref.depth_to_space.direct", kDepthToSpaceOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

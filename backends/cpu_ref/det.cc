@@ -57,7 +57,8 @@ class DetKernel : public Fp32Kernel {
 
 class DetTactic : public Fp32Tactic {
  public:
-  DetTactic() : Fp32Tactic("cpu_ref.det.direct", kDetOp, /*is_reference=*/true) {}
+  DetTactic()
+      : Fp32Tactic("cpu_ref.det.direct", kDetOp, /*is_reference=*/true, /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

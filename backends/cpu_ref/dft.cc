@@ -66,7 +66,8 @@ class DftKernel : public Fp32Kernel {
 
 class DftTactic : public Fp32Tactic {
  public:
-  DftTactic() : Fp32Tactic("cpu_ref.dft.direct", kDftOp, /*is_reference=*/true) {}
+  DftTactic()
+      : Fp32Tactic("cpu_ref.dft.direct", kDftOp, /*is_reference=*/true, /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

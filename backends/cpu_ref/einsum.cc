@@ -86,7 +86,9 @@ class EinsumKernel : public Fp32Kernel {
 
 class EinsumTactic : public Fp32Tactic {
  public:
-  EinsumTactic() : Fp32Tactic("cpu_ref.einsum.direct", kEinsumOp, /*is_reference=*/true) {}
+  EinsumTactic()
+      : Fp32Tactic("cpu_ref.einsum.direct", kEinsumOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearFormat(node));

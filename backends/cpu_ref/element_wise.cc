@@ -148,7 +148,8 @@ class DirectKernel : public Fp32Kernel {
 class DirectTactic : public Fp32Tactic {
  public:
   DirectTactic()
-      : Fp32Tactic("cpu_ref.element_wise.direct", kElementWiseOp, /*is_reference=*/true) {}
+      : Fp32Tactic("cpu_ref.element_wise.direct", kElementWiseOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearFormat(node));

@@ -26,7 +26,8 @@ class ExpandKernel : public Kernel {
 class ExpandTactic : public Tactic {
  public:
   ExpandTactic()
-      : Tactic(TacticInfo{"cpu_ref.expand.direct", kExpandOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.expand.direct", kExpandOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -47,7 +47,8 @@ class EyeLikeTactic : public Tactic {
  public:
   EyeLikeTactic()
       : Tactic(TacticInfo{"cpu_ref.eye_like.direct", kEyeLikeOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -77,7 +77,8 @@ class DirectKernel : public Fp32Kernel {
 class DirectTactic : public Fp32Tactic {
  public:
   DirectTactic()
-      : Fp32Tactic("cpu_ref.fully_connected.direct", kFullyConnectedOp, /*is_reference=*/true) {}
+      : Fp32Tactic("cpu_ref.fully_connected.direct", kFullyConnectedOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override { return SupportsFloatFc(node); }
 
@@ -122,7 +123,8 @@ class GemmKernel : public Fp32Kernel {
 class GemmTactic : public Fp32Tactic {
  public:
   GemmTactic()
-      : Fp32Tactic("cpu_ref.fully_connected.gemm", kFullyConnectedOp, /*is_reference=*/false) {}
+      : Fp32Tactic("cpu_ref.fully_connected.gemm", kFullyConnectedOp, /*is_reference=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(SupportsFloatFc(node));

@@ -67,7 +67,8 @@ class GatherKernel : public Kernel {
 class GatherTactic : public Tactic {
  public:
   GatherTactic()
-      : Tactic(TacticInfo{"cpu_ref.gather.direct", kGatherOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.gather.direct", kGatherOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -77,7 +77,8 @@ class GatherElementsTactic : public Tactic {
  public:
   GatherElementsTactic()
       : Tactic(TacticInfo{"cpu_ref.gather_elements.direct", kGatherElementsOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

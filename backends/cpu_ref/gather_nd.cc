@@ -76,7 +76,8 @@ class GatherNDTactic : public Tactic {
  public:
   GatherNDTactic()
       : Tactic(TacticInfo{"cpu_ref.gather_nd.direct", kGatherNDOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

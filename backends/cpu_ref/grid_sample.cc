@@ -166,7 +166,8 @@ class GridSampleKernel : public Fp32Kernel {
 class GridSampleTactic : public Fp32Tactic {
  public:
   GridSampleTactic()
-      : Fp32Tactic("cpu_ref.grid_sample.direct", kGridSampleOp, /*is_reference=*/true) {}
+      : Fp32Tactic("cpu_ref.grid_sample.direct", kGridSampleOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearFormat(node));

@@ -45,7 +45,9 @@ class HardmaxKernel : public Fp32Kernel {
 
 class HardmaxTactic : public Fp32Tactic {
  public:
-  HardmaxTactic() : Fp32Tactic("cpu_ref.hardmax.direct", kHardmaxOp, /*is_reference=*/true) {}
+  HardmaxTactic()
+      : Fp32Tactic("cpu_ref.hardmax.direct", kHardmaxOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

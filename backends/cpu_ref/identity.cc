@@ -27,7 +27,8 @@ class IdentityTactic : public Tactic {
  public:
   IdentityTactic()
       : Tactic(TacticInfo{"cpu_ref.identity.direct", kIdentityOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   // A byte copy is right for any layout, as long as both sides share it.
   absl::Status Supports(const NodeContext& node) const override {

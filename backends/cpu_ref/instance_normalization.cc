@@ -51,7 +51,7 @@ class InstanceNormalizationTactic : public Fp32Tactic {
  public:
   InstanceNormalizationTactic()
       : Fp32Tactic("cpu_ref.instance_normalization.direct", kInstanceNormalizationOp,
-                   /*is_reference=*/true) {}
+                   /*is_reference=*/true, /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearFormat(node));

@@ -42,7 +42,9 @@ class IsNanInfKernel : public Fp32Kernel {
 
 class IsNanInfTactic : public Fp32Tactic {
  public:
-  IsNanInfTactic() : Fp32Tactic("cpu_ref.is_nan_inf.direct", kIsNanInfOp, /*is_reference=*/true) {}
+  IsNanInfTactic()
+      : Fp32Tactic("cpu_ref.is_nan_inf.direct", kIsNanInfOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     if (!IsFloatType(node.inputs[0].dtype)) {

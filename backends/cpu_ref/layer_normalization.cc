@@ -81,7 +81,7 @@ class LayerNormalizationTactic : public Fp32Tactic {
  public:
   LayerNormalizationTactic()
       : Fp32Tactic("cpu_ref.layer_normalization.direct", kLayerNormalizationOp,
-                   /*is_reference=*/true) {}
+                   /*is_reference=*/true, /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearFormat(node));

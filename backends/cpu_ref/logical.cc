@@ -51,7 +51,8 @@ class LogicalKernel : public Kernel {
 class LogicalTactic : public Tactic {
  public:
   LogicalTactic()
-      : Tactic(TacticInfo{"cpu_ref.logical.direct", kLogicalOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.logical.direct", kLogicalOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

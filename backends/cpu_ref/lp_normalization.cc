@@ -52,7 +52,7 @@ class LpNormalizationTactic : public Fp32Tactic {
  public:
   LpNormalizationTactic()
       : Fp32Tactic("cpu_ref.lp_normalization.direct", kLpNormalizationOp,
-                   /*is_reference=*/true) {}
+                   /*is_reference=*/true, /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearFormat(node));

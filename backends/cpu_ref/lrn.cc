@@ -57,7 +57,8 @@ class DirectLrnKernel : public Fp32Kernel {
 
 class DirectLrnTactic : public Fp32Tactic {
  public:
-  DirectLrnTactic() : Fp32Tactic("cpu_ref.lrn.direct", kLrnOp, /*is_reference=*/true) {}
+  DirectLrnTactic()
+      : Fp32Tactic("cpu_ref.lrn.direct", kLrnOp, /*is_reference=*/true, /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

@@ -155,7 +155,7 @@ template <typename KernelType>
 class MatMulTactic : public Fp32Tactic {
  public:
   MatMulTactic(std::string name, bool is_reference)
-      : Fp32Tactic(std::move(name), kMatMulOp, is_reference) {}
+      : Fp32Tactic(std::move(name), kMatMulOp, is_reference, /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return SupportsFloatMatMul(node);

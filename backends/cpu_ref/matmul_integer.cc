@@ -51,7 +51,8 @@ class MatMulIntegerTactic : public Tactic {
  public:
   MatMulIntegerTactic()
       : Tactic(TacticInfo{"cpu_ref.matmul_integer.direct", kMatMulIntegerOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -88,7 +88,7 @@ class MeanVarianceNormalizationTactic : public Fp32Tactic {
  public:
   MeanVarianceNormalizationTactic()
       : Fp32Tactic("cpu_ref.mean_variance_normalization.direct", kMeanVarianceNormalizationOp,
-                   /*is_reference=*/true) {}
+                   /*is_reference=*/true, /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearFormat(node));

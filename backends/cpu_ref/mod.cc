@@ -76,7 +76,9 @@ class ModKernel : public Kernel {
 
 class ModTactic : public Tactic {
  public:
-  ModTactic() : Tactic(TacticInfo{"cpu_ref.mod.direct", kModOp, kBackend, /*is_reference=*/true}) {}
+  ModTactic()
+      : Tactic(TacticInfo{"cpu_ref.mod.direct", kModOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -81,7 +81,8 @@ class OneHotKernel : public Kernel {
 class OneHotTactic : public Tactic {
  public:
   OneHotTactic()
-      : Tactic(TacticInfo{"cpu_ref.one_hot.direct", kOneHotOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.one_hot.direct", kOneHotOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -92,7 +92,8 @@ class DirectPaddingKernel : public Kernel {
 class DirectPaddingTactic : public Tactic {
  public:
   DirectPaddingTactic()
-      : Tactic(TacticInfo{"cpu_ref.padding.direct", kPaddingOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.padding.direct", kPaddingOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearFormat(node));

@@ -35,7 +35,8 @@ class ChainKernel : public Fp32Kernel {
 class ChainTactic : public Fp32Tactic {
  public:
   ChainTactic()
-      : Fp32Tactic("cpu_ref.pointwise_chain", kPointwiseChainOp, /*is_reference=*/true) {}
+      : Fp32Tactic("cpu_ref.pointwise_chain", kPointwiseChainOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

@@ -124,7 +124,8 @@ class DirectPoolingTactic : public Tactic {
  public:
   DirectPoolingTactic()
       : Tactic(TacticInfo{"cpu_ref.pooling.direct", kPoolingOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_ASSIGN_OR_RETURN(PoolingParams params, PoolingParams::FromAttrs(node.attrs));

@@ -115,7 +115,9 @@ class PoolingNdKernel : public Fp32Kernel {
 
 class PoolingNdTactic : public Fp32Tactic {
  public:
-  PoolingNdTactic() : Fp32Tactic("cpu_ref.pooling_nd.direct", kPoolingNdOp, /*is_reference=*/true) {}
+  PoolingNdTactic()
+      : Fp32Tactic("cpu_ref.pooling_nd.direct", kPoolingNdOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
@@ -147,7 +149,8 @@ class MaxPoolWithIndicesTactic : public Tactic {
  public:
   MaxPoolWithIndicesTactic()
       : Tactic(TacticInfo{"cpu_ref.max_pool_with_indices.direct", kMaxPoolWithIndicesOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

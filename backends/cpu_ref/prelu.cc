@@ -29,7 +29,9 @@ class PReluKernel : public Fp32Kernel {
 
 class PReluTactic : public Fp32Tactic {
  public:
-  PReluTactic() : Fp32Tactic("cpu_ref.prelu.direct", kPReluOp, /*is_reference=*/true) {}
+  PReluTactic()
+      : Fp32Tactic("cpu_ref.prelu.direct", kPReluOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

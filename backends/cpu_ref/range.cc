@@ -47,7 +47,8 @@ class RangeKernel : public Kernel {
 class RangeTactic : public Tactic {
  public:
   RangeTactic()
-      : Tactic(TacticInfo{"cpu_ref.range.direct", kRangeOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.range.direct", kRangeOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -75,7 +75,9 @@ void RunRecurrent(const RecurrentArgs& a, const RecurrentParams& params,
                   absl::FunctionRef<void(int64_t d, int64_t b, int64_t t)> step_row);
 
 // The reference tactic of a recurrent op: float tensors (but sequence_lens),
-// linear format; the op supplies its workspace size and its kernel.
+// linear format; the op supplies its workspace size and its kernel. It takes
+// dynamic shapes (any sequence length): RecurrentArgsOf reads every size from
+// the descs, so an op's workspace_floats must only grow with the shape.
 class RecurrentDirectTactic : public Fp32Tactic {
  public:
   using WorkspaceFloatsFn = int64_t (*)(const RecurrentShape& s);
@@ -83,7 +85,7 @@ class RecurrentDirectTactic : public Fp32Tactic {
 
   RecurrentDirectTactic(std::string name, std::string op, RecurrentKind kind,
                         WorkspaceFloatsFn workspace_floats, KernelFactory make_kernel)
-      : Fp32Tactic(std::move(name), std::move(op), /*is_reference=*/true),
+      : Fp32Tactic(std::move(name), std::move(op), /*is_reference=*/true, /*dynamic_shapes=*/true),
         kind_(kind),
         workspace_floats_(workspace_floats),
         make_kernel_(make_kernel) {}

@@ -122,7 +122,9 @@ class DirectKernel : public Fp32Kernel {
 
 class DirectTactic : public Fp32Tactic {
  public:
-  DirectTactic() : Fp32Tactic("cpu_ref.reduce.direct", kReduceOp, /*is_reference=*/true) {}
+  DirectTactic()
+      : Fp32Tactic("cpu_ref.reduce.direct", kReduceOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));

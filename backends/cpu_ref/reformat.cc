@@ -24,7 +24,7 @@ class ReformatTactic : public Tactic {
  public:
   ReformatTactic()
       : Tactic(TacticInfo{"cpu_ref.reformat.direct", kReformatOp, kBackend,
-                          /*is_reference=*/true, /*accepts_nhwc=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/true, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(ReformatParams::FromAttrs(node.attrs).status());

@@ -61,6 +61,11 @@ int TapCount(Mode mode, bool antialias, double scale) {
   return static_cast<int>(std::min<int64_t>(2 - 2 * start, kMaxTaps + 1));
 }
 
+// math.isclose with its default tolerances (as PlanResize decides `resized`).
+bool IsClose(double a, double b) {
+  return std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b));
+}
+
 double CubicKernel(double x, double a) {  // Keys' cubic convolution kernel
   x = std::fabs(x);
   if (x <= 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
@@ -77,12 +82,17 @@ class ResizeKernel : public Fp32Kernel {
                                        : Mode::kCubic;
     transform_ = ParseTransform(params_.coordinate_transformation_mode);
     rounding_ = ParseRounding(params_.nearest_mode);
+    const int64_t rank = static_cast<int64_t>(plan_.size());
+    for (int64_t a : params_.axes) axes_.push_back(a < 0 ? a + rank : a);
+    if (params_.axes.empty()) {
+      for (int64_t d = 0; d < rank; ++d) axes_.push_back(d);
+    }
   }
 
  protected:
   absl::Status RunFp32(const KernelArgs& args) const override {
-    // The plan was made at max batch; only the sizes of a (scaled) batch axis
-    // differ at run time, and they come from the descs.
+    // The plan was made at the build shape; the sizes of every axis come
+    // from the descs of the shape being run, and with `sizes` so do the scales.
     const Dims& in_dims = args.input_descs[0].dims;
     const int64_t rank = static_cast<int64_t>(in_dims.size());
     absl::InlinedVector<ResizeAxis, 8> plan(plan_.begin(), plan_.end());
@@ -90,6 +100,7 @@ class ResizeKernel : public Fp32Kernel {
       plan[d].in_size = in_dims[d];
       plan[d].out_size = args.output_descs[0].dims[d];
     }
+    if (params_.scales.empty()) RescaleToSizes(plan);
     SmallDims in_strides(rank, 1);
     for (int64_t d = rank - 2; d >= 0; --d) in_strides[d] = in_strides[d + 1] * in_dims[d + 1];
     const auto* in = static_cast<const float*>(args.inputs[0]);
@@ -113,6 +124,27 @@ class ResizeKernel : public Fp32Kernel {
   }
 
  private:
+  // With `sizes`, the scale of a named axis is its size over the input's (or
+  // one scale for all under keep_aspect_ratio_policy not_larger/not_smaller),
+  // so it changes with the input dims: PlanResize's rule, redone per run.
+  void RescaleToSizes(absl::InlinedVector<ResizeAxis, 8>& plan) const {
+    const bool stretch = params_.keep_aspect_ratio_policy == "stretch";
+    const bool not_larger = params_.keep_aspect_ratio_policy == "not_larger";
+    double shared = 0.0;
+    for (size_t i = 0; i < axes_.size(); ++i) {
+      const double s = static_cast<double>(params_.sizes[i]) / plan[axes_[i]].in_size;
+      shared = i == 0 ? s : (not_larger ? std::min(shared, s) : std::max(shared, s));
+    }
+    const bool crop = transform_ == Transform::kTfCropAndResize;
+    for (size_t i = 0; i < axes_.size(); ++i) {
+      ResizeAxis& a = plan[axes_[i]];
+      a.scale = stretch ? static_cast<double>(a.out_size) / static_cast<double>(a.in_size)
+                        : shared;
+      a.resized = !(IsClose(a.scale, 1.0) && a.out_size == a.in_size &&
+                    (!crop || (IsClose(a.roi_start, 0.0) && IsClose(a.roi_end, 1.0))));
+    }
+  }
+
   // Sum over every combination of one tap per axis of weight product * input.
   double Interpolate(const float* in, const SmallDims& in_strides,
                      const absl::InlinedVector<Taps, 8>& taps) const {
@@ -246,6 +278,7 @@ class ResizeKernel : public Fp32Kernel {
 
   ResizeParams params_;
   std::vector<ResizeAxis> plan_;
+  std::vector<int64_t> axes_;  // the axes `scales` or `sizes` name, non-negative
   Mode mode_;
   Transform transform_;
   Rounding rounding_;
@@ -253,21 +286,29 @@ class ResizeKernel : public Fp32Kernel {
 
 class ResizeTactic : public Fp32Tactic {
  public:
-  ResizeTactic() : Fp32Tactic("cpu_ref.resize.direct", kResizeOp, /*is_reference=*/true) {}
+  ResizeTactic()
+      : Fp32Tactic("cpu_ref.resize.direct", kResizeOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearFormat(node));
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
     KILN_ASSIGN_OR_RETURN(ResizeParams params, ResizeParams::FromAttrs(node.attrs));
-    KILN_ASSIGN_OR_RETURN(std::vector<ResizeAxis> plan, PlanResize(params, node.inputs[0].dims));
     const Mode mode = params.mode == "linear" ? Mode::kLinear
                       : params.mode == "cubic" ? Mode::kCubic
                                                : Mode::kNearest;
-    for (size_t d = 0; d < plan.size(); ++d) {
-      if (plan[d].resized && TapCount(mode, params.antialias, plan[d].scale) > kMaxTaps) {
-        return absl::UnimplementedError(absl::StrCat(
-            "antialiased ", params.mode, " downscaling of axis ", d, " by ", plan[d].scale,
-            " needs more than ", kMaxTaps, " taps; this tactic supports at most that"));
+    // With `sizes` the scales follow the input dims, smallest (most taps) at
+    // the largest input: check at the build shape and the profiles' max.
+    std::vector<Dims> shapes = {node.inputs[0].dims};
+    if (!node.input_max.empty()) shapes.push_back(node.input_max[0]);
+    for (const Dims& dims : shapes) {
+      KILN_ASSIGN_OR_RETURN(std::vector<ResizeAxis> plan, PlanResize(params, dims));
+      for (size_t d = 0; d < plan.size(); ++d) {
+        if (plan[d].resized && TapCount(mode, params.antialias, plan[d].scale) > kMaxTaps) {
+          return absl::UnimplementedError(absl::StrCat(
+              "antialiased ", params.mode, " downscaling of axis ", d, " by ", plan[d].scale,
+              " needs more than ", kMaxTaps, " taps; this tactic supports at most that"));
+        }
       }
     }
     return absl::OkStatus();

@@ -49,7 +49,8 @@ class ReverseSequenceTactic : public Tactic {
  public:
   ReverseSequenceTactic()
       : Tactic(TacticInfo{"cpu_ref.reverse_sequence.direct", kReverseSequenceOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

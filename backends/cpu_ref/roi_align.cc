@@ -136,7 +136,9 @@ class RoiAlignKernel : public Fp32Kernel {
 
 class RoiAlignTactic : public Fp32Tactic {
  public:
-  RoiAlignTactic() : Fp32Tactic("cpu_ref.roi_align.direct", kRoiAlignOp, /*is_reference=*/true) {}
+  RoiAlignTactic()
+      : Fp32Tactic("cpu_ref.roi_align.direct", kRoiAlignOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     if (!IsFloatType(node.inputs[0].dtype) || node.inputs[1].dtype != node.inputs[0].dtype) {

@@ -152,7 +152,8 @@ class ScatterElementsTactic : public Tactic {
  public:
   ScatterElementsTactic()
       : Tactic(TacticInfo{"cpu_ref.scatter_elements.direct", kScatterElementsOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

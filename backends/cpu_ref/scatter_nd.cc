@@ -141,7 +141,8 @@ class ScatterNDTactic : public Tactic {
  public:
   ScatterNDTactic()
       : Tactic(TacticInfo{"cpu_ref.scatter_nd.direct", kScatterNDOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -34,7 +34,9 @@ class ShrinkKernel : public Fp32Kernel {
 
 class ShrinkTactic : public Fp32Tactic {
  public:
-  ShrinkTactic() : Fp32Tactic("cpu_ref.shrink.direct", kShrinkOp, /*is_reference=*/true) {}
+  ShrinkTactic()
+      : Fp32Tactic("cpu_ref.shrink.direct", kShrinkOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireFloatTensors(node);

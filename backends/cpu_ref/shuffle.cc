@@ -110,7 +110,8 @@ class ShuffleTactic : public Tactic {
  public:
   ShuffleTactic()
       : Tactic(TacticInfo{"cpu_ref.shuffle.direct", kShuffleOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

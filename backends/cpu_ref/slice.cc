@@ -47,7 +47,8 @@ class SliceKernel : public Kernel {
 class SliceTactic : public Tactic {
  public:
   SliceTactic()
-      : Tactic(TacticInfo{"cpu_ref.slice.direct", kSliceOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.slice.direct", kSliceOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

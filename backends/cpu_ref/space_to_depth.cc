@@ -33,7 +33,8 @@ class SpaceToDepthTactic : public Tactic {
  public:
   SpaceToDepthTactic()
       : Tactic(TacticInfo{"cpu_ref.space_to_depth.direct", kSpaceToDepthOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -15,6 +15,8 @@ namespace {
 
 class StftKernel : public Fp32Kernel {
  public:
+  // `frame_length` is the attribute's; 0 is resolved in Run, from the descs
+  // of the shape being run (the signal's length may vary).
   StftKernel(int64_t frame_step, int64_t frame_length)
       : frame_step_(frame_step), frame_length_(frame_length) {}
 
@@ -25,7 +27,10 @@ class StftKernel : public Fp32Kernel {
     const bool has_window = args.inputs.size() > 1 && args.inputs[1] != nullptr;
     const int64_t length = x[1], in_complex = x[2];
     const int64_t frames = y[1], bins = y[2];
-    const int64_t frame_length = frame_length_;
+    // The same defaulting as shape inference: window size, else the signal.
+    int64_t frame_length = frame_length_;
+    if (frame_length == 0 && has_window) frame_length = args.input_descs[1].dims[0];
+    if (frame_length == 0) frame_length = length;
     const int64_t frame_step = frame_step_;
     const auto* signal = static_cast<const float*>(args.inputs[0]);
     const auto* window = has_window ? static_cast<const float*>(args.inputs[1]) : nullptr;
@@ -60,7 +65,9 @@ class StftKernel : public Fp32Kernel {
 
 class StftTactic : public Fp32Tactic {
  public:
-  StftTactic() : Fp32Tactic("cpu_ref.stft.direct", kStftOp, /*is_reference=*/true) {}
+  StftTactic()
+      : Fp32Tactic("cpu_ref.stft.direct", kStftOp, /*is_reference=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatTensors(node));
@@ -70,11 +77,8 @@ class StftTactic : public Fp32Tactic {
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
     KILN_ASSIGN_OR_RETURN(StftParams params, StftParams::FromAttrs(node.attrs));
-    // The same defaulting as shape inference: window size, else the signal.
-    int64_t frame_length = params.frame_length;
-    if (frame_length == 0 && node.has_input(1)) frame_length = node.inputs[1].dims[0];
-    if (frame_length == 0) frame_length = node.inputs[0].dims[1];
-    return std::unique_ptr<Kernel>(std::make_unique<StftKernel>(params.frame_step, frame_length));
+    return std::unique_ptr<Kernel>(
+        std::make_unique<StftKernel>(params.frame_step, params.frame_length));
   }
 };
 

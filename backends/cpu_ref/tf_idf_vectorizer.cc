@@ -98,7 +98,8 @@ class TfIdfVectorizerTactic : public Tactic {
  public:
   TfIdfVectorizerTactic()
       : Tactic(TacticInfo{"cpu_ref.tf_idf_vectorizer.direct", kTfIdfVectorizerOp, kBackend,
-                          /*is_reference=*/true}) {}
+                          /*is_reference=*/true, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     const DataType dtype = node.inputs[0].dtype;

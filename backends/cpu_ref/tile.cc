@@ -55,7 +55,8 @@ class TileKernel : public Kernel {
 class TileTactic : public Tactic {
  public:
   TileTactic()
-      : Tactic(TacticInfo{"cpu_ref.tile.direct", kTileOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.tile.direct", kTileOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

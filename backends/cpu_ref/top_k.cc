@@ -98,7 +98,8 @@ class TopKKernel : public Kernel {
 class TopKTactic : public Tactic {
  public:
   TopKTactic()
-      : Tactic(TacticInfo{"cpu_ref.top_k.direct", kTopKOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.top_k.direct", kTopKOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

@@ -50,7 +50,8 @@ class TriluKernel : public Kernel {
 class TriluTactic : public Tactic {
  public:
   TriluTactic()
-      : Tactic(TacticInfo{"cpu_ref.trilu.direct", kTriluOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.trilu.direct", kTriluOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);

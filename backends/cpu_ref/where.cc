@@ -44,7 +44,8 @@ class WhereKernel : public Kernel {
 class WhereTactic : public Tactic {
  public:
   WhereTactic()
-      : Tactic(TacticInfo{"cpu_ref.where.direct", kWhereOp, kBackend, /*is_reference=*/true}) {}
+      : Tactic(TacticInfo{"cpu_ref.where.direct", kWhereOp, kBackend, /*is_reference=*/true,
+                          /*accepts_nhwc=*/false, /*dynamic_shapes=*/true}) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     return RequireLinearFormat(node);
