@@ -100,8 +100,9 @@ struct TacticInfo {
   bool accepts_nhwc = false;
   // Works at any shape within the node's profile ranges (NodeContext's
   // input_min/input_max): Run reads every dim from KernelArgs, nothing made
-  // by PrepareState or CreateKernel depends on a dim that varies, and
-  // WorkspaceSize at a profile's max covers every shape below it. Tactics
+  // by PrepareState or CreateKernel depends on a dim that varies, and the
+  // largest WorkspaceSize over the profiles' corners (the builder asks at
+  // each min, opt and max) covers every shape in between. Tactics
   // without it are offered only nodes whose tensors vary with the batch
   // alone (as every tactic was before profiles), never a varying sequence
   // length or image size.

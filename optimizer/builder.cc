@@ -170,34 +170,38 @@ int ProfilesMaxBatch(const Graph& graph, const std::vector<ShapeProfile>& profil
   return static_cast<int>(max_batch);
 }
 
-// Tactics answered WorkspaceSize at the first profile's max shapes; a later
-// profile may have larger ones. Raises each layer's workspace to its need at
-// every profile's max and leaves `graph` at the first profile's max again.
+// Tactics answered WorkspaceSize at the first profile's max shapes; another
+// corner of a profile may need more (a later profile's larger shapes, an
+// output that grows as an input shrinks). Raises each layer's workspace to
+// its need at every corner of every profile and leaves `graph` at the first
+// profile's max again.
 absl::Status WorkspaceForEveryProfile(Graph& graph, const std::vector<ShapeProfile>& profiles,
                                       int max_batch, const BuildConfig& config,
                                       const ProfileShapes& shapes,
                                       const std::vector<const Tactic*>& tactics, Plan& plan) {
-  for (size_t p = 1; p <= profiles.size(); ++p) {
-    // The first profile last, to leave the graph at it.
-    KILN_RETURN_IF_ERROR(SetProfileShapes(graph, profiles[p % profiles.size()], ProfileCorner::kMax));
-    KILN_RETURN_IF_ERROR(ReinferShapes(graph));
-    if (p == profiles.size()) break;
-    for (NodeId n = 0; n < graph.num_nodes(); ++n) {
-      const NodeContext ctx = NodeContextFromGraph(graph, graph.node(n), max_batch,
-                                                   config.target(), &shapes);
-      const uint64_t ws = tactics[n]->WorkspaceSize(ctx);
-      if (ws > config.workspace_bytes) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "layer '", ctx.name, "' (", tactics[n]->name(), ") needs ", ws,
-            " bytes of workspace at the max shapes of profile ", p, ", over the budget of ",
-            config.workspace_bytes, "; raise the workspace budget or narrow the profile"));
+  for (size_t p = 0; p < profiles.size(); ++p) {
+    for (ProfileCorner corner : {ProfileCorner::kMin, ProfileCorner::kOpt, ProfileCorner::kMax}) {
+      KILN_RETURN_IF_ERROR(SetProfileShapes(graph, profiles[p], corner));
+      KILN_RETURN_IF_ERROR(ReinferShapes(graph));
+      for (NodeId n = 0; n < graph.num_nodes(); ++n) {
+        const NodeContext ctx = NodeContextFromGraph(graph, graph.node(n), max_batch,
+                                                     config.target(), &shapes);
+        const uint64_t ws = tactics[n]->WorkspaceSize(ctx);
+        if (ws > config.workspace_bytes) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              "layer '", ctx.name, "' (", tactics[n]->name(), ") needs ", ws,
+              " bytes of workspace at the ", ProfileCornerName(corner), " shapes of profile ", p,
+              ", over the budget of ", config.workspace_bytes,
+              "; raise the workspace budget or narrow the profile"));
+        }
+        PlanNode& pn = plan.nodes[n];
+        pn.workspace_size = std::max<uint64_t>(pn.workspace_size, ws);
+        plan.workspace_size = std::max(plan.workspace_size, pn.workspace_size);
       }
-      PlanNode& pn = plan.nodes[n];
-      pn.workspace_size = std::max<uint64_t>(pn.workspace_size, ws);
-      plan.workspace_size = std::max(plan.workspace_size, pn.workspace_size);
     }
   }
-  return absl::OkStatus();
+  KILN_RETURN_IF_ERROR(SetProfileShapes(graph, profiles[0], ProfileCorner::kMax));
+  return ReinferShapes(graph);
 }
 
 bool IsActivation(const Tensor& t) { return !t.is_input && !t.is_output && !t.is_constant(); }
@@ -393,7 +397,7 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
       config.progress(progress);
     }
   }
-  if (profiles.size() > 1) {
+  if (!profiles.empty()) {
     KILN_RETURN_IF_ERROR(
         WorkspaceForEveryProfile(graph, profiles, max_batch, config, *shapes, tactics, plan));
   }

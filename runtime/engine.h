@@ -128,6 +128,9 @@ class ExecutionContext {
   // input, the dim and the range, when it is outside the profile.
   absl::Status SetInputShape(int binding, const Dims& dims);
   absl::Status SetInputShape(absl::string_view input, const Dims& dims);
+  // Sets dim 0 of every batched input to `batch` (1..max_batch), other dims
+  // as they are: what Execute(batch, ...) does before it runs.
+  absl::Status SetBatch(int batch);
   // Any binding's shape and type at the current input shapes (an output's
   // inferred from them); an error when the network cannot run at them.
   absl::StatusOr<TensorDesc> binding_desc(int binding);
@@ -164,8 +167,6 @@ class ExecutionContext {
   friend class Engine;
   explicit ExecutionContext(const Engine* engine) : engine_(engine) {}
 
-  // Sets every batched input's dim 0 to `batch` (the batch API's way in).
-  absl::Status SetBatch(int batch);
   // Infers every tensor's shape from the input shapes when they changed.
   absl::Status UpdateShapes();
   // Enqueues every layer on the current stream, one by one.

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "graph/shape_profile.h"
 #include "optimizer/builder.h"
 #include "optimizer/timing_cache.h"
 #include "samples/networks.h"
@@ -32,7 +33,11 @@ ABSL_FLAG(std::string, timing_cache, "",
           "next build of similar layers skips timing them");
 ABSL_FLAG(std::string, shapes, "",
           "dims of ONNX inputs with symbolic dims, as name:1x3x224x224[,name2:...]; dim 0 is the "
-          "batch");
+          "batch (for run: the input shapes of a plan built with --profile)");
+ABSL_FLAG(std::string, profile, "",
+          "an optimization profile (dynamic shapes): NAME:MIN,OPT,MAX for each input whose shape "
+          "varies, ';'-separated, e.g. input_ids:1x16,8x128,128x384; repeat the flag for more "
+          "profiles. Tactics are timed at OPT, memory is planned for MAX; replaces --batch");
 ABSL_FLAG(bool, quiet, false, "do not print a line per layer while choosing tactics");
 
 namespace kiln {
@@ -120,9 +125,30 @@ int Run(const Args& args) {
     }
   }
 
+  // Profiles: the model is imported at the first one's max shapes.
+  std::vector<ShapeProfile> profiles;
+  if (auto given = args.given.find("profile"); given != args.given.end()) {
+    if (args.Has("batch")) {
+      return Fail(kName, "--batch and --profile exclude each other: give the batch range in "
+                         "the profile", kExitUsage);
+    }
+    for (const std::string& text : given->second) {
+      absl::StatusOr<ShapeProfile> profile = ParseShapeProfile(text);
+      if (!profile.ok()) return Fail(kName, profile.status().message(), kExitUsage);
+      profiles.push_back(*std::move(profile));
+    }
+  }
+  int import_batch = batch;
+  std::map<std::string, Dims> import_shapes = *shapes;
+  if (!profiles.empty()) {
+    for (const InputShapeRange& range : profiles[0].inputs) {
+      import_shapes[range.name] = range.max;
+      import_batch = std::max<int>(import_batch, static_cast<int>(range.max[0]));
+    }
+  }
   const std::string model = sample.empty() ? args.positional[0] : sample;
   absl::StatusOr<NetworkDefinition> network =
-      sample.empty() ? ImportOnnx(model, batch, *shapes) : SampleNetwork(sample);
+      sample.empty() ? ImportOnnx(model, import_batch, import_shapes) : SampleNetwork(sample);
   if (!network.ok()) {
     return Fail(kName, network.status().message(),
                 network.status().code() == absl::StatusCode::kInvalidArgument && !sample.empty()
@@ -133,7 +159,8 @@ int Run(const Args& args) {
   StderrLogger logger(absl::GetFlag(FLAGS_verbose) ? Logger::Severity::kVerbose
                                                    : Logger::Severity::kWarning);
   BuildConfig config;
-  config.max_batch = batch;
+  config.max_batch = profiles.empty() ? batch : 1;
+  config.profiles = profiles;
   config.workspace_bytes = static_cast<uint64_t>(absl::GetFlag(FLAGS_workspace)) << 20;
   config.allow_fp16 = absl::GetFlag(FLAGS_fp16);
   config.allow_tf32 = absl::GetFlag(FLAGS_tf32);
@@ -169,6 +196,9 @@ int Run(const Args& args) {
 
   std::printf("built %s for %s (%s), max batch %d, in %.3f s\n", model.c_str(),
               plan->backend.c_str(), plan->device.c_str(), plan->max_batch, seconds);
+  for (size_t p = 0; p < plan->profiles.size(); ++p) {
+    std::printf("  profile %-9zu %s\n", p, plan->profiles[p].ToString().c_str());
+  }
   std::printf("  layers            %zu (network had %d)\n", plan->nodes.size(),
               network->num_layers());
   std::printf("  options           %s\n", plan->build_options.c_str());
@@ -209,10 +239,11 @@ const Command& BuildCommand() {
       "Examples:\n"
       "  kiln build resnet50.onnx -o resnet50.plan --batch=8 --timing-cache=cpu.cache\n"
       "  kiln build model.onnx -o model.plan --shapes=input:1x3x224x224\n"
+      "  kiln build bert.onnx -o bert.plan --profile='input_ids:1x16,8x128,32x384;...'\n"
       "  kiln build --sample=lenet5 -o lenet.plan\n"
       "  kiln build --sample=resnet50 --backend=cuda --batch=32 --fp16 -o r50.plan\n",
       {"o", "sample", "backend", "fp16", "tf32", "formats", "batch", "workspace", "timing_cache",
-       "shapes", "quiet", "verbose"},
+       "shapes", "profile", "quiet", "verbose"},
       Run,
   };
   return command;

@@ -79,6 +79,18 @@ void PrintJson(const std::string& path, const Plan& plan, size_t file_bytes) {
                   ",\"kiln_version\":", Json(plan.kiln_version), ",\"backend\":", Json(plan.backend),
                   ",\"device\":", Json(plan.device), ",\"max_batch\":", plan.max_batch,
                   ",\"build_options\":", Json(plan.build_options), "}");
+  out += ",\"profiles\":[";
+  for (size_t p = 0; p < plan.profiles.size(); ++p) {
+    std::vector<std::string> ranges;
+    for (const InputShapeRange& r : plan.profiles[p].inputs) {
+      ranges.push_back(absl::StrCat("{\"name\":", Json(r.name), ",\"min\":", JsonDims(r.min),
+                                    ",\"opt\":", JsonDims(r.opt), ",\"max\":", JsonDims(r.max),
+                                    "}"));
+    }
+    absl::StrAppend(&out, p ? "," : "", "{\"index\":", p, ",\"inputs\":[",
+                    absl::StrJoin(ranges, ","), "]}");
+  }
+  out += "]";
   out += ",\"layers\":[";
   uint64_t state_bytes = 0;
   for (size_t n = 0; n < plan.nodes.size(); ++n) {
@@ -121,8 +133,16 @@ void PrintText(const std::string& path, const Plan& plan, size_t file_bytes) {
   std::printf("  backend          %s on %s\n", plan.backend.c_str(), plan.device.c_str());
   std::printf("  max batch        %d\n", plan.max_batch);
   std::printf("  build options    %s\n", plan.build_options.c_str());
+  for (size_t p = 0; p < plan.profiles.size(); ++p) {
+    std::printf("  profile %zu\n", p);
+    for (const InputShapeRange& r : plan.profiles[p].inputs) {
+      std::printf("    %-20s min %s  opt %s  max %s\n", r.name.c_str(), DimsString(r.min).c_str(),
+                  DimsString(r.opt).c_str(), DimsString(r.max).c_str());
+    }
+  }
 
-  std::printf("\nlayers (%zu, in execution order; tensors at max batch)\n", plan.nodes.size());
+  std::printf("\nlayers (%zu, in execution order; tensors at %s)\n", plan.nodes.size(),
+              plan.profiles.empty() ? "max batch" : "the first profile's max");
   uint64_t state_bytes = 0;
   for (size_t n = 0; n < plan.nodes.size(); ++n) {
     const PlanNode& node = plan.nodes[n];
@@ -197,8 +217,8 @@ const Command& InspectCommand() {
       "kiln inspect MODEL.plan [--json]",
       "Show what a plan holds: layers, tactics, precisions, formats, bindings, memory.",
       "Reads and verifies the plan without loading it, so it works on a machine that lacks\n"
-      "the plan's backend. Shows the header (versions, backend, device, max batch, build\n"
-      "options), each layer with its op, chosen tactic, input/output types, shapes and\n"
+      "the plan's backend. Shows the header (versions, backend, device, max batch, shape\n"
+      "profiles, build options), each layer with its op, chosen tactic, input/output types, shapes and\n"
       "formats and its workspace, the bindings, and the memory the plan needs.\n"
       "\n"
       "Example:\n"

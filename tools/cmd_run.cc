@@ -8,12 +8,15 @@
 #include <numeric>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "tools/commands.h"
 #include "tools/npy.h"
+
+ABSL_DECLARE_FLAG(std::string, shapes);
 
 ABSL_FLAG(std::string, input, "",
           "name:FILE.npy for one input; repeat the flag (or separate with commas) for several. "
@@ -83,6 +86,22 @@ int Run(const Args& args) {
   const Engine& engine = **loaded;
   const Plan& plan = engine.plan();
 
+  absl::StatusOr<std::unique_ptr<ExecutionContext>> context = engine.CreateExecutionContext();
+  if (!context.ok()) return Fail(kName, context.status());
+  (*context)->set_cuda_graphs(absl::GetFlag(FLAGS_cuda_graph));
+  // A plan with shape profiles runs at the shapes of the input files and
+  // --shapes (others at the first profile's max).
+  const bool dynamic = !plan.profiles.empty();
+  absl::StatusOr<std::map<std::string, Dims>> shapes = ParseShapes(absl::GetFlag(FLAGS_shapes));
+  if (!shapes.ok()) return Fail(kName, shapes.status().message(), kExitUsage);
+  if (!shapes->empty() && !dynamic) {
+    return Fail(kName, "--shapes needs a plan built with --profile; this one varies only the "
+                       "batch (use --batch)", kExitUsage);
+  }
+  for (const auto& [name, dims] : *shapes) {
+    if (absl::Status s = (*context)->SetInputShape(name, dims); !s.ok()) return Fail(kName, s);
+  }
+
   std::map<int, Weights> inputs;
   int batch = batch_flag;
   for (const auto& [name, file] : input_files) {
@@ -96,6 +115,11 @@ int Run(const Args& args) {
     }
     absl::StatusOr<Weights> data = ReadNpyFile(file);
     if (!data.ok()) return Fail(kName, data.status());
+    if (dynamic && shapes->count(name) == 0) {
+      if (absl::Status s = (*context)->SetInputShape(binding, data->dims()); !s.ok()) {
+        return Fail(kName, absl::StrCat("--input ", file, ": ", s.message()), kExitFailure);
+      }
+    }
     // Without --batch, a batched input's file says the batch.
     const bool batched = plan.tensors[plan.inputs[binding]].batched;
     if (batch_flag == 0 && batched && !data->dims().empty() && batch == 0) {
@@ -103,29 +127,35 @@ int Run(const Args& args) {
     }
     inputs[binding] = *std::move(data);
   }
-  if (batch == 0) batch = engine.max_batch();
-  if (batch < 1 || batch > engine.max_batch()) {
+  if (batch == 0 && !dynamic) batch = engine.max_batch();
+  if (batch != 0 && (batch < 1 || batch > engine.max_batch())) {
     return Fail(kName, absl::StrCat("batch ", batch, " is outside the plan's 1..",
                                     engine.max_batch(), " (rebuild with a larger --batch)"),
                 kExitFailure);
   }
+  if (batch != 0) {
+    if (absl::Status s = (*context)->SetBatch(batch); !s.ok()) return Fail(kName, s);
+  }
 
   absl::StatusOr<BindingBuffers> buffers =
-      AllocateBindings(engine, batch, inputs, absl::GetFlag(FLAGS_seed));
+      AllocateBindings(**context, inputs, absl::GetFlag(FLAGS_seed));
   if (!buffers.ok()) return Fail(kName, buffers.status());
-  absl::StatusOr<std::unique_ptr<ExecutionContext>> context = engine.CreateExecutionContext();
-  if (!context.ok()) return Fail(kName, context.status());
-  (*context)->set_cuda_graphs(absl::GetFlag(FLAGS_cuda_graph));
+  // Samples per run: the batch, or with profiles dim 0 of the first batched input.
+  int samples = batch;
+  for (int i = 0; samples == 0 && i < engine.num_inputs(); ++i) {
+    if (plan.tensors[plan.inputs[i]].batched) samples = static_cast<int>(buffers->descs[i].dims[0]);
+  }
+  samples = std::max(samples, 1);
 
   for (int i = 0; i < warmup; ++i) {
-    if (absl::Status s = (*context)->Execute(batch, buffers->pointers); !s.ok()) {
+    if (absl::Status s = (*context)->Execute(buffers->pointers); !s.ok()) {
       return Fail(kName, s);
     }
   }
   std::vector<double> ms;
   for (int i = 0; i < iterations; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    absl::Status s = (*context)->Execute(batch, buffers->pointers);
+    absl::Status s = (*context)->Execute(buffers->pointers);
     ms.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
             .count());
@@ -134,8 +164,11 @@ int Run(const Args& args) {
   std::sort(ms.begin(), ms.end());
   const double total = std::accumulate(ms.begin(), ms.end(), 0.0);
 
-  std::printf("ran %s on %s (%s) at batch %d: %d iterations after %d warm-up\n", path.c_str(),
-              plan.backend.c_str(), plan.device.c_str(), batch, iterations, warmup);
+  const std::string at =
+      dynamic ? absl::StrCat("at input shapes (profile ", (*context)->optimization_profile(), ")")
+              : absl::StrCat("at batch ", batch);
+  std::printf("ran %s on %s (%s) %s: %d iterations after %d warm-up\n", path.c_str(),
+              plan.backend.c_str(), plan.device.c_str(), at.c_str(), iterations, warmup);
   for (int i = 0; i < engine.num_inputs(); ++i) {
     std::printf("  input  %-20s %s[%s] %s\n", engine.binding_name(i).c_str(),
                 std::string(DataTypeName(buffers->descs[i].dtype)).c_str(),
@@ -145,7 +178,7 @@ int Run(const Args& args) {
   std::printf("latency (ms): min %.4f  median %.4f  p90 %.4f  p99 %.4f  max %.4f  mean %.4f\n",
               ms.front(), Quantile(ms, 0.5), Quantile(ms, 0.9), Quantile(ms, 0.99), ms.back(),
               total / ms.size());
-  std::printf("throughput: %.1f samples/s (%.1f runs/s)\n", batch * ms.size() * 1000.0 / total,
+  std::printf("throughput: %.1f samples/s (%.1f runs/s)\n", samples * ms.size() * 1000.0 / total,
               ms.size() * 1000.0 / total);
   if (!engine.backend().host_memory()) {
     const ExecutionContext& c = **context;
@@ -155,7 +188,7 @@ int Run(const Args& args) {
     } else if (!c.cuda_graph_error().ok()) {
       graph = absl::StrCat("off, ran eagerly: ", c.cuda_graph_error().message());
     } else if (!c.cuda_graphs_active()) {
-      graph = "off (the first run at a batch is eager; too few runs to capture)";
+      graph = "off (the first run at a shape is eager; too few runs to capture)";
     }
     std::printf("cuda graph: %s\n", graph.c_str());
   }
@@ -200,7 +233,8 @@ const Command& RunCommand() {
       "Examples:\n"
       "  kiln run lenet.plan\n"
       "  kiln run lenet.plan --input=data:digit.npy --output-dir=out --iterations=1\n",
-      {"input", "output_dir", "iterations", "warmup", "batch", "seed", "backend", "cuda_graph"},
+      {"input", "output_dir", "iterations", "warmup", "batch", "shapes", "seed", "backend",
+       "cuda_graph"},
       Run,
   };
   return command;

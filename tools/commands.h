@@ -99,6 +99,10 @@ struct BindingBuffers {
 absl::StatusOr<BindingBuffers> AllocateBindings(const Engine& engine, int batch,
                                                 const std::map<int, Weights>& inputs,
                                                 uint32_t seed);
+// Same at the input shapes `context` is set to (dynamic-shape plans).
+absl::StatusOr<BindingBuffers> AllocateBindings(ExecutionContext& context,
+                                                const std::map<int, Weights>& inputs,
+                                                uint32_t seed);
 // Copies binding `binding` back to host memory.
 absl::StatusOr<Weights> ReadBinding(const Engine& engine, const BindingBuffers& buffers,
                                     int binding);

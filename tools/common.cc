@@ -1,4 +1,5 @@
 // What several `kiln` commands share: flags, errors, files, loading engines.
+#include <functional>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -171,14 +172,18 @@ Weights RandomData(const TensorDesc& desc, std::mt19937& rng) {
 
 }  // namespace
 
-absl::StatusOr<BindingBuffers> AllocateBindings(const Engine& engine, int batch,
-                                                const std::map<int, Weights>& inputs,
-                                                uint32_t seed) {
+namespace {
+
+// AllocateBindings with each binding's desc from `desc_of`; `at` says where
+// in errors ("at batch 4").
+absl::StatusOr<BindingBuffers> AllocateBindingsWith(
+    const Engine& engine, const std::function<absl::StatusOr<TensorDesc>(int)>& desc_of,
+    const std::string& at, const std::map<int, Weights>& inputs, uint32_t seed) {
   BindingBuffers b;
   std::mt19937 rng(seed);
   const Backend& backend = engine.backend();
   for (int i = 0; i < engine.num_bindings(); ++i) {
-    KILN_ASSIGN_OR_RETURN(TensorDesc desc, engine.binding_desc(i, batch));
+    KILN_ASSIGN_OR_RETURN(TensorDesc desc, desc_of(i));
     // At least one byte, so an empty tensor still has a valid pointer.
     KILN_ASSIGN_OR_RETURN(std::unique_ptr<DeviceBuffer> buffer,
                           backend.Allocate(std::max<size_t>(desc.bytes(), 1)));
@@ -188,7 +193,7 @@ absl::StatusOr<BindingBuffers> AllocateBindings(const Engine& engine, int batch,
       if (given != inputs.end()) {
         if (given->second.dims() != desc.dims) {
           return absl::InvalidArgumentError(absl::StrCat(
-              "input '", desc.name, "' at batch ", batch, " is ", DataTypeName(desc.dtype), "[",
+              "input '", desc.name, "' ", at, " is ", DataTypeName(desc.dtype), "[",
               DimsString(desc.dims), "], the file holds ", DataTypeName(given->second.dtype()),
               "[", DimsString(given->second.dims()), "]"));
         }
@@ -210,6 +215,24 @@ absl::StatusOr<BindingBuffers> AllocateBindings(const Engine& engine, int batch,
     b.descs.push_back(std::move(desc));
   }
   return b;
+}
+
+}  // namespace
+
+absl::StatusOr<BindingBuffers> AllocateBindings(const Engine& engine, int batch,
+                                                const std::map<int, Weights>& inputs,
+                                                uint32_t seed) {
+  return AllocateBindingsWith(
+      engine, [&](int i) { return engine.binding_desc(i, batch); },
+      absl::StrCat("at batch ", batch), inputs, seed);
+}
+
+absl::StatusOr<BindingBuffers> AllocateBindings(ExecutionContext& context,
+                                                const std::map<int, Weights>& inputs,
+                                                uint32_t seed) {
+  return AllocateBindingsWith(
+      context.engine(), [&](int i) { return context.binding_desc(i); }, "at the shapes run",
+      inputs, seed);
 }
 
 absl::StatusOr<Weights> ReadBinding(const Engine& engine, const BindingBuffers& buffers,

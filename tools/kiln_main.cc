@@ -81,7 +81,7 @@ std::string Metavar(absl::string_view name, const absl::CommandLineFlag& flag) {
       {"o", "PLAN"},        {"sample", "NAME"},      {"backend", "NAME"},
       {"workspace", "MiB"}, {"timing_cache", "FILE"}, {"shapes", "NAME:DIMS,..."},
       {"input", "NAME:FILE.npy"}, {"output_dir", "DIR"}, {"suite", "DIR"},
-      {"report", "FILE.json"}};
+      {"report", "FILE.json"},  {"profile", "NAME:MIN,OPT,MAX;..."}};
   auto it = names->find(name);
   if (it != names->end()) return it->second;
   if (flag.IsOfType<int>() || flag.IsOfType<uint32_t>()) return "N";

@@ -7,7 +7,9 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -95,11 +97,16 @@ absl::StatusOr<NetworkDefinition> MakeNetwork(const OpCase& c, int* max_batch) {
 // (the builder adds Reformat layers from and to the linear bindings, with
 // whichever reformat tactic of the backend it picks), and loads the plan
 // after a PlanWriter/Runtime::Deserialize round trip.
-absl::StatusOr<std::unique_ptr<Engine>> BuildForcedEngine(const NetworkDefinition& network,
-                                                          const OpCase& c, const Tactic& tactic,
-                                                          int max_batch, TensorFormat format) {
+// With `profile`, the plan is built for its shapes instead of `max_batch`.
+absl::StatusOr<std::unique_ptr<Engine>> BuildForcedEngine(
+    const NetworkDefinition& network, const OpCase& c, const Tactic& tactic, int max_batch,
+    TensorFormat format, const std::optional<ShapeProfile>& profile = std::nullopt) {
   BuildConfig config;
-  config.max_batch = max_batch;
+  if (profile.has_value()) {
+    config.profiles = {*profile};
+  } else {
+    config.max_batch = max_batch;
+  }
   config.backends = {tactic.backend()};
   config.allow_tf32 = c.allow_tf32;
   config.formats = {format};
@@ -155,13 +162,16 @@ void FillPoison(Weights& w, Poison poison) {
 absl::StatusOr<std::vector<Weights>> RunEngine(const Engine& engine, ExecutionContext& context,
                                                const OpCase& c, int batch, Poison poison) {
   const Backend& backend = engine.backend();
+  // The context's shapes: the case's at `batch`, or those a dynamic-shape
+  // run set before.
+  KILN_RETURN_IF_ERROR(context.SetBatch(batch));
   std::vector<std::unique_ptr<DeviceBuffer>> buffers(engine.num_bindings());
   std::vector<void*> bindings(engine.num_bindings(), nullptr);
   for (size_t i = 0; i < c.inputs.size(); ++i) {
     if (c.inputs[i].constant || IsOmitted(c.inputs[i])) continue;
     const int b = engine.binding_index(InputName(i));
     if (b < 0) return absl::InternalError(absl::StrCat("the plan has no binding ", InputName(i)));
-    KILN_ASSIGN_OR_RETURN(TensorDesc desc, engine.binding_desc(b, batch));
+    KILN_ASSIGN_OR_RETURN(TensorDesc desc, context.binding_desc(b));
     if (desc.bytes() > c.inputs[i].value.bytes()) {
       return absl::InternalError(absl::StrCat("binding ", InputName(i), " at batch ", batch, " is ",
                                               desc.ToString(), ", larger than the case's data"));
@@ -174,7 +184,7 @@ absl::StatusOr<std::vector<Weights>> RunEngine(const Engine& engine, ExecutionCo
   }
   std::vector<Weights> outputs;
   for (int b = engine.num_inputs(); b < engine.num_bindings(); ++b) {
-    KILN_ASSIGN_OR_RETURN(TensorDesc desc, engine.binding_desc(b, batch));
+    KILN_ASSIGN_OR_RETURN(TensorDesc desc, context.binding_desc(b));
     outputs.emplace_back(desc.dtype, desc.dims);
     FillPoison(outputs.back(), poison);
     KILN_ASSIGN_OR_RETURN(buffers[b], backend.Allocate(desc.bytes()));
@@ -188,7 +198,7 @@ absl::StatusOr<std::vector<Weights>> RunEngine(const Engine& engine, ExecutionCo
                                               " has no data in the case"));
     }
   }
-  KILN_RETURN_IF_ERROR(context.Execute(batch, bindings));
+  KILN_RETURN_IF_ERROR(context.Execute(bindings));
   for (size_t k = 0; k < outputs.size(); ++k) {
     const int b = engine.num_inputs() + static_cast<int>(k);
     KILN_RETURN_IF_ERROR(backend.CopyToHost(outputs[k].mutable_data(), buffers[b]->data(),
@@ -477,6 +487,189 @@ absl::Status RunVariant(const OpCase& c, const Tactic& tactic, const Tactic& ref
   return absl::OkStatus();
 }
 
+// ---------------------------------------------------------------------------
+// Dynamic-shape mode.
+
+// The leading box of `w` of shape `dims` (each dim a prefix of w's).
+Weights SubBox(const Weights& w, const Dims& dims) {
+  Weights out(w.dtype(), dims);
+  const size_t item = DataTypeSize(w.dtype());
+  const Dims& from = w.dims();
+  const int64_t n = Volume(dims);
+  Dims index(dims.size(), 0);
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < dims.size(); ++d) offset = offset * from[d] + index[d];
+    std::memcpy(static_cast<uint8_t*>(out.mutable_data()) + k * item,
+                static_cast<const uint8_t*>(w.data()) + offset * item, item);
+    for (size_t d = dims.size(); d-- > 0;) {
+      if (++index[d] < dims[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+// `c` with each non-constant input cut to its leading box in `shapes` (one
+// entry per input; ignored for constants and omitted inputs).
+OpCase CaseAt(const OpCase& c, const std::vector<Dims>& shapes) {
+  OpCase at = c;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    if (c.inputs[i].constant || IsOmitted(c.inputs[i])) continue;
+    at.inputs[i].value = SubBox(c.inputs[i].value, shapes[i]);
+  }
+  return at;
+}
+
+// Whether `reference` takes `c` at `shapes`: shape inference, Supports, and
+// outputs of the ranks they have at the case's own shapes (a plan fixes
+// every tensor's rank; GatherND's depends on a dim of its indices).
+bool ValidShapes(const OpCase& c, const std::vector<Dims>& shapes, const Tactic& reference) {
+  absl::StatusOr<NodeContext> node = testutil::MakeNodeContext(c.op, c.attrs, CaseAt(c, shapes).inputs);
+  absl::StatusOr<NodeContext> max = testutil::MakeNodeContext(c.op, c.attrs, c.inputs);
+  if (!node.ok() || !max.ok() || !reference.Supports(*node).ok() ||
+      OutputElementsPerItem(CaseAt(c, shapes)) == 0) {
+    return false;
+  }
+  for (size_t k = 0; k < node->outputs.size(); ++k) {
+    if (node->outputs[k].rank() != max->outputs[k].rank()) return false;
+  }
+  return true;
+}
+
+// Shapes at which to run a dynamic-shape plan of `c`, whose non-constant
+// inputs are at their max: each size > 1 that no constant also has (a size
+// shared with a weight, like a GEMM's K, stays) is a symbol, shrunk to the
+// same random value wherever it appears, so equal dims stay equal and 1s
+// stay 1. Returns the profile's min corner first (the elementwise min of the
+// drawn shapes, itself valid), then the drawn shapes; empty when no dim can
+// vary or no smaller shape is valid.
+std::vector<std::vector<Dims>> DrawShapes(const OpCase& c, const Tactic& reference,
+                                          std::mt19937& rng) {
+  std::set<int64_t> fixed, symbols;
+  for (const testutil::OpInput& in : c.inputs) {
+    if (IsOmitted(in)) continue;
+    for (int64_t d : in.value.dims()) (in.constant ? fixed : symbols).insert(d);
+  }
+  std::vector<int64_t> free;
+  for (int64_t v : symbols) {
+    if (v > 1 && fixed.count(v) == 0) free.push_back(v);
+  }
+  if (free.empty()) return {};
+  std::vector<std::vector<Dims>> draws;
+  for (int attempt = 0; attempt < 20 && draws.size() < 3; ++attempt) {
+    std::map<int64_t, int64_t> value;
+    for (int64_t v : free) value[v] = UniformInt(rng, 1, v);
+    std::vector<Dims> shapes;
+    bool smaller = false;
+    for (const testutil::OpInput& in : c.inputs) {
+      Dims dims = in.value.dims();
+      if (!in.constant && !IsOmitted(in)) {
+        for (int64_t& d : dims) {
+          if (auto it = value.find(d); it != value.end()) {
+            smaller = smaller || it->second != d;
+            d = it->second;
+          }
+        }
+      }
+      shapes.push_back(std::move(dims));
+    }
+    if (smaller && ValidShapes(c, shapes, reference)) draws.push_back(std::move(shapes));
+  }
+  // The min corner must be valid too; drop draws until it is.
+  while (!draws.empty()) {
+    std::vector<Dims> min = draws[0];
+    for (const std::vector<Dims>& d : draws) {
+      for (size_t i = 0; i < d.size(); ++i) {
+        for (size_t k = 0; k < d[i].size(); ++k) min[i][k] = std::min(min[i][k], d[i][k]);
+      }
+    }
+    if (ValidShapes(c, min, reference)) {
+      draws.insert(draws.begin(), std::move(min));
+      return draws;
+    }
+    draws.pop_back();
+  }
+  return {};
+}
+
+// Runs `c` with `tactic` built once for a profile from the shapes of
+// DrawShapes to the case's own (its max), at each of those shapes, against
+// the reference built for exactly that shape. Appends failures, merges the
+// error, and says in `result.dynamic` how many shapes ran.
+absl::Status RunDynamic(const OpCase& c, const Tactic& tactic, const Tactic& reference,
+                        std::mt19937& rng, CaseResult& result,
+                        std::vector<std::string>& failures) {
+  std::vector<std::vector<Dims>> shapes = DrawShapes(c, reference, rng);
+  if (shapes.empty()) return absl::OkStatus();
+  std::vector<Dims> max;
+  for (const testutil::OpInput& in : c.inputs) max.push_back(in.value.dims());
+  ShapeProfile profile;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    if (c.inputs[i].constant || IsOmitted(c.inputs[i])) continue;
+    profile.inputs.push_back({InputName(i), shapes[0][i], shapes[1][i], max[i]});
+  }
+  shapes.push_back(max);
+  int max_batch = 0;
+  KILN_ASSIGN_OR_RETURN(NetworkDefinition network, MakeNetwork(c, &max_batch));
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      BuildForcedEngine(network, c, tactic, max_batch, TensorFormat::kLinear, profile);
+  if (!engine.ok()) {
+    failures.push_back(absl::StrCat("dynamic shapes, profile ", profile.ToString(),
+                                    ": the plan does not build: ", engine.status().message()));
+    return absl::OkStatus();
+  }
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionContext> context, (*engine)->CreateExecutionContext());
+  int ran = 0;
+  for (const std::vector<Dims>& at : shapes) {
+    const OpCase sub = CaseAt(c, at);
+    std::string where;
+    for (const InputShapeRange& range : profile.inputs) {
+      const int b = (*engine)->binding_index(range.name);
+      const Dims& dims = at[std::stoul(range.name.substr(2))];
+      absl::StrAppend(&where, where.empty() ? "" : ",", range.name, ":", DimsString(dims));
+      KILN_RETURN_IF_ERROR(context->SetInputShape(b, dims));
+    }
+    // Memory is planned at the profile's corners; a shape where some tensor
+    // outgrows it is refused by the runtime, not a mismatch.
+    if (absl::StatusOr<TensorDesc> out = context->binding_desc((*engine)->num_inputs()); !out.ok()) {
+      continue;
+    }
+    int sub_batch = 0;
+    KILN_ASSIGN_OR_RETURN(NetworkDefinition sub_network, MakeNetwork(sub, &sub_batch));
+    KILN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> reference_engine,
+                          BuildForcedEngine(sub_network, sub, reference, sub_batch,
+                                            TensorFormat::kLinear));
+    KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionContext> reference_context,
+                          reference_engine->CreateExecutionContext());
+    // The case's data may not fit a smaller shape (indices past a shrunk
+    // axis): when the reference refuses the shape, so may the plan.
+    absl::StatusOr<std::vector<Weights>> want =
+        RunEngine(*reference_engine, *reference_context, sub, sub_batch, Poison::kNaN);
+    if (!want.ok()) continue;
+    absl::StatusOr<std::vector<Weights>> got =
+        RunEngine(**engine, *context, sub, sub_batch, Poison::kPattern);
+    if (!got.ok()) {
+      failures.push_back(absl::StrCat("dynamic shapes, plan for ", profile.ToString(), " run at ",
+                                      where, " fails where the reference runs: ",
+                                      got.status().message()));
+      continue;
+    }
+    for (size_t k = 0; k < got->size(); ++k) {
+      ErrorStats stats;
+      const std::string problem = CompareOutputs((*got)[k], (*want)[k], c.tolerance, &stats);
+      result.error.Merge(stats);
+      if (!problem.empty()) {
+        failures.push_back(absl::StrCat("dynamic shapes, plan for ", profile.ToString(), " run at ",
+                                        where, ", output ", k, ": ", problem));
+      }
+    }
+    ++ran;
+  }
+  result.dynamic_shapes = ran;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
@@ -520,6 +713,12 @@ absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic) {
   for (TensorFormat format : formats) {
     KILN_RETURN_IF_ERROR(RunVariant(c, tactic, *reference, format, result, failures));
   }
+  if (tactic.dynamic_shapes() && linear.ok()) {
+    // Shapes drawn from the case itself, so a seed reproduces them.
+    std::seed_seq seq{testutil::TestSeed(), static_cast<uint32_t>(Volume(node.inputs[0].dims))};
+    std::mt19937 rng(seq);
+    KILN_RETURN_IF_ERROR(RunDynamic(c, tactic, *reference, rng, result, failures));
+  }
   for (TensorFormat format : formats) {
     absl::StrAppend(&result.layouts, result.layouts.empty() ? "" : "+", TensorFormatName(format));
   }
@@ -561,7 +760,7 @@ void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
   const bool is_reference = TacticRegistry::Global().Reference(t.op()) == &t;
   const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
   ErrorStats worst;
-  int ran = 0;
+  int ran = 0, dynamic_cases = 0;
   std::vector<std::string> unsupported;
   for (size_t i = 0; i < cases.size(); ++i) {
     const OpCase& c = cases[i];
@@ -582,10 +781,13 @@ void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
       continue;
     }
     ++ran;
+    dynamic_cases += result->dynamic_shapes > 0;
     worst.Merge(result->error);
-    std::printf("[conformance] %s [%s%s%s]: %s %s\n", label.c_str(),
+    const std::string dynamic =
+        result->dynamic_shapes > 0 ? absl::StrCat(", dynamic x", result->dynamic_shapes) : "";
+    std::printf("[conformance] %s [%s%s%s%s]: %s %s\n", label.c_str(),
                 c.tolerance.ToString().c_str(), c.allow_tf32 ? ", tf32" : "",
-                result->layouts == "linear" ? "" : (", " + result->layouts).c_str(),
+                result->layouts == "linear" ? "" : (", " + result->layouts).c_str(), dynamic.c_str(),
                 result->error.ToString().c_str(), result->failure.empty() ? "ok" : "MISMATCH");
     if (!result->failure.empty()) {
       ADD_FAILURE() << label << " [" << c.tolerance.ToString() << "] disagrees with the reference "
@@ -593,8 +795,9 @@ void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
                     << "\n  " << SeedNote();
     }
   }
-  std::printf("[conformance] summary op=%s tactic=%s test=%s cases=%zu ran=%d worst: %s\n",
-              t.op().c_str(), t.name().c_str(), test.c_str(), cases.size(), ran,
+  std::printf("[conformance] summary op=%s tactic=%s test=%s cases=%zu ran=%d dynamic=%d "
+              "worst: %s\n",
+              t.op().c_str(), t.name().c_str(), test.c_str(), cases.size(), ran, dynamic_cases,
               worst.ToString().c_str());
   std::fflush(stdout);
   if (ran == 0 && !unsupported.empty() && !is_reference) {

@@ -120,13 +120,23 @@ struct CaseResult {
   ErrorStats error;            // worst over outputs and batch sizes
   std::string failure;         // "" when the tactic matched the reference
   std::string layouts;         // run in: "linear", "nhwc" or "linear+nhwc"
+  // Dynamic-shape mode (tactics with TacticInfo::dynamic_shapes): the shapes
+  // one plan built for a profile ran at, each against the reference built
+  // for exactly that shape; 0 when no input dim of the case could vary.
+  int dynamic_shapes = 0;
 };
 
 // Runs `c` with `tactic` and with the op's reference tactic through the
 // builder, PlanWriter, Runtime::Deserialize and ExecutionContext::Execute, and
 // compares them. A tactic that accepts NHWC is also run with the case's
 // rank-4 float tensors in NHWC (constants converted, Reformat layers from and
-// to the linear bindings added by the builder), compared the same way. When `tactic` is the reference, its plan run is also
+// to the linear bindings added by the builder), compared the same way. A
+// tactic with TacticInfo::dynamic_shapes is also built once for a profile
+// whose max is the case and whose smaller shapes shrink the case's
+// non-constant input dims (sizes no constant shares, the same size to the
+// same value), and run at the profile's min, at up to three random shapes
+// and at its max, each compared with the reference built for exactly that
+// shape on the leading part of the case's data. When `tactic` is the reference, its plan run is also
 // compared bit for bit with a direct run of the kernel (the plan round trip
 // must not change anything). An error status means the harness could not run
 // the case at all (a bad case or a broken build/load path).
