@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -22,6 +23,21 @@ Plan SmallPlan() {
   EXPECT_TRUE(net.MarkOutput(b).ok());
   BuildConfig config;
   config.max_batch = 2;
+  auto plan = Builder::Build(net, config);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  return *plan;
+}
+
+// The same network built for a shape profile (dynamic batch and width).
+Plan SmallProfilePlan() {
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {2, 5});
+  TensorId a = *AddActivation(net, "leaky", x, {ActivationType::kLeakyRelu, 0.1f, 0.0f});
+  TensorId b = *AddActivation(net, "clip", a, {ActivationType::kClip, -0.5f, 0.5f});
+  EXPECT_TRUE(net.MarkOutput(b).ok());
+  BuildConfig config;
+  config.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 2}, {2, 3}, {4, 5}}}},
+                     ShapeProfile{{InputShapeRange{"x", {1, 6}, {1, 7}, {1, 9}}}}};
   auto plan = Builder::Build(net, config);
   EXPECT_TRUE(plan.ok()) << plan.status();
   return *plan;
@@ -68,6 +84,57 @@ TEST(PlanIoTest, RoundTripKeepsEverything) {
 // Tactics see BuildConfig's allowances and workspace budget at load as at
 // build (TF32 and the budget change cuBLASLt's algorithm list, hence
 // Supports and WorkspaceSize).
+TEST(PlanIoTest, RoundTripKeepsProfilesAndShapeRanges) {
+  const Plan plan = SmallProfilePlan();
+  ASSERT_EQ(plan.profiles.size(), 2u);
+  auto read = PlanReader::Read(Bytes(plan));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->max_batch, 4);
+  ASSERT_EQ(read->profiles.size(), 2u);
+  for (size_t p = 0; p < 2; ++p) {
+    EXPECT_EQ(read->profiles[p].ToString(), plan.profiles[p].ToString());
+  }
+  EXPECT_EQ(read->profiles[1].ToString(), "x:1x6,1x7,1x9");
+  for (size_t t = 0; t < plan.tensors.size(); ++t) {
+    const PlanTensor& a = plan.tensors[t];
+    const PlanTensor& b = read->tensors[t];
+    EXPECT_EQ(b.min_dims, a.min_dims);
+    EXPECT_EQ(b.opt_dims, a.opt_dims);
+    EXPECT_EQ(b.max_dims, a.max_dims);
+    EXPECT_EQ(b.capacity, a.capacity);
+  }
+  const PlanTensor& out = read->tensors[read->outputs[0]];
+  EXPECT_EQ(out.desc.dims, (Dims{4, 5}));
+  EXPECT_EQ(out.min_dims, (Dims{1, 2}));
+  EXPECT_EQ(out.max_dims, (Dims{4, 9}));
+  EXPECT_EQ(out.capacity, 20u * sizeof(float)) << "4x5 is larger than 1x9";
+  EXPECT_TRUE(Runtime::Deserialize(Bytes(plan)).ok());
+}
+
+TEST(PlanIoTest, RejectsProfilePlansWhoseRangesDisagreeWithTheirShapes) {
+  struct Tamper {
+    const char* what;
+    std::function<void(Plan&)> apply;
+  };
+  const std::vector<Tamper> tampers = {
+      {"a profile's max grows", [](Plan& p) { p.profiles[0].inputs[0].max = {8, 5}; }},
+      {"a tensor's capacity shrinks",
+       [](Plan& p) { p.tensors[p.nodes[0].outputs[0]].capacity -= 4; }},
+      {"a tensor's range narrows",
+       [](Plan& p) { p.tensors[p.nodes[0].outputs[0]].min_dims = {2, 2}; }},
+      {"a profile loses its input", [](Plan& p) { p.profiles[1].inputs.clear(); }},
+      {"min above max", [](Plan& p) { p.profiles[1].inputs[0].min = {2, 6}; }},
+  };
+  for (const Tamper& t : tampers) {
+    Plan plan = SmallProfilePlan();
+    t.apply(plan);
+    auto engine = Runtime::Deserialize(Bytes(plan));
+    ASSERT_FALSE(engine.ok()) << t.what;
+    EXPECT_NE(engine.status().message().find("plan is"), std::string::npos)
+        << t.what << ": " << engine.status();
+  }
+}
+
 TEST(PlanIoTest, RoundTripKeepsTheTargetOptions) {
   for (bool tf32 : {false, true}) {
     for (bool fp16 : {false, true}) {
@@ -207,20 +274,22 @@ TEST(PlanIoTest, EveryFlippedByteIsRejected) {
 TEST(PlanIoTest, FlippedBytesPastTheChecksumAreRejectedOrHarmless) {
   // Re-sealing the checksum after each flip exercises the flatbuffers
   // verifier and every semantic check behind it.
-  const std::vector<uint8_t> good = Bytes(SmallPlan());
-  int accepted = 0;
-  for (size_t i = kPlanHeaderSize; i < good.size(); ++i) {
-    for (uint8_t flip : {uint8_t{0x01}, uint8_t{0xFF}}) {
-      std::vector<uint8_t> bad = good;
-      bad[i] ^= flip;
-      const uint64_t sum = Fnv1a64(absl::MakeConstSpan(bad).subspan(kPlanHeaderSize));
-      for (int k = 0; k < 8; ++k) bad[24 + k] = static_cast<uint8_t>(sum >> (8 * k));
-      LoadAndRunIfAccepted(bad, &accepted);
+  for (const std::vector<uint8_t>& good : {Bytes(SmallPlan()), Bytes(SmallProfilePlan())}) {
+    int accepted = 0;
+    for (size_t i = kPlanHeaderSize; i < good.size(); ++i) {
+      for (uint8_t flip : {uint8_t{0x01}, uint8_t{0xFF}}) {
+        std::vector<uint8_t> bad = good;
+        bad[i] ^= flip;
+        const uint64_t sum = Fnv1a64(absl::MakeConstSpan(bad).subspan(kPlanHeaderSize));
+        for (int k = 0; k < 8; ++k) bad[24 + k] = static_cast<uint8_t>(sum >> (8 * k));
+        LoadAndRunIfAccepted(bad, &accepted);
+      }
     }
+    // Most flips land in names, padding or values that still make a valid plan;
+    // the count only shows the test loaded and ran some of them.
+    std::printf("accepted %d of %zu re-sealed flips\n", accepted,
+                2 * (good.size() - kPlanHeaderSize));
   }
-  // Most flips land in names, padding or values that still make a valid plan;
-  // the count only shows the test loaded and ran some of them.
-  std::printf("accepted %d of %zu re-sealed flips\n", accepted, 2 * (good.size() - kPlanHeaderSize));
   SUCCEED();
 }
 

@@ -342,6 +342,44 @@ TEST_F(KilnTest, InspectMarksViewLayers) {
   EXPECT_THAT(json.out, HasSubstr("\"view\":false"));
 }
 
+// A plan with a shape profile: built once, shown by inspect, run at a shape
+// the profile allows and refused outside it.
+TEST_F(KilnTest, ProfilePlansShowTheirRangeAndRunAtTheShapesGiven) {
+  Result build = Kiln(
+      "build --sample=lenet5 -o lenet_profile.plan --quiet "
+      "--profile=data:1x1x32x32,2x1x32x32,3x1x32x32");
+  ASSERT_EQ(build.code, 0) << build.err;
+  EXPECT_THAT(build.out, HasSubstr("max batch 3"));
+  EXPECT_THAT(build.out, HasSubstr("profile 0         data:1x1x32x32,2x1x32x32,3x1x32x32"));
+
+  Result inspect = Kiln("inspect lenet_profile.plan");
+  EXPECT_EXIT_CODE(inspect, 0);
+  EXPECT_THAT(inspect.out, HasSubstr("min 1x1x32x32  opt 2x1x32x32  max 3x1x32x32"));
+  EXPECT_THAT(inspect.out, HasSubstr("tensors at the first profile's max"));
+  Result json = Kiln("inspect lenet_profile.plan --json");
+  EXPECT_THAT(json.out, HasSubstr("\"profiles\":[{\"index\":0,\"inputs\":[{\"name\":\"data\","
+                                  "\"min\":[1,1,32,32],\"opt\":[2,1,32,32],\"max\":[3,1,32,32]}]}]"));
+
+  Result run = Kiln("run lenet_profile.plan --iterations=2 --warmup=0 --shapes=data:2x1x32x32");
+  EXPECT_EXIT_CODE(run, 0);
+  EXPECT_THAT(run.out, HasSubstr("at input shapes (profile 0)"));
+  EXPECT_THAT(run.out, HasSubstr("fp32[2x1x32x32] random"));
+  EXPECT_THAT(run.out, HasSubstr("fp32[2x10]"));
+
+  Result outside = Kiln("run lenet_profile.plan --iterations=1 --shapes=data:4x1x32x32");
+  EXPECT_EXIT_CODE(outside, 1);
+  EXPECT_THAT(outside.err, HasSubstr("input 'data', dim 0 is 4, outside 1..3"));
+  EXPECT_EXIT_CODE(Kiln("run lenet.plan --iterations=1 --shapes=data:2x1x32x32"), 2);
+  for (const std::string args :
+       {"build --sample=lenet5 -o x.plan --batch=2 --profile=data:1x1x32x32,1x1x32x32,2x1x32x32",
+        "build --sample=lenet5 -o x.plan --profile=data:1x1x32x32"}) {
+    SCOPED_TRACE(args);
+    Result r = Kiln(args);
+    EXPECT_EXIT_CODE(r, 2);
+    EXPECT_EQ(r.err_lines(), 1) << r.err;
+  }
+}
+
 TEST_F(KilnTest, CheckPassesEveryLayerOfAnOnnxModel) {
   Result r = Kiln(absl::StrCat("check ", DigitsModel(), " --batch=2 --report=check.json"));
   EXPECT_EXIT_CODE(r, 0);
