@@ -49,6 +49,13 @@ class NetworkDefinition {
   // Inputs and constants keep theirs.
   absl::Status RenameTensor(TensorId tensor, absl::string_view name);
 
+  // Records that something in the network was computed from its input dims
+  // when it was made (an importer folding ONNX Shape nodes, SAME padding):
+  // the builder then refuses profiles that vary more than the batch, naming
+  // these reasons, rather than run a network that would be silently wrong.
+  void PinShapes(std::string reason) { pinned_shapes_.push_back(std::move(reason)); }
+  const std::vector<std::string>& pinned_shapes() const { return pinned_shapes_; }
+
   const TensorDesc& desc(TensorId tensor) const { return graph_.tensor(tensor).desc; }
   absl::StatusOr<TensorId> FindTensor(absl::string_view name) const;
   const Graph& graph() const { return graph_; }
@@ -59,6 +66,7 @@ class NetworkDefinition {
   absl::Status CheckTensor(absl::string_view layer, TensorId tensor) const;
 
   Graph graph_;
+  std::vector<std::string> pinned_shapes_;
 };
 
 // Runs every node's shape inference again, in order, with the current input

@@ -170,6 +170,33 @@ int ProfilesMaxBatch(const Graph& graph, const std::vector<ShapeProfile>& profil
   return static_cast<int>(max_batch);
 }
 
+// A network that fixed values from its input dims when it was made
+// (NetworkDefinition::pinned_shapes) runs only at those dims, but for the
+// batch: refuses profiles that vary anything else.
+absl::Status CheckPinnedShapes(const NetworkDefinition& network, const Graph& graph,
+                               const std::vector<ShapeProfile>& profiles) {
+  if (network.pinned_shapes().empty()) return absl::OkStatus();
+  for (size_t p = 0; p < profiles.size(); ++p) {
+    for (TensorId t : graph.inputs()) {
+      const Tensor& tensor = graph.tensor(t);
+      const InputShapeRange* range = profiles[p].Find(tensor.desc.name);
+      for (size_t d = tensor.batched ? 1 : 0; range != nullptr && d < range->max.size(); ++d) {
+        if (range->min[d] == tensor.desc.dims[d] && range->max[d] == tensor.desc.dims[d]) continue;
+        const std::vector<std::string>& why = network.pinned_shapes();
+        return absl::UnimplementedError(absl::StrCat(
+            "profile ", p, " varies dim ", d, " of input '", tensor.desc.name, "' (",
+            range->min[d], "..", range->max[d], "), but the network fixed values from its "
+            "input shapes when it was made, so it runs only at ", DimsString(tensor.desc.dims),
+            " but for the batch: ", why[0],
+            why.size() > 1 ? absl::StrCat(" (and ", why.size() - 1, " more)") : "",
+            ". kiln does not yet evaluate shape computations at run time; build one plan per "
+            "shape or export the model with fixed shapes"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Tactics answered WorkspaceSize at the first profile's max shapes; another
 // corner of a profile may need more (a later profile's larger shapes, an
 // output that grows as an input shrinks). Raises each layer's workspace to
@@ -335,6 +362,7 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
     KILN_RETURN_IF_ERROR(SetMaxBatch(graph, config.max_batch));
   } else {
     KILN_RETURN_IF_ERROR(CompleteProfiles(graph, profiles));
+    KILN_RETURN_IF_ERROR(CheckPinnedShapes(network, graph, profiles));
     KILN_ASSIGN_OR_RETURN(shapes, InferProfileShapes(graph, profiles));
     max_batch = ProfilesMaxBatch(graph, profiles);
   }

@@ -100,6 +100,7 @@ absl::Status ResolveAutoPad(const ImportContext& ctx, const std::array<int64_t, 
   if (w.auto_pad != "SAME_UPPER" && w.auto_pad != "SAME_LOWER") {
     return ctx.Error("auto_pad '", w.auto_pad, "' is unknown");
   }
+  ctx.PinShapes(absl::StrCat(w.auto_pad, " padding computed for input ", in[0], "x", in[1]));
   for (int d = 0; d < 2; ++d) {
     const int64_t out = (in[d] + w.strides[d] - 1) / w.strides[d];
     const int64_t total = std::max<int64_t>(
@@ -180,6 +181,7 @@ absl::Status ConvertConvTransposeNd(ImportContext& ctx, TensorId x, TensorId wei
     if (out_shape.size() == k + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
     if (out_shape.size() != k) return ctx.Error("output_shape has ", out_shape.size(), " values");
   } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    ctx.PinShapes(absl::StrCat(auto_pad, " padding computed for input ", DimsString(in)));
     for (size_t d = 0; d < k; ++d) out_shape.push_back(in[2 + d] * params.strides[d]);
   } else if (auto_pad == "VALID") {
     params.pads.assign(2 * k, 0);
@@ -221,6 +223,7 @@ absl::Status ConvertConvTranspose(ImportContext& ctx) {
     KILN_RETURN_IF_ERROR(ReadSpatial(ctx, "output_shape", spatial, out_shape));
     if (spatial == 1) out_shape[0] = 1;
   } else if (w.auto_pad == "SAME_UPPER" || w.auto_pad == "SAME_LOWER") {
+    ctx.PinShapes(absl::StrCat(w.auto_pad, " padding computed for input ", in[0], "x", in[1]));
     out_shape = {in[0] * w.strides[0], in[1] * w.strides[1]};
     has_out_shape = true;
   } else if (w.auto_pad == "VALID") {
@@ -468,6 +471,7 @@ absl::Status ConvertLpPool(ImportContext& ctx) {
   if (ctx.op_type() == "GlobalLpPool") {
     const Dims& d = ctx.DescOf(x).dims;
     if (d.size() < 3) return ctx.Error("needs an input of rank >= 3; got ", DimsString(d));
+    ctx.PinShapes(absl::StrCat("kernel fixed to the input's spatial size ", DimsString(d)));
     params.kernel_shape.assign(d.begin() + 2, d.end());
   } else {
     if (!ctx.HasAttr("kernel_shape")) return ctx.Error("attribute 'kernel_shape' is required");

@@ -69,6 +69,7 @@ absl::Status ConvertShape(ImportContext& ctx) {
   start = std::max<int64_t>(0, std::min(start, rank));
   end = std::max<int64_t>(start, std::min(end, rank));
   std::vector<int64_t> v(dims.begin() + start, dims.begin() + end);
+  if (!ctx.IsConstant(x)) ctx.PinShapes(absl::StrCat("folded to ", DimsString(v)));
   KILN_ASSIGN_OR_RETURN(TensorId t,
                         ctx.AddConstant("", Int64Tensor(v, {static_cast<int64_t>(v.size())})));
   return ctx.SetOutput(0, t);
@@ -76,6 +77,7 @@ absl::Status ConvertShape(ImportContext& ctx) {
 
 absl::Status ConvertSize(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  if (!ctx.IsConstant(x)) ctx.PinShapes(absl::StrCat("folded to ", ctx.DescOf(x).volume()));
   KILN_ASSIGN_OR_RETURN(TensorId t, ctx.AddConstant("", Int64Tensor({ctx.DescOf(x).volume()}, {})));
   return ctx.SetOutput(0, t);
 }

@@ -133,6 +133,12 @@ class ImportContext {
   absl::Status Unsupported(const Args&... args) const {
     return absl::UnimplementedError(absl::StrCat(Prefix(), args...));
   }
+  // Notes that this conversion fixed something from the import-time dims of
+  // a tensor that can vary (a folded Shape, SAME padding): the network may
+  // then vary only its batch (NetworkDefinition::PinShapes).
+  void PinShapes(absl::string_view what) const {
+    state_.network.PinShapes(absl::StrCat(Prefix(), what));
+  }
   // Re-raises `status` (from kiln's op validation, say) with the node prefix.
   absl::Status Wrap(const absl::Status& status) const;
   std::string Prefix() const;

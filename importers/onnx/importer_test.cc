@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
 #include "serialization/plan_io.h"
+#include "tests/util/op_runner.h"
 
 namespace kiln {
 namespace {
@@ -399,6 +401,108 @@ TEST(OnnxImporterTest, SymbolicInnerDimNeedsShapes) {
   ASSERT_TRUE(network.ok()) << network.status();
   EXPECT_EQ(network->desc(network->graph().inputs()[0]).dims, (Dims{1, 7}));
   EXPECT_FALSE(network->graph().tensor(network->graph().inputs()[0]).batched);
+}
+
+// x[N, S, 8] -> MatMul -> Reshape [0, 0, 2, 4] (copy N and S) -> Transpose
+// -> Softmax: nothing is computed from the input dims at import, so one plan
+// built for a profile over N and S runs every shape in it, equal to a plan
+// imported and built for exactly that shape.
+onnx::ModelProto SequenceModel() {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {0, 0, 8});
+  std::vector<float> w(64);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(static_cast<float>(i));
+  AddFloats(model, "w", {8, 8}, w);
+  AddNode(model, "MatMul", {"x", "w"}, {"q"});
+  AddInts(model, "heads", {0, 0, 2, 4});
+  AddNode(model, "Reshape", {"q", "heads"}, {"split"});
+  auto* t = AddNode(model, "Transpose", {"split"}, {"t"});
+  auto* perm = t->add_attribute();
+  perm->set_name("perm");
+  perm->set_type(onnx::AttributeProto::INTS);
+  for (int64_t p : {0, 2, 1, 3}) perm->add_ints(p);
+  SetIntAttr(AddNode(model, "Softmax", {"t"}, {"y"}), "axis", -1);
+  AddValue(model.mutable_graph()->mutable_output(), "y", {0, 2, 0, 4});
+  return model;
+}
+
+std::vector<float> RunAt(const NetworkDefinition& network, const BuildConfig& config,
+                         const Dims& dims, std::vector<float> x) {
+  auto plan = Builder::Build(network, config);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  if (!plan.ok()) return {};
+  auto engine = Runtime::Deserialize(*PlanWriter::Write(*plan));
+  auto context = (*engine)->CreateExecutionContext();
+  EXPECT_TRUE((*context)->SetInputShape("x", dims).ok());
+  std::vector<float> y((*context)->binding_desc(1)->volume(), NAN);
+  std::vector<void*> bindings = {x.data(), y.data()};
+  EXPECT_TRUE((*context)->Execute(bindings).ok());
+  return y;
+}
+
+TEST(OnnxImporterTest, SymbolicDimsVaryWithinAProfile) {
+  const uint32_t seed = testutil::TestSeed();
+  SCOPED_TRACE(seed);
+  std::mt19937 rng(seed);
+  OnnxImportOptions options;
+  options.batch = 4;
+  options.input_shapes["x"] = {4, 24, 8};
+  auto network = ImportOnnxModel(SequenceModel(), "", options);
+  ASSERT_TRUE(network.ok()) << network.status();
+  EXPECT_TRUE(network->pinned_shapes().empty());
+  BuildConfig dynamic;
+  dynamic.timing_iterations = 1;
+  dynamic.tactic_filter = [](const NodeContext&, const Tactic& t) { return t.is_reference(); };
+  dynamic.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 2, 8}, {2, 8, 8}, {4, 24, 8}}}}};
+  for (const Dims& dims : {Dims{3, 17, 8}, Dims{1, 2, 8}, Dims{4, 24, 8}}) {
+    SCOPED_TRACE(DimsString(dims));
+    std::vector<float> x(Volume(dims));
+    for (float& v : x) v = std::uniform_real_distribution<float>(-1, 1)(rng);
+    OnnxImportOptions exact;
+    exact.batch = static_cast<int>(dims[0]);
+    exact.input_shapes["x"] = dims;
+    auto fixed = ImportOnnxModel(SequenceModel(), "", exact);
+    ASSERT_TRUE(fixed.ok()) << fixed.status();
+    BuildConfig config = dynamic;
+    config.profiles.clear();
+    config.max_batch = static_cast<int>(dims[0]);
+    const std::vector<float> want = RunAt(*fixed, config, dims, x);
+    ASSERT_EQ(want.size(), static_cast<size_t>(Volume(dims)));
+    EXPECT_EQ(RunAt(*network, dynamic, dims, x), want);
+  }
+}
+
+// A Shape folded at import fixes the sequence length in a Reshape target:
+// the network may then vary only its batch, and a profile over the sequence
+// is refused naming the Shape node, not built into a silently wrong plan.
+TEST(OnnxImporterTest, FoldedShapesPinTheInputShapes) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {0, 0, 8});
+  AddNode(model, "Shape", {"x"}, {"shape"});
+  AddInts(model, "one", {1});
+  AddNode(model, "Gather", {"shape", "one"}, {"seq"});
+  AddInts(model, "minus_one", {-1});
+  AddInts(model, "eight", {8});
+  SetIntAttr(AddNode(model, "Concat", {"minus_one", "seq", "eight"}, {"target"}), "axis", 0);
+  AddNode(model, "Reshape", {"x", "target"}, {"y"});
+  AddValue(model.mutable_graph()->mutable_output(), "y", {0, 0, 8});
+  OnnxImportOptions options;
+  options.batch = 4;
+  options.input_shapes["x"] = {4, 24, 8};
+  auto network = ImportOnnxModel(model, "", options);
+  ASSERT_TRUE(network.ok()) << network.status();
+  ASSERT_EQ(network->pinned_shapes().size(), 1u);
+  EXPECT_THAT(network->pinned_shapes()[0], HasSubstr("folded to 4x24x8"));
+  BuildConfig config;
+  config.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 2, 8}, {2, 8, 8}, {4, 24, 8}}}}};
+  auto plan = Builder::Build(*network, config);
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(plan.status().message()),
+              HasSubstr("profile 0 varies dim 1 of input 'x' (2..24)"));
+  EXPECT_THAT(std::string(plan.status().message()), HasSubstr("(Shape"));
+  // The batch alone may vary, as it always could.
+  config.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 24, 8}, {2, 24, 8}, {4, 24, 8}}}}};
+  EXPECT_TRUE(Builder::Build(*network, config).ok());
 }
 
 TEST(OnnxImporterTest, TruncatedFile) {
