@@ -197,11 +197,11 @@ absl::Status CheckPinnedShapes(const NetworkDefinition& network, const Graph& gr
   return absl::OkStatus();
 }
 
-// Tactics answered WorkspaceSize at the first profile's max shapes; another
-// corner of a profile may need more (a later profile's larger shapes, an
-// output that grows as an input shrinks). Raises each layer's workspace to
-// its need at every corner of every profile and leaves `graph` at the first
-// profile's max again.
+// Tactics were chosen, and answered WorkspaceSize, at the first profile's
+// max shapes; another corner of a profile may need more (a later profile's
+// larger shapes, an output that grows as an input shrinks) or be refused.
+// Checks Supports and raises each layer's workspace to its need at every
+// corner of every profile; leaves `graph` at the first profile's max again.
 absl::Status WorkspaceForEveryProfile(Graph& graph, const std::vector<ShapeProfile>& profiles,
                                       int max_batch, const BuildConfig& config,
                                       const ProfileShapes& shapes,
@@ -213,6 +213,13 @@ absl::Status WorkspaceForEveryProfile(Graph& graph, const std::vector<ShapeProfi
       for (NodeId n = 0; n < graph.num_nodes(); ++n) {
         const NodeContext ctx = NodeContextFromGraph(graph, graph.node(n), max_batch,
                                                      config.target(), &shapes);
+        // Chosen at the first profile's max; it must take every corner.
+        if (absl::Status s = tactics[n]->Supports(ctx); !s.ok()) {
+          return absl::UnimplementedError(absl::StrCat(
+              "layer '", ctx.name, "': tactic ", tactics[n]->name(), " does not support the ",
+              ProfileCornerName(corner), " shapes of profile ", p, ": ", s.message(),
+              "; narrow the profile or split it in two"));
+        }
         const uint64_t ws = tactics[n]->WorkspaceSize(ctx);
         if (ws > config.workspace_bytes) {
           return absl::ResourceExhaustedError(absl::StrCat(

@@ -291,5 +291,41 @@ TEST(DynamicShapesTest, TacticsWithoutDynamicShapesGetOnlyBatchVaryingLayers) {
   EXPECT_TRUE(CheckShapeRanges(fixed, node).ok()) << "the batch alone varies";
 }
 
+// A dynamic-shape tactic that refuses short sequences: chosen at the
+// profile's max, it must also take the min, or the build fails naming it.
+class LongRowsOnly : public Tactic {
+ public:
+  LongRowsOnly()
+      : Tactic(TacticInfo{"test.activation.long_rows_only", kActivationOp, "cpu_ref",
+                          /*is_reference=*/false, /*accepts_nhwc=*/false,
+                          /*dynamic_shapes=*/true}) {}
+  absl::Status Supports(const NodeContext& node) const override {
+    // Only the test's own layer: other tests here must never be offered it.
+    if (node.name != "long_rows") return absl::UnimplementedError("only for layer long_rows");
+    if (node.inputs[0].dims[1] < 10) return absl::UnimplementedError("rows shorter than 10");
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext&,
+                                                       absl::Span<const uint8_t>) const override {
+    return absl::UnimplementedError("never run");
+  }
+};
+KILN_REGISTER_TACTIC(std::make_unique<LongRowsOnly>());
+
+TEST(DynamicShapesTest, AChosenTacticMustSupportEveryCornerOfEveryProfile) {
+  NetworkDefinition net;
+  const TensorId x = *net.AddInput("x", DataType::kFloat32, {2, 16, kHidden});
+  ASSERT_TRUE(net.MarkOutput(*AddActivation(net, "long_rows", x, {ActivationType::kRelu})).ok());
+  BuildConfig config;
+  config.tactic_filter = [](const NodeContext&, const Tactic& t) {
+    return t.name() == "test.activation.long_rows_only";
+  };
+  config.profiles = {Profile({1, 2, kHidden}, {2, 16, kHidden}, {4, 24, kHidden})};
+  absl::StatusOr<Plan> plan = Builder::Build(net, config);
+  EXPECT_THAT(plan.status().message(),
+              HasSubstr("tactic test.activation.long_rows_only does not support the min shapes "
+                        "of profile 0: rows shorter than 10"));
+}
+
 }  // namespace
 }  // namespace kiln

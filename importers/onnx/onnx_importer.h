@@ -23,6 +23,13 @@
 // (copy the input's dim) where its target's dim 0 equals the import batch
 // and the data's dim 0 does too; other shape arithmetic on the batch dim is
 // fixed at options.batch.
+//
+// Dynamic shapes: a model without shape arithmetic (reshapes by 0 and -1)
+// imported at one shape runs at every shape of a BuildConfig profile. Where
+// the importer computed something from the dims of a tensor that can vary
+// (a folded Shape or Size, SAME padding, GlobalLpPool's kernel) it records
+// it with NetworkDefinition::PinShapes, and the builder refuses a profile
+// that varies more than the batch.
 
 #include <map>
 #include <string>
