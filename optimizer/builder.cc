@@ -158,7 +158,7 @@ absl::Status SetMaxBatch(Graph& graph, int max_batch) {
 // The largest dim 0 of a batched input over the profiles (1 without any):
 // the plan's max batch, which tactics built per batch size size their
 // tables by.
-int ProfilesMaxBatch(const Graph& graph, const std::vector<ShapeProfile>& profiles) {
+int64_t ProfilesMaxBatch(const Graph& graph, const std::vector<ShapeProfile>& profiles) {
   int64_t max_batch = 1;
   for (TensorId t : graph.inputs()) {
     if (!graph.tensor(t).batched) continue;
@@ -167,7 +167,7 @@ int ProfilesMaxBatch(const Graph& graph, const std::vector<ShapeProfile>& profil
       if (range != nullptr && !range->max.empty()) max_batch = std::max(max_batch, range->max[0]);
     }
   }
-  return static_cast<int>(max_batch);
+  return max_batch;
 }
 
 // A network that fixed values from its input dims when it was made
@@ -371,7 +371,13 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
     KILN_RETURN_IF_ERROR(CompleteProfiles(graph, profiles));
     KILN_RETURN_IF_ERROR(CheckPinnedShapes(network, graph, profiles));
     KILN_ASSIGN_OR_RETURN(shapes, InferProfileShapes(graph, profiles));
-    max_batch = ProfilesMaxBatch(graph, profiles);
+    const int64_t profiles_batch = ProfilesMaxBatch(graph, profiles);
+    if (profiles_batch > kMaxBatchLimit) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the profiles' largest batch (dim 0 of a batched input) is ", profiles_batch,
+          "; it must be at most ", kMaxBatchLimit));
+    }
+    max_batch = static_cast<int>(profiles_batch);
   }
   const double passes_s = phase();
   Autotuner tuner(config);

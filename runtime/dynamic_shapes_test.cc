@@ -202,6 +202,8 @@ TEST(DynamicShapesTest, BadProfilesAreRefusedAtBuild) {
        "dim 1: min 9, opt 8, max 24 do not satisfy"},
       {{ShapeProfile{{InputShapeRange{"z", {1}, {1}, {1}}}}}, "'z', which is not a network input"},
       {{ShapeProfile{}}, "gives no shapes for batched input 'x'"},
+      {{Profile({1, 2, kHidden}, {2, 8, kHidden}, {5000, 24, kHidden})},
+       "largest batch (dim 0 of a batched input) is 5000; it must be at most 4096"},
       // The network fixes the hidden size through its weights.
       {{Profile({1, 2, 4}, {2, 8, kHidden}, {4, 24, kHidden})},
        "cannot run at the min shapes of profile 0"},

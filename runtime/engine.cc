@@ -84,6 +84,24 @@ Graph PlanGraph(const Plan& plan) {
 }
 
 
+// OK when every tensor of `graph` (the plan's, shape-inferred at some input
+// shapes) fits the memory planned for it. Memory is planned at the
+// profiles' corners (without profiles, the max batch); a tensor that grows
+// as an input shrinks (a slice counted from the end) makes those shapes
+// unusable, not the plan. `at` names the shapes in the error.
+absl::Status CheckFits(const Graph& graph, const Plan& plan, absl::string_view at) {
+  for (int t = 0; t < graph.num_tensors(); ++t) {
+    const TensorDesc& desc = graph.tensor(t).desc;
+    if (desc.bytes() > plan.tensors[t].planned_bytes()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the network cannot run at ", at, ": tensor '", desc.name, "' would be ",
+          desc.ToString(), ", larger than the memory planned for it (",
+          plan.tensors[t].desc.ToString(), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Plan plan) {
@@ -171,6 +189,7 @@ absl::StatusOr<TensorDesc> Engine::binding_desc(int binding, int batch) const {
     return absl::InvalidArgumentError(
         absl::StrCat("the network cannot run at batch ", batch, ": ", status.message()));
   }
+  KILN_RETURN_IF_ERROR(CheckFits(graph, plan_, absl::StrCat("batch ", batch)));
   return graph.tensor(bindings_[binding]).desc;
 }
 
@@ -359,21 +378,10 @@ absl::Status ExecutionContext::UpdateShapes() {
         "the network cannot run at input shapes ", at, ": ", shapes_status_.message()));
     return shapes_status_;
   }
+  shapes_status_ = CheckFits(graph_, plan, absl::StrCat("input shapes ", at));
+  if (!shapes_status_.ok()) return shapes_status_;
   descs_.clear();
-  for (int t = 0; t < graph_.num_tensors(); ++t) {
-    const TensorDesc& desc = graph_.tensor(t).desc;
-    // Memory is planned at the profiles' corners; a tensor that grows as an
-    // input shrinks (a slice counted from the end) makes these shapes
-    // unusable, not the plan.
-    if (desc.bytes() > plan.tensors[t].planned_bytes()) {
-      shapes_status_ = absl::InvalidArgumentError(absl::StrCat(
-          "the network cannot run at input shapes ", at, ": tensor '", desc.name,
-          "' would be ", desc.ToString(), ", larger than the memory planned for it (",
-          plan.tensors[t].desc.ToString(), ")"));
-      return shapes_status_;
-    }
-    descs_.push_back(desc);
-  }
+  for (int t = 0; t < graph_.num_tensors(); ++t) descs_.push_back(graph_.tensor(t).desc);
   node_descs_.resize(plan.nodes.size());
   for (size_t n = 0; n < plan.nodes.size(); ++n) {
     NodeDescs& nd = node_descs_[n];

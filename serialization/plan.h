@@ -18,7 +18,9 @@ namespace kiln {
 // capacities).
 inline constexpr uint32_t kPlanFormatVersion = 3;
 inline constexpr char kKilnVersion[] = "0.1.0";
-// The runtime precomputes shapes for every batch size up to the max.
+// The largest max batch of a plan (BuildConfig.max_batch, or a profile's
+// largest batched dim 0): tactics built per batch size keep a table per
+// batch, and the plan reader refuses more as corruption.
 inline constexpr int32_t kMaxBatchLimit = 4096;
 
 enum class PlanTensorKind : uint8_t {

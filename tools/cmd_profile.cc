@@ -16,6 +16,7 @@
 
 // Defined in tools/cmd_run.cc.
 ABSL_DECLARE_FLAG(bool, cuda_graph);
+ABSL_DECLARE_FLAG(std::string, shapes);
 
 ABSL_FLAG(std::string, trace, "",
           "kiln profile: also write a Chrome trace (chrome://tracing, Perfetto) of the "
@@ -76,14 +77,35 @@ int Run(const Args& args) {
     return Fail(kName, absl::StrCat("batch ", batch, " is above the plan's max batch ",
                                     engine.max_batch()), kExitFailure);
   }
-  absl::StatusOr<BindingBuffers> buffers = AllocateBindings(engine, batch, {}, /*seed=*/1);
-  if (!buffers.ok()) return Fail(kName, buffers.status());
   absl::StatusOr<std::unique_ptr<ExecutionContext>> context = engine.CreateExecutionContext();
   if (!context.ok()) return Fail(kName, context.status());
   (*context)->set_cuda_graphs(absl::GetFlag(FLAGS_cuda_graph));
+  // A profile plan at --shapes (others at the first profile's max), then the batch.
+  absl::StatusOr<std::map<std::string, Dims>> shapes = ParseShapes(absl::GetFlag(FLAGS_shapes));
+  if (!shapes.ok()) return Fail(kName, shapes.status().message(), kExitUsage);
+  if (!shapes->empty() && engine.plan().profiles.empty()) {
+    return Fail(kName, "--shapes needs a plan built with --profile; this one varies only the "
+                       "batch (use --batch)", kExitUsage);
+  }
+  for (const auto& [name, dims] : *shapes) {
+    if (absl::Status s = (*context)->SetInputShape(name, dims); !s.ok()) return Fail(kName, s);
+  }
+  if (absl::GetFlag(FLAGS_batch) > 0 || shapes->empty()) {
+    if (absl::Status s = (*context)->SetBatch(batch); !s.ok()) return Fail(kName, s);
+  }
+  absl::StatusOr<BindingBuffers> buffers = AllocateBindings(**context, {}, /*seed=*/1);
+  if (!buffers.ok()) return Fail(kName, buffers.status());
+  std::string at = absl::StrCat("batch ", batch);
+  if (!shapes->empty()) {
+    at = "input shapes ";
+    for (int i = 0; i < engine.num_inputs(); ++i) {
+      absl::StrAppend(&at, i ? "," : "", engine.binding_name(i), ":",
+                      DimsString(buffers->descs[i].dims));
+    }
+  }
 
   for (int i = 0; i < absl::GetFlag(FLAGS_warmup); ++i) {
-    if (absl::Status s = (*context)->Execute(batch, buffers->pointers); !s.ok()) {
+    if (absl::Status s = (*context)->Execute(buffers->pointers); !s.ok()) {
       return Fail(kName, s);
     }
   }
@@ -93,8 +115,8 @@ int Run(const Args& args) {
   SummingProfiler profiler(trace_path.empty() ? nullptr : &trace);
   (*context)->set_profiler(&profiler);
   for (int i = 0; i < iterations; ++i) {
-    trace.BeginRun(absl::StrCat("run ", i + 1, " (batch ", batch, ")"));
-    if (absl::Status s = (*context)->Execute(batch, buffers->pointers); !s.ok()) {
+    trace.BeginRun(absl::StrCat("run ", i + 1, " (", at, ")"));
+    if (absl::Status s = (*context)->Execute(buffers->pointers); !s.ok()) {
       return Fail(kName, s);
     }
   }
@@ -107,7 +129,7 @@ int Run(const Args& args) {
   std::vector<double> whole_ms;
   for (int i = 0; i < iterations + 2; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    if (absl::Status s = (*context)->Execute(batch, buffers->pointers); !s.ok()) {
+    if (absl::Status s = (*context)->Execute(buffers->pointers); !s.ok()) {
       return Fail(kName, s);
     }
     const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;
@@ -123,8 +145,8 @@ int Run(const Args& args) {
   double total = 0.0;
   for (const auto& l : layers) total += l.total_ms / std::max(1, l.calls);
 
-  std::printf("per-layer time of %s on %s at batch %d, average of %d runs, slowest first\n",
-              path.c_str(), engine.plan().backend.c_str(), batch, iterations);
+  std::printf("per-layer time of %s on %s at %s, average of %d runs, slowest first\n",
+              path.c_str(), engine.plan().backend.c_str(), at.c_str(), iterations);
   std::printf("  %-24s %-18s %-34s %10s %7s %7s\n", "layer", "op", "tactic", "ms", "%", "cum %");
   double cumulative = 0.0;
   for (const auto& l : layers) {
@@ -153,7 +175,8 @@ int Run(const Args& args) {
 const Command& ProfileCommand() {
   static const Command command{
       "profile",
-      "kiln profile MODEL.plan [--iterations=N] [--batch=N] [--trace=FILE]",
+      "kiln profile MODEL.plan [--iterations=N] [--batch=N] [--shapes=NAME:DIMS,...] "
+      "[--trace=FILE]",
       "Time every layer of a plan; print a table, slowest first.",
       "Runs the plan on random inputs with the runtime's per-layer profiler and prints\n"
       "each layer's average time, its share of the total and the running share, so the\n"
@@ -163,7 +186,7 @@ const Command& ProfileCommand() {
       "--cuda-graph=false, to compare with the sum. --trace=FILE also writes the profiled\n"
       "runs as a Chrome trace (open it in chrome://tracing or ui.perfetto.dev): one span\n"
       "per layer, named by layer with its tactic and op; gaps are host time between layers.\n",
-      {"iterations", "warmup", "batch", "backend", "cuda_graph", "trace"},
+      {"iterations", "warmup", "batch", "shapes", "backend", "cuda_graph", "trace"},
       Run,
   };
   return command;

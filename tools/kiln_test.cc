@@ -366,6 +366,10 @@ TEST_F(KilnTest, ProfilePlansShowTheirRangeAndRunAtTheShapesGiven) {
   EXPECT_THAT(run.out, HasSubstr("fp32[2x1x32x32] random"));
   EXPECT_THAT(run.out, HasSubstr("fp32[2x10]"));
 
+  Result profile = Kiln("profile lenet_profile.plan --iterations=1 --shapes=data:3x1x32x32");
+  EXPECT_EXIT_CODE(profile, 0);
+  EXPECT_THAT(profile.out, HasSubstr("at input shapes data:3x1x32x32"));
+
   Result outside = Kiln("run lenet_profile.plan --iterations=1 --shapes=data:4x1x32x32");
   EXPECT_EXIT_CODE(outside, 1);
   EXPECT_THAT(outside.err, HasSubstr("input 'data', dim 0 is 4, outside 1..3"));
