@@ -48,6 +48,13 @@ absl::StatusOr<std::vector<TensorDesc>> InferLayerNormalization(const InferenceC
   if (!ctx.has_input(1)) return ctx.Error("input 1 (Scale) is missing; it is required");
   KILN_RETURN_IF_ERROR(CheckBroadcast(ctx, "Scale", ctx.inputs[1], norm));
   if (ctx.has_input(2)) KILN_RETURN_IF_ERROR(CheckBroadcast(ctx, "B", ctx.inputs[2], norm));
+  if (ctx.has_input(3)) {
+    const TensorDesc& skip = ctx.inputs[3];
+    if (skip.dtype != x.dtype || skip.dims != x.dims) {
+      return ctx.Error("Skip '", skip.name, "' is ", skip.ToString(), "; expected X's ",
+                       DataTypeName(x.dtype), "[", DimsString(x.dims), "]");
+    }
+  }
 
   TensorDesc y{"", x.dtype, x.dims, TensorFormat::kLinear};
   Dims stat_dims = x.dims;
@@ -60,7 +67,7 @@ OpSchema MakeLayerNormalizationSchema() {
   OpSchema schema;
   schema.name = kLayerNormalizationOp;
   schema.min_inputs = 2;
-  schema.max_inputs = 3;
+  schema.max_inputs = 4;
   schema.num_outputs = 3;
   schema.infer = InferLayerNormalization;
   return schema;

@@ -14,9 +14,12 @@ namespace kiln {
 
 inline constexpr char kLayerNormalizationOp[] = "LayerNormalization";
 
-// ONNX LayerNormalization (opset 17). Inputs [X, Scale, B]; B may be omitted
-// (zero). With D = X.dims[axis:] (the normalized dims) and each row the
-// Volume(D) elements of one index of X.dims[:axis]:
+// ONNX LayerNormalization (opset 17). Inputs [X, Scale, B, Skip]; B may be
+// omitted (zero). Skip, when given (kiln's skip-LayerNorm, made by the
+// fuse-skip-layer-norm pass from a residual Add), has X's dtype and dims and
+// is added to X first, without rounding the sum: X below stands for X + Skip.
+// With D = X.dims[axis:] (the normalized dims) and each row the Volume(D)
+// elements of one index of X.dims[:axis]:
 //   Mean = mean(row), InvStdDev = 1 / sqrt(mean((row - Mean)^2) + epsilon),
 //   Y = (X - Mean) * InvStdDev * Scale + B,
 // Scale and B broadcast to D numpy-style (right-aligned, each dim equal or 1).

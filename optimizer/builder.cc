@@ -22,6 +22,7 @@
 #include "optimizer/passes/fuse_matmul_bias.h"
 #include "optimizer/passes/fuse_layer_norm.h"
 #include "optimizer/passes/fuse_pointwise.h"
+#include "optimizer/passes/fuse_skip_layer_norm.h"
 #include "optimizer/passes/topological_sort.h"
 #include "optimizer/precision_assignment.h"
 #include "serialization/node_context.h"
@@ -106,6 +107,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   FoldScale fold_scale;
   FuseActivation fuse_activation;
   FuseLayerNorm fuse_layer_norm(config.backends);
+  FuseSkipLayerNorm fuse_skip_layer_norm(config.backends);
   FuseGelu fuse_gelu(config.backends);
   FuseAttention fuse_attention(config.backends);
   FuseMatMulBias fuse_matmul_bias(config.backends);
@@ -116,6 +118,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
                                &fold_constants,
                                &fold_scale,
                                &fuse_layer_norm,
+                               &fuse_skip_layer_norm,
                                &fuse_gelu,
                                &fuse_attention,
                                &fuse_matmul_bias,

@@ -48,22 +48,27 @@ class LayerNormalizationKernel : public Fp32Kernel {
     const auto* bias = has_bias ? static_cast<const float*>(args.inputs[2]) : nullptr;
     const Dims& scale_dims = args.input_descs[1].dims;
     const Dims* bias_dims = has_bias ? &args.input_descs[2].dims : nullptr;
+    // Skip-LayerNorm: the row is X + Skip, summed in fp32 as it is read.
+    const bool has_skip = args.inputs.size() > 3 && args.inputs[3] != nullptr;
+    const auto* skip = has_skip ? static_cast<const float*>(args.inputs[3]) : nullptr;
     auto* y = static_cast<float*>(args.outputs[0]);
     auto* mean_out = static_cast<float*>(args.outputs[1]);
     auto* inv_std_out = static_cast<float*>(args.outputs[2]);
 
     for (int64_t row = 0; row < rows; ++row) {
       const float* in = x + row * row_size;
+      const float* skip_row = has_skip ? skip + row * row_size : nullptr;
+      auto at = [&](int64_t j) { return has_skip ? in[j] + skip_row[j] : in[j]; };
       float* out = y + row * row_size;
       double sum = 0.0;
-      for (int64_t j = 0; j < row_size; ++j) sum += in[j];
+      for (int64_t j = 0; j < row_size; ++j) sum += at(j);
       const double mean = row_size > 0 ? sum / row_size : 0.0;
       double sq = 0.0;
-      for (int64_t j = 0; j < row_size; ++j) sq += (in[j] - mean) * (in[j] - mean);
+      for (int64_t j = 0; j < row_size; ++j) sq += (at(j) - mean) * (at(j) - mean);
       const double var = row_size > 0 ? sq / row_size : 0.0;
       const double inv_std = 1.0 / std::sqrt(var + params_.epsilon);
       for (int64_t j = 0; j < row_size; ++j) {
-        double v = (in[j] - mean) * inv_std * scale[BroadcastOffset(j, norm, scale_dims)];
+        double v = (at(j) - mean) * inv_std * scale[BroadcastOffset(j, norm, scale_dims)];
         if (has_bias) v += bias[BroadcastOffset(j, norm, *bias_dims)];
         out[j] = static_cast<float>(v);
       }

@@ -58,6 +58,9 @@ class LayerNormalizationTactic : public CudaTactic {
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
+    if (node.has_input(3)) {
+      return absl::UnimplementedError("the Skip input (skip-LayerNorm) is not implemented here");
+    }
     if (node.inputs[0].dtype != dtype_) {
       return absl::UnimplementedError(absl::StrCat("input is ", DataTypeName(node.inputs[0].dtype),
                                                    "; this tactic is ", DataTypeName(dtype_)));

@@ -124,6 +124,40 @@ bool BackendsRun(const std::vector<std::string>& backends, absl::string_view op,
   return found;
 }
 
+bool SomeTacticRuns(const std::vector<std::string>& backends, const NodeContext& node,
+                    absl::string_view pass, absl::string_view what, absl::string_view unfused,
+                    Logger* logger) {
+  const TacticRegistry& registry = TacticRegistry::Global();
+  std::vector<const Tactic*> candidates;
+  if (backends.empty()) {
+    for (const Tactic* tactic : registry.All()) {
+      if (tactic->op() == node.op) candidates.push_back(tactic);
+    }
+  }
+  for (const std::string& backend : backends) {
+    for (const Tactic* tactic : registry.Candidates(backend, node.op)) candidates.push_back(tactic);
+  }
+  for (const Tactic* tactic : candidates) {
+    if (CheckLayouts(*tactic, node).ok() && tactic->Supports(node).ok()) return true;
+  }
+  LogVerbose(logger, pass, ": no tactic on backends [", absl::StrJoin(backends, ", "), "] runs ",
+             what, "; leaving ", unfused, " unfused");
+  return false;
+}
+
+NodeContext NodeContextOf(const Graph& graph, const Node& node) {
+  NodeContext ctx;
+  ctx.name = node.name;
+  ctx.op = node.op;
+  ctx.attrs = node.attrs;
+  for (TensorId t : node.inputs) {
+    ctx.inputs.push_back(t < 0 ? TensorDesc{} : graph.tensor(t).desc);
+    ctx.constants.push_back(t < 0 ? nullptr : graph.tensor(t).constant.get());
+  }
+  for (TensorId t : node.outputs) ctx.outputs.push_back(graph.tensor(t).desc);
+  return ctx;
+}
+
 bool DropRemoved(Graph& graph, const std::vector<bool>& removed) {
   std::vector<NodeId> keep;
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "backends/tactic.h"
 #include "graph/graph.h"
 #include "ops/element_wise.h"
 #include "ops/unary.h"
@@ -65,6 +66,16 @@ TensorId AddNamedTensor(Graph& graph, const std::string& name, Tensor tensor);
 bool BackendsRun(const std::vector<std::string>& backends, absl::string_view op,
                  absl::string_view pass, absl::string_view unfused, Logger* logger);
 
+// Whether a tactic of one of `backends` (any backend when empty) takes
+// `node` as it is (layouts, then Supports): a pass that makes a layer some
+// tactics of its op cannot run (a new optional input) fuses only then. When
+// none does, logs (verbose) "<pass>: no tactic on backends [...] runs <what>;
+// leaving <unfused> unfused".
+bool SomeTacticRuns(const std::vector<std::string>& backends, const NodeContext& node,
+                    absl::string_view pass, absl::string_view what, absl::string_view unfused,
+                    Logger* logger);
+// `node` of `graph` as a tactic sees it (dims as the graph has them).
+NodeContext NodeContextOf(const Graph& graph, const Node& node);
 // Keeps the layers not `removed`, in their order; whether any was removed.
 bool DropRemoved(Graph& graph, const std::vector<bool>& removed);
 

@@ -28,7 +28,8 @@ Dims ParamDims(const Dims& norm, std::mt19937& rng) {
 
 // X of rank 1 to 4, every axis (positive or negative; axis 0 normalizes
 // whole items); Scale and B broadcasting to the normalized dims, B omitted
-// one case in four; inputs offset from zero so the mean matters.
+// one case in four (B is given with a Skip input); inputs offset from zero
+// so the mean matters.
 OpCase RandomCase(DataType dtype, std::mt19937& rng) {
   const int rank = static_cast<int>(UniformInt(rng, 1, 4));
   Dims dims = {SmallDim(rng, 4)};
@@ -44,9 +45,12 @@ OpCase RandomCase(DataType dtype, std::mt19937& rng) {
   c.attrs = p.ToAttrs();
   c.inputs = {Input(RandomFloatTensor(dtype, dims, rng, offset - 1.0f, offset + 1.0f)),
               Constant(RandomFloatTensor(dtype, ParamDims(norm, rng), rng, 0.5f, 2.0f))};
-  if (Chance(rng, 0.75)) {
+  const bool skip = Chance(rng, 0.3);
+  if (Chance(rng, 0.75) || skip) {
     c.inputs.push_back(Constant(RandomFloatTensor(dtype, ParamDims(norm, rng), rng, -1.0f, 1.0f)));
   }
+  // Skip-LayerNorm one case in three or so: LN(X + Skip), Skip like X.
+  if (skip) c.inputs.push_back(Input(RandomFloatTensor(dtype, dims, rng, -1.0f, 1.0f)));
   c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
   // Normalizing along the batch dim changes the statistics at batch 1.
   c.run_batch_one = axis != 0;
