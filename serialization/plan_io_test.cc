@@ -14,33 +14,31 @@
 namespace kiln {
 namespace {
 
-// A small plan with a constant-free two-layer network.
-Plan SmallPlan() {
+// A constant-free two-layer network built with `config`.
+Plan BuildSmall(const BuildConfig& config) {
   NetworkDefinition net;
   TensorId x = *net.AddInput("x", DataType::kFloat32, {2, 5});
   TensorId a = *AddActivation(net, "leaky", x, {ActivationType::kLeakyRelu, 0.1f, 0.0f});
   TensorId b = *AddActivation(net, "clip", a, {ActivationType::kClip, -0.5f, 0.5f});
   EXPECT_TRUE(net.MarkOutput(b).ok());
-  BuildConfig config;
-  config.max_batch = 2;
   auto plan = Builder::Build(net, config);
   EXPECT_TRUE(plan.ok()) << plan.status();
   return *plan;
 }
 
-// The same network built for a shape profile (dynamic batch and width).
+// At max batch 2.
+Plan SmallPlan() {
+  BuildConfig config;
+  config.max_batch = 2;
+  return BuildSmall(config);
+}
+
+// For two shape profiles (dynamic batch and width).
 Plan SmallProfilePlan() {
-  NetworkDefinition net;
-  TensorId x = *net.AddInput("x", DataType::kFloat32, {2, 5});
-  TensorId a = *AddActivation(net, "leaky", x, {ActivationType::kLeakyRelu, 0.1f, 0.0f});
-  TensorId b = *AddActivation(net, "clip", a, {ActivationType::kClip, -0.5f, 0.5f});
-  EXPECT_TRUE(net.MarkOutput(b).ok());
   BuildConfig config;
   config.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 2}, {2, 3}, {4, 5}}}},
                      ShapeProfile{{InputShapeRange{"x", {1, 6}, {1, 7}, {1, 9}}}}};
-  auto plan = Builder::Build(net, config);
-  EXPECT_TRUE(plan.ok()) << plan.status();
-  return *plan;
+  return BuildSmall(config);
 }
 
 std::vector<uint8_t> Bytes(const Plan& plan) {

@@ -8,6 +8,7 @@
 #include "graph/status_macros.h"
 #include "ops/layer_normalization.h"
 #include "optimizer/passes/pattern.h"
+#include "serialization/node_context.h"
 
 namespace kiln {
 namespace {
@@ -56,7 +57,9 @@ absl::StatusOr<std::optional<Match>> FindMatch(const MatchContext& ctx, NodeId n
   fused.inputs.resize(4, -1);
   fused.inputs[0] = m.a;
   fused.inputs[3] = m.b;
-  if (!SomeTacticRuns(backends, NodeContextOf(graph, fused), kPass,
+  // As a tactic sees it, at the dims the graph has now (before the batch is set).
+  const NodeContext node = NodeContextFromGraph(graph, fused, /*max_batch=*/1, TargetOptions{});
+  if (!SomeTacticRuns(backends, node, kPass,
                       "a LayerNormalization with a Skip input",
                       absl::StrCat(DescribeLayer(add), " + ", DescribeLayer(ln)), logger)) {
     return std::nullopt;

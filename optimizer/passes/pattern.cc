@@ -145,19 +145,6 @@ bool SomeTacticRuns(const std::vector<std::string>& backends, const NodeContext&
   return false;
 }
 
-NodeContext NodeContextOf(const Graph& graph, const Node& node) {
-  NodeContext ctx;
-  ctx.name = node.name;
-  ctx.op = node.op;
-  ctx.attrs = node.attrs;
-  for (TensorId t : node.inputs) {
-    ctx.inputs.push_back(t < 0 ? TensorDesc{} : graph.tensor(t).desc);
-    ctx.constants.push_back(t < 0 ? nullptr : graph.tensor(t).constant.get());
-  }
-  for (TensorId t : node.outputs) ctx.outputs.push_back(graph.tensor(t).desc);
-  return ctx;
-}
-
 bool DropRemoved(Graph& graph, const std::vector<bool>& removed) {
   std::vector<NodeId> keep;
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {

@@ -74,8 +74,6 @@ bool BackendsRun(const std::vector<std::string>& backends, absl::string_view op,
 bool SomeTacticRuns(const std::vector<std::string>& backends, const NodeContext& node,
                     absl::string_view pass, absl::string_view what, absl::string_view unfused,
                     Logger* logger);
-// `node` of `graph` as a tactic sees it (dims as the graph has them).
-NodeContext NodeContextOf(const Graph& graph, const Node& node);
 // Keeps the layers not `removed`, in their order; whether any was removed.
 bool DropRemoved(Graph& graph, const std::vector<bool>& removed);
 
