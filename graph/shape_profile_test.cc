@@ -52,10 +52,10 @@ TEST(ShapeProfileTest, InputShapesAreCheckedDimByDim) {
   EXPECT_TRUE(CheckInputShape(range, {7, 100}, 0).ok());
   absl::Status low = CheckInputShape(range, {4, 8}, 2);
   EXPECT_EQ(low.code(), absl::StatusCode::kOutOfRange);
-  EXPECT_THAT(low.message(),
-              HasSubstr("input 'ids', dim 1 is 8, outside 16..384 (profile 2: "
-                        "ids:1x16,8x128,32x384)"));
-  EXPECT_THAT(CheckInputShape(range, {33, 16}, 0).message(), HasSubstr("dim 0 is 33, outside 1..32"));
+  EXPECT_THAT(low.message(), HasSubstr("input 'ids', dim 1 is 8, outside 16..384 (profile 2: "
+                                       "ids:1x16,8x128,32x384)"));
+  EXPECT_THAT(CheckInputShape(range, {33, 16}, 0).message(),
+              HasSubstr("dim 0 is 33, outside 1..32"));
   EXPECT_THAT(CheckInputShape(range, {4}, 0).message(), HasSubstr("has rank 1"));
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "backends/tactic_registry.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ops/activation.h"
@@ -17,7 +18,6 @@
 #include "ops/shuffle.h"
 #include "ops/softmax.h"
 #include "optimizer/builder.h"
-#include "backends/tactic_registry.h"
 #include "runtime/runtime.h"
 #include "serialization/plan_io.h"
 #include "tests/util/op_runner.h"
@@ -61,11 +61,12 @@ NetworkDefinition Block(const Dims& dims, uint32_t seed) {
   const TensorId scores = *AddMatMul(net, "scores", qh, kh, nt);
   const TensorId probs = *AddSoftMax(net, "probs", scores);
   const TensorId ctx = *AddMatMul(net, "ctx", probs, vh);
-  const TensorId merged = *AddReshape(net, "merge", *AddTranspose(net, "ctx.t", ctx, {0, 2, 1, 3}),
-                                      {0, 0, kHidden});
+  const TensorId merged =
+      *AddReshape(net, "merge", *AddTranspose(net, "ctx.t", ctx, {0, 2, 1, 3}), {0, 0, kHidden});
   const TensorId sum = *AddElementWise(net, "residual", merged, x, ElementWiseOp::kSum);
   LayerNormalizationParams ln;
-  const TensorId norm = *AddLayerNormalization(net, "ln", sum, ln, random({kHidden}), random({kHidden}));
+  const TensorId norm =
+      *AddLayerNormalization(net, "ln", sum, ln, random({kHidden}), random({kHidden}));
   const TensorId y = *AddActivation(net, "gelu", norm, {ActivationType::kGelu});
   EXPECT_TRUE(net.MarkOutput(y).ok());
   return net;
@@ -246,7 +247,8 @@ TEST(DynamicShapesTest, SeveralProfilesPlanMemoryForTheLargest) {
   std::unique_ptr<ExecutionContext> ctx = *engine->CreateExecutionContext();
   EXPECT_THAT(ctx->SetInputShape("x", {2, 96, kHidden}).message(), HasSubstr("profile 0"));
   ASSERT_TRUE(ctx->SetOptimizationProfile(1).ok());
-  EXPECT_EQ(ctx->binding_desc(0)->dims, (Dims{2, 96, kHidden})) << "a new profile starts at its max";
+  EXPECT_EQ(ctx->binding_desc(0)->dims, (Dims{2, 96, kHidden}))
+      << "a new profile starts at its max";
   for (const Dims& dims : {Dims{2, 96, kHidden}, Dims{1, 17, kHidden}}) {
     ASSERT_TRUE(ctx->SetInputShape("x", dims).ok());
     const std::vector<float> x = RandomInput(dims, rng);

@@ -1,7 +1,5 @@
 #include "runtime/engine.h"
 
-#include "serialization/node_context.h"
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +8,7 @@
 #include "graph/graph.h"
 #include "graph/network_definition.h"
 #include "graph/status_macros.h"
+#include "serialization/node_context.h"
 
 namespace kiln {
 namespace {
@@ -83,7 +82,6 @@ Graph PlanGraph(const Plan& plan) {
   return graph;
 }
 
-
 // OK when every tensor of `graph` (the plan's, shape-inferred at some input
 // shapes) fits the memory planned for it. Memory is planned at the
 // profiles' corners (without profiles, the max batch); a tensor that grows
@@ -94,9 +92,8 @@ absl::Status CheckFits(const Graph& graph, const Plan& plan, absl::string_view a
     const TensorDesc& desc = graph.tensor(t).desc;
     if (desc.bytes() > plan.tensors[t].planned_bytes()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "the network cannot run at ", at, ": tensor '", desc.name, "' would be ",
-          desc.ToString(), ", larger than the memory planned for it (",
-          plan.tensors[t].desc.ToString(), ")"));
+          "the network cannot run at ", at, ": tensor '", desc.name, "' would be ", desc.ToString(),
+          ", larger than the memory planned for it (", plan.tensors[t].desc.ToString(), ")"));
     }
   }
   return absl::OkStatus();
@@ -229,9 +226,9 @@ absl::Status Engine::CheckShapes() {
     for (int t = 0; t < graph.num_tensors(); ++t) {
       const TensorDesc& desc = graph.tensor(t).desc;
       if (!(desc == p.tensors[t].desc)) {
-        return Mismatch(absl::StrCat("tensor '", p.tensors[t].desc.name, "' is ",
-                                     desc.ToString(), " by shape inference, ",
-                                     p.tensors[t].desc.ToString(), " in the plan"));
+        return Mismatch(absl::StrCat("tensor '", p.tensors[t].desc.name, "' is ", desc.ToString(),
+                                     " by shape inference, ", p.tensors[t].desc.ToString(),
+                                     " in the plan"));
       }
     }
     return absl::OkStatus();
@@ -252,8 +249,7 @@ absl::Status Engine::CheckShapes() {
       }
       const size_t rank = desc.dims.size();
       if (range.min.size() != rank || range.opt.size() != rank || range.max.size() != rank) {
-        return Mismatch(absl::StrCat("profile ", i, " gives input '", desc.name,
-                                     "' another rank"));
+        return Mismatch(absl::StrCat("profile ", i, " gives input '", desc.name, "' another rank"));
       }
       for (size_t d = 0; d < rank; ++d) {
         if (range.min[d] < 1 || range.min[d] > range.opt[d] || range.opt[d] > range.max[d]) {
@@ -272,12 +268,13 @@ absl::Status Engine::CheckShapes() {
     const TensorDesc& desc = graph.tensor(t).desc;
     if (!(desc == pt.desc) || shapes->min[t] != pt.min_dims || shapes->opt[t] != pt.opt_dims ||
         shapes->max[t] != pt.max_dims || shapes->capacity[t] != pt.capacity) {
-      return Mismatch(absl::StrCat("tensor '", pt.desc.name, "' takes ", desc.ToString(), " (",
-                                   DimsString(shapes->min[t]), " to ", DimsString(shapes->max[t]),
-                                   ", ", shapes->capacity[t], " bytes) by shape inference over "
-                                   "the profiles, ", pt.desc.ToString(), " (",
-                                   DimsString(pt.min_dims), " to ", DimsString(pt.max_dims), ", ",
-                                   pt.capacity, " bytes) in the plan"));
+      return Mismatch(absl::StrCat(
+          "tensor '", pt.desc.name, "' takes ", desc.ToString(), " (", DimsString(shapes->min[t]),
+          " to ", DimsString(shapes->max[t]), ", ", shapes->capacity[t],
+          " bytes) by shape inference over "
+          "the profiles, ",
+          pt.desc.ToString(), " (", DimsString(pt.min_dims), " to ", DimsString(pt.max_dims), ", ",
+          pt.capacity, " bytes) in the plan"));
     }
   }
   return absl::OkStatus();
@@ -332,10 +329,12 @@ absl::Status ExecutionContext::SetOptimizationProfile(int profile) {
 
 absl::Status ExecutionContext::SetInputShape(int binding, const Dims& dims) {
   if (binding < 0 || binding >= engine_->num_inputs()) {
-    return absl::OutOfRangeError(absl::StrCat("binding ", binding, " is not an input; the engine has ",
+    return absl::OutOfRangeError(absl::StrCat("binding ", binding,
+                                              " is not an input; the engine has ",
                                               engine_->num_inputs(), " inputs"));
   }
-  KILN_RETURN_IF_ERROR(CheckInputShape(engine_->profiles_[profile_].inputs[binding], dims, profile_));
+  KILN_RETURN_IF_ERROR(
+      CheckInputShape(engine_->profiles_[profile_].inputs[binding], dims, profile_));
   if (input_dims_[binding] != dims) {
     input_dims_[binding] = dims;
     shapes_dirty_ = true;
@@ -395,8 +394,8 @@ absl::Status ExecutionContext::UpdateShapes() {
 
 absl::StatusOr<TensorDesc> ExecutionContext::binding_desc(int binding) {
   if (binding < 0 || binding >= engine_->num_bindings()) {
-    return absl::OutOfRangeError(absl::StrCat("binding ", binding, " does not exist; the engine has ",
-                                              engine_->num_bindings()));
+    return absl::OutOfRangeError(absl::StrCat(
+        "binding ", binding, " does not exist; the engine has ", engine_->num_bindings()));
   }
   KILN_RETURN_IF_ERROR(UpdateShapes());
   return descs_[engine_->bindings_[binding]];
@@ -492,10 +491,9 @@ absl::Status ExecutionContext::EnqueueGraph(absl::Span<void* const> bindings,
       graphs_.emplace_back();
       g = &graphs_.back();
     } else {
-      g = &*std::min_element(graphs_.begin(), graphs_.end(),
-                             [](const ShapeGraph& a, const ShapeGraph& b) {
-                               return a.last_use < b.last_use;
-                             });
+      g = &*std::min_element(
+          graphs_.begin(), graphs_.end(),
+          [](const ShapeGraph& a, const ShapeGraph& b) { return a.last_use < b.last_use; });
       *g = ShapeGraph{};
     }
     g->shapes = input_dims_;

@@ -10,9 +10,9 @@
 #include "absl/types/span.h"
 #include "backends/backend.h"
 #include "backends/tactic.h"
-#include "runtime/profiler.h"
 #include "graph/graph.h"
 #include "graph/shape_profile.h"
+#include "runtime/profiler.h"
 #include "serialization/plan.h"
 
 namespace kiln {
@@ -117,8 +117,7 @@ class ExecutionContext {
                        void* input_consumed_event);
   // Same at the input shapes set with SetInputShape. The shapes of every
   // other tensor are inferred from them when they change, not per call.
-  absl::Status Enqueue(absl::Span<void* const> bindings, void* stream,
-                       void* input_consumed_event);
+  absl::Status Enqueue(absl::Span<void* const> bindings, void* stream, void* input_consumed_event);
 
   // Dynamic shapes. The profile whose ranges the input shapes must lie in
   // (0 until set); choosing one resets every input to its max shape.
@@ -148,12 +147,13 @@ class ExecutionContext {
 
   // CUDA graphs, on by default. Enqueue then records the layers into one
   // graph per set of input shapes (the most recent kMaxGraphs are kept) and
-  // replays it with a single launch: the first run at a shape is eager (libraries finish their lazy setup, which a capture
-  // cannot hold), the second captures, later ones replay. New binding
-  // pointers update the graph in place (cudaGraphExecUpdate) or capture it
-  // again. Graphs are not used while a profiler or a layer observer is set,
-  // nor on backends that have none (cpu_ref). When a capture fails (a layer
-  // synchronizes or allocates) the context runs eagerly from then on;
+  // replays it with a single launch: the first run at a shape is eager
+  // (libraries finish their lazy setup, which a capture cannot hold), the
+  // second captures, later ones replay. New binding pointers update the
+  // graph in place (cudaGraphExecUpdate) or capture it again. Graphs are
+  // not used while a profiler or a layer observer is set, nor on backends
+  // that have none (cpu_ref). When a capture fails (a layer synchronizes or
+  // allocates) the context runs eagerly from then on;
   // cuda_graph_error() says why. Turning graphs off keeps the graphs made
   // so far for when they are turned on again.
   void set_cuda_graphs(bool on) { cuda_graphs_ = on; }
@@ -190,15 +190,15 @@ class ExecutionContext {
   // them, laid out per node as kernels take them.
   Graph graph_;
   int profile_ = 0;
-  std::vector<Dims> input_dims_;           // per input binding
+  std::vector<Dims> input_dims_;  // per input binding
   bool shapes_dirty_ = true;
-  absl::Status shapes_status_;             // why the current shapes cannot run
-  std::vector<TensorDesc> descs_;          // per plan tensor
+  absl::Status shapes_status_;     // why the current shapes cannot run
+  std::vector<TensorDesc> descs_;  // per plan tensor
   struct NodeDescs {
     std::vector<TensorDesc> inputs;
     std::vector<TensorDesc> outputs;
   };
-  std::vector<NodeDescs> node_descs_;      // per plan node
+  std::vector<NodeDescs> node_descs_;  // per plan node
   // CUDA graphs: per set of input shapes, the graph and the bindings it was
   // captured with. At most kMaxGraphs are kept; the least recently used
   // goes first.

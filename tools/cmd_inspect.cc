@@ -218,7 +218,8 @@ const Command& InspectCommand() {
       "Show what a plan holds: layers, tactics, precisions, formats, bindings, memory.",
       "Reads and verifies the plan without loading it, so it works on a machine that lacks\n"
       "the plan's backend. Shows the header (versions, backend, device, max batch, shape\n"
-      "profiles, build options), each layer with its op, chosen tactic, input/output types, shapes and\n"
+      "profiles, build options), each layer with its op, chosen tactic, input/output types, shapes "
+      "and\n"
       "formats and its workspace, the bindings, and the memory the plan needs.\n"
       "\n"
       "Example:\n"

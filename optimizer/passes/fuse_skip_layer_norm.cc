@@ -59,8 +59,7 @@ absl::StatusOr<std::optional<Match>> FindMatch(const MatchContext& ctx, NodeId n
   fused.inputs[3] = m.b;
   // As a tactic sees it, at the dims the graph has now (before the batch is set).
   const NodeContext node = NodeContextFromGraph(graph, fused, /*max_batch=*/1, TargetOptions{});
-  if (!SomeTacticRuns(backends, node, kPass,
-                      "a LayerNormalization with a Skip input",
+  if (!SomeTacticRuns(backends, node, kPass, "a LayerNormalization with a Skip input",
                       absl::StrCat(DescribeLayer(add), " + ", DescribeLayer(ln)), logger)) {
     return std::nullopt;
   }
@@ -71,7 +70,8 @@ absl::StatusOr<std::optional<Match>> FindMatch(const MatchContext& ctx, NodeId n
 
 absl::StatusOr<bool> FuseSkipLayerNorm::Run(Graph& graph, Logger* logger) {
   return RewriteMatches(
-      graph, [&](const MatchContext& ctx, NodeId n) { return FindMatch(ctx, n, backends_, logger); },
+      graph,
+      [&](const MatchContext& ctx, NodeId n) { return FindMatch(ctx, n, backends_, logger); },
       [&](const Match& m, std::vector<bool>& taken, std::vector<bool>& removed) {
         taken[m.add] = taken[m.norm] = true;
         removed[m.add] = true;

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -18,8 +18,8 @@
 #include "backends/backend.h"
 #include "backends/tactic_registry.h"
 #include "graph/network_definition.h"
-#include "graph/status_macros.h"
 #include "graph/op_registry.h"
+#include "graph/status_macros.h"
 #include "optimizer/builder.h"
 #include "optimizer/precision_assignment.h"
 #include "runtime/engine.h"
@@ -90,7 +90,6 @@ absl::StatusOr<NetworkDefinition> MakeNetwork(const OpCase& c, int* max_batch) {
   *max_batch = static_cast<int>(batch);
   return network;
 }
-
 
 // Builds `network` for `tactic`'s backend with `tactic` pinned to the layer
 // (BuildConfig.tactic_filter) and the layer's rank-4 tensors in `format`
@@ -525,10 +524,11 @@ OpCase CaseAt(const OpCase& c, const std::vector<Dims>& shapes) {
 // outputs of the ranks they have at the case's own shapes (a plan fixes
 // every tensor's rank; GatherND's depends on a dim of its indices).
 bool ValidShapes(const OpCase& c, const std::vector<Dims>& shapes, const Tactic& reference) {
-  absl::StatusOr<NodeContext> node = testutil::MakeNodeContext(c.op, c.attrs, CaseAt(c, shapes).inputs);
+  const OpCase at = CaseAt(c, shapes);
+  absl::StatusOr<NodeContext> node = testutil::MakeNodeContext(c.op, c.attrs, at.inputs);
   absl::StatusOr<NodeContext> max = testutil::MakeNodeContext(c.op, c.attrs, c.inputs);
   if (!node.ok() || !max.ok() || !reference.Supports(*node).ok() ||
-      OutputElementsPerItem(CaseAt(c, shapes)) == 0) {
+      OutputElementsPerItem(at) == 0) {
     return false;
   }
   for (size_t k = 0; k < node->outputs.size(); ++k) {
@@ -598,8 +598,7 @@ std::vector<std::vector<Dims>> DrawShapes(const OpCase& c, const Tactic& referen
 // the reference built for exactly that shape. Appends failures, merges the
 // error, and says in `result.dynamic` how many shapes ran.
 absl::Status RunDynamic(const OpCase& c, const Tactic& tactic, const Tactic& reference,
-                        std::mt19937& rng, CaseResult& result,
-                        std::vector<std::string>& failures) {
+                        std::mt19937& rng, CaseResult& result, std::vector<std::string>& failures) {
   std::vector<std::vector<Dims>> shapes = DrawShapes(c, reference, rng);
   if (shapes.empty()) return absl::OkStatus();
   std::vector<Dims> max;
@@ -619,7 +618,8 @@ absl::Status RunDynamic(const OpCase& c, const Tactic& tactic, const Tactic& ref
                                     ": the plan does not build: ", engine.status().message()));
     return absl::OkStatus();
   }
-  KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionContext> context, (*engine)->CreateExecutionContext());
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionContext> context,
+                        (*engine)->CreateExecutionContext());
   int ran = 0;
   for (const std::vector<Dims>& at : shapes) {
     const OpCase sub = CaseAt(c, at);
@@ -632,14 +632,15 @@ absl::Status RunDynamic(const OpCase& c, const Tactic& tactic, const Tactic& ref
     }
     // Memory is planned at the profile's corners; a shape where some tensor
     // outgrows it is refused by the runtime, not a mismatch.
-    if (absl::StatusOr<TensorDesc> out = context->binding_desc((*engine)->num_inputs()); !out.ok()) {
+    if (absl::StatusOr<TensorDesc> out = context->binding_desc((*engine)->num_inputs());
+        !out.ok()) {
       continue;
     }
     int sub_batch = 0;
     KILN_ASSIGN_OR_RETURN(NetworkDefinition sub_network, MakeNetwork(sub, &sub_batch));
-    KILN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> reference_engine,
-                          BuildForcedEngine(sub_network, sub, reference, sub_batch,
-                                            TensorFormat::kLinear));
+    KILN_ASSIGN_OR_RETURN(
+        std::unique_ptr<Engine> reference_engine,
+        BuildForcedEngine(sub_network, sub, reference, sub_batch, TensorFormat::kLinear));
     KILN_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionContext> reference_context,
                           reference_engine->CreateExecutionContext());
     // The case's data may not fit a smaller shape (indices past a shrunk
@@ -651,8 +652,8 @@ absl::Status RunDynamic(const OpCase& c, const Tactic& tactic, const Tactic& ref
         RunEngine(**engine, *context, sub, sub_batch, Poison::kPattern);
     if (!got.ok()) {
       failures.push_back(absl::StrCat("dynamic shapes, plan for ", profile.ToString(), " run at ",
-                                      where, " fails where the reference runs: ",
-                                      got.status().message()));
+                                      where,
+                                      " fails where the reference runs: ", got.status().message()));
       continue;
     }
     for (size_t k = 0; k < got->size(); ++k) {
@@ -787,18 +788,20 @@ void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
         result->dynamic_shapes > 0 ? absl::StrCat(", dynamic x", result->dynamic_shapes) : "";
     std::printf("[conformance] %s [%s%s%s%s]: %s %s\n", label.c_str(),
                 c.tolerance.ToString().c_str(), c.allow_tf32 ? ", tf32" : "",
-                result->layouts == "linear" ? "" : (", " + result->layouts).c_str(), dynamic.c_str(),
-                result->error.ToString().c_str(), result->failure.empty() ? "ok" : "MISMATCH");
+                result->layouts == "linear" ? "" : (", " + result->layouts).c_str(),
+                dynamic.c_str(), result->error.ToString().c_str(),
+                result->failure.empty() ? "ok" : "MISMATCH");
     if (!result->failure.empty()) {
       ADD_FAILURE() << label << " [" << c.tolerance.ToString() << "] disagrees with the reference "
                     << "(measured " << result->error.ToString() << "):\n  " << result->failure
                     << "\n  " << SeedNote();
     }
   }
-  std::printf("[conformance] summary op=%s tactic=%s test=%s cases=%zu ran=%d dynamic=%d "
-              "worst: %s\n",
-              t.op().c_str(), t.name().c_str(), test.c_str(), cases.size(), ran, dynamic_cases,
-              worst.ToString().c_str());
+  std::printf(
+      "[conformance] summary op=%s tactic=%s test=%s cases=%zu ran=%d dynamic=%d "
+      "worst: %s\n",
+      t.op().c_str(), t.name().c_str(), test.c_str(), cases.size(), ran, dynamic_cases,
+      worst.ToString().c_str());
   std::fflush(stdout);
   if (ran == 0 && !unsupported.empty() && !is_reference) {
     GTEST_SKIP() << t.name() << " supports none of the " << cases.size()

@@ -136,10 +136,11 @@ struct CaseResult {
 // non-constant input dims (sizes no constant shares, the same size to the
 // same value), and run at the profile's min, at up to three random shapes
 // and at its max, each compared with the reference built for exactly that
-// shape on the leading part of the case's data. When `tactic` is the reference, its plan run is also
-// compared bit for bit with a direct run of the kernel (the plan round trip
-// must not change anything). An error status means the harness could not run
-// the case at all (a bad case or a broken build/load path).
+// shape on the leading part of the case's data. When `tactic` is the
+// reference, its plan run is also compared bit for bit with a direct run of
+// the kernel (the plan round trip must not change anything). An error status
+// means the harness could not run the case at all (a bad case or a broken
+// build/load path).
 absl::StatusOr<CaseResult> RunCase(const OpCase& c, const Tactic& tactic);
 
 // The names of every registered tactic of `op`, on every backend, sorted.
