@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "backends/tactic_registry.h"
@@ -87,13 +88,14 @@ Graph PlanGraph(const Plan& plan) {
 // profiles' corners (without profiles, the max batch); a tensor that grows
 // as an input shrinks (a slice counted from the end) makes those shapes
 // unusable, not the plan. `at` names the shapes in the error.
-absl::Status CheckFits(const Graph& graph, const Plan& plan, absl::string_view at) {
+absl::Status CheckFits(const Graph& graph, const Plan& plan, absl::FunctionRef<std::string()> at) {
   for (int t = 0; t < graph.num_tensors(); ++t) {
     const TensorDesc& desc = graph.tensor(t).desc;
     if (desc.bytes() > plan.tensors[t].planned_bytes()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the network cannot run at ", at, ": tensor '", desc.name, "' would be ", desc.ToString(),
-          ", larger than the memory planned for it (", plan.tensors[t].desc.ToString(), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the network cannot run at ", at(), ": tensor '", desc.name, "' would be ",
+                       desc.ToString(), ", larger than the memory planned for it (",
+                       plan.tensors[t].desc.ToString(), ")"));
     }
   }
   return absl::OkStatus();
@@ -186,7 +188,7 @@ absl::StatusOr<TensorDesc> Engine::binding_desc(int binding, int batch) const {
     return absl::InvalidArgumentError(
         absl::StrCat("the network cannot run at batch ", batch, ": ", status.message()));
   }
-  KILN_RETURN_IF_ERROR(CheckFits(graph, plan_, absl::StrCat("batch ", batch)));
+  KILN_RETURN_IF_ERROR(CheckFits(graph, plan_, [batch] { return absl::StrCat("batch ", batch); }));
   return graph.tensor(bindings_[binding]).desc;
 }
 
@@ -368,26 +370,35 @@ absl::Status ExecutionContext::UpdateShapes() {
   for (size_t i = 0; i < input_dims_.size(); ++i) {
     graph_.tensor(graph_.inputs()[i]).desc.dims = input_dims_[i];
   }
+  // "input shapes 2x128, 2x128", for errors only.
+  auto at = [this]() {
+    return absl::StrCat("input shapes ",
+                        absl::StrJoin(input_dims_, ", ", [](std::string* out, const Dims& d) {
+                          absl::StrAppend(out, DimsString(d));
+                        }));
+  };
   shapes_status_ = ReinferShapes(graph_);
-  const std::string at = absl::StrJoin(input_dims_, ", ", [](std::string* out, const Dims& d) {
-    absl::StrAppend(out, DimsString(d));
-  });
   if (!shapes_status_.ok()) {
-    shapes_status_ = absl::InvalidArgumentError(absl::StrCat(
-        "the network cannot run at input shapes ", at, ": ", shapes_status_.message()));
+    shapes_status_ = absl::InvalidArgumentError(
+        absl::StrCat("the network cannot run at ", at(), ": ", shapes_status_.message()));
     return shapes_status_;
   }
-  shapes_status_ = CheckFits(graph_, plan, absl::StrCat("input shapes ", at));
+  shapes_status_ = CheckFits(graph_, plan, at);
   if (!shapes_status_.ok()) return shapes_status_;
-  descs_.clear();
-  for (int t = 0; t < graph_.num_tensors(); ++t) descs_.push_back(graph_.tensor(t).desc);
+  // Assigned in place: after the first time the vectors and strings keep
+  // their storage, so a change of shapes allocates nothing here.
+  descs_.resize(graph_.num_tensors());
+  for (int t = 0; t < graph_.num_tensors(); ++t) descs_[t] = graph_.tensor(t).desc;
   node_descs_.resize(plan.nodes.size());
   for (size_t n = 0; n < plan.nodes.size(); ++n) {
+    const PlanNode& node = plan.nodes[n];
     NodeDescs& nd = node_descs_[n];
-    nd.inputs.clear();
-    nd.outputs.clear();
-    for (int32_t t : plan.nodes[n].inputs) nd.inputs.push_back(t < 0 ? TensorDesc{} : descs_[t]);
-    for (int32_t t : plan.nodes[n].outputs) nd.outputs.push_back(descs_[t]);
+    nd.inputs.resize(node.inputs.size());
+    nd.outputs.resize(node.outputs.size());
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (node.inputs[i] >= 0) nd.inputs[i] = descs_[node.inputs[i]];
+    }
+    for (size_t i = 0; i < node.outputs.size(); ++i) nd.outputs[i] = descs_[node.outputs[i]];
   }
   return shapes_status_;
 }
