@@ -66,7 +66,8 @@ class AttentionKernel : public Kernel {
 class AttentionTactic : public CudaTactic {
  public:
   explicit AttentionTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.attention.kernel.", DataTypeName(dtype)), kAttentionOp),
+      : CudaTactic(absl::StrCat("cuda.attention.kernel.", DataTypeName(dtype)), kAttentionOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {

@@ -54,7 +54,7 @@ class LayerNormalizationTactic : public CudaTactic {
  public:
   explicit LayerNormalizationTactic(DataType dtype)
       : CudaTactic(absl::StrCat("cuda.layer_normalization.kernel.", DataTypeName(dtype)),
-                   kLayerNormalizationOp),
+                   kLayerNormalizationOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
