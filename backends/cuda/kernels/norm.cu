@@ -60,21 +60,27 @@ __device__ __forceinline__ int64_t StridedOffset(int64_t j, int rank, const int6
 
 template <typename T>
 __global__ void LayerNormKernel(LayerNormShape shape, float epsilon, const T* __restrict__ x,
-                                const T* __restrict__ scale, const T* __restrict__ bias,
+                                const T* __restrict__ skip, const T* __restrict__ scale,
+                                const T* __restrict__ bias,
                                 T* __restrict__ y, float* __restrict__ mean_out,
                                 float* __restrict__ inv_std_out) {
   __shared__ double shared[kMaxThreads / kWarp];
   const int64_t n = shape.row_size;
   for (int64_t row = blockIdx.x; row < shape.rows; row += gridDim.x) {
     const T* in = x + row * n;
+    const T* skip_row = skip != nullptr ? skip + row * n : nullptr;
+    // X + Skip, summed in fp32 as cpu_ref's reference does.
+    auto at = [&](int64_t j) {
+      return skip_row != nullptr ? Load(in, j) + Load(skip_row, j) : Load(in, j);
+    };
     T* out = y + row * n;
     double sum = 0.0;
-    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) sum += Load(in, j);
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) sum += at(j);
     sum = BlockSum(sum, shared);
     const double mean = n > 0 ? sum / n : 0.0;
     double sq = 0.0;
     for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
-      const double dev = Load(in, j) - mean;
+      const double dev = at(j) - mean;
       sq += dev * dev;
     }
     sq = BlockSum(sq, shared);
@@ -82,7 +88,7 @@ __global__ void LayerNormKernel(LayerNormShape shape, float epsilon, const T* __
     const double inv_std = 1.0 / sqrt(var + static_cast<double>(epsilon));
     for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
       const int64_t s = StridedOffset(j, shape.norm_rank, shape.norm_dims, shape.scale_strides);
-      double v = (Load(in, j) - mean) * inv_std * Load(scale, s);
+      double v = (at(j) - mean) * inv_std * Load(scale, s);
       if (bias != nullptr) {
         v += Load(bias, StridedOffset(j, shape.norm_rank, shape.norm_dims, shape.bias_strides));
       }
@@ -237,17 +243,19 @@ __global__ void HardmaxKernel(int64_t rows, int64_t length, int64_t inner,
 }  // namespace
 
 cudaError_t LayerNorm(int dtype, const LayerNormShape& shape, float epsilon, const void* x,
-                      const void* scale, const void* bias, void* y, float* mean,
-                      float* inv_std_dev, cudaStream_t stream) {
+                      const void* skip, const void* scale, const void* bias, void* y,
+                      float* mean, float* inv_std_dev, cudaStream_t stream) {
   if (shape.rows == 0) return cudaSuccess;
   const int threads = Threads(shape.row_size);
   if (dtype == kFloat16) {
     LayerNormKernel<__half><<<Blocks(shape.rows), threads, 0, stream>>>(
-        shape, epsilon, static_cast<const __half*>(x), static_cast<const __half*>(scale),
+        shape, epsilon, static_cast<const __half*>(x), static_cast<const __half*>(skip),
+        static_cast<const __half*>(scale),
         static_cast<const __half*>(bias), static_cast<__half*>(y), mean, inv_std_dev);
   } else {
     LayerNormKernel<float><<<Blocks(shape.rows), threads, 0, stream>>>(
-        shape, epsilon, static_cast<const float*>(x), static_cast<const float*>(scale),
+        shape, epsilon, static_cast<const float*>(x), static_cast<const float*>(skip),
+        static_cast<const float*>(scale),
         static_cast<const float*>(bias), static_cast<float*>(y), mean, inv_std_dev);
   }
   return cudaGetLastError();
