@@ -124,7 +124,7 @@ constexpr int kWarpsPerBlock = 4;
 // the row); V divides the row; every pointer is 16-byte aligned.
 template <typename T, int V>
 __global__ void LayerNormWarpKernel(int64_t rows, int n, float epsilon, const T* __restrict__ x,
-                                    const T* __restrict__ scale, const T* __restrict__ bias,
+                                    const T* __restrict__ skip, const T* __restrict__ scale, const T* __restrict__ bias,
                                     T* __restrict__ y, float* __restrict__ mean_out,
                                     float* __restrict__ inv_std_out) {
   constexpr int kChunks = kWarpRowElements / (kWarp * V);
@@ -133,6 +133,7 @@ __global__ void LayerNormWarpKernel(int64_t rows, int n, float epsilon, const T*
   const int64_t step = static_cast<int64_t>(gridDim.x) * kWarpsPerBlock;
   for (int64_t row = first; row < rows; row += step) {
     const T* in = x + row * n;
+    const T* skip_row = skip != nullptr ? skip + row * n : nullptr;
     float v[kChunks][V];
     double sum = 0.0;
 #pragma unroll
@@ -141,10 +142,14 @@ __global__ void LayerNormWarpKernel(int64_t rows, int n, float epsilon, const T*
       if (e < n) {
         const Pack<T, V> p = *reinterpret_cast<const Pack<T, V>*>(in + e);
 #pragma unroll
-        for (int k = 0; k < V; ++k) {
-          v[c][k] = LoadFloat(p.v, k);
-          sum += v[c][k];
+        for (int k = 0; k < V; ++k) v[c][k] = LoadFloat(p.v, k);
+        if (skip_row != nullptr) {  // X + Skip, summed in fp32 as cpu_ref's reference does
+          const Pack<T, V> q = *reinterpret_cast<const Pack<T, V>*>(skip_row + e);
+#pragma unroll
+          for (int k = 0; k < V; ++k) v[c][k] += LoadFloat(q.v, k);
         }
+#pragma unroll
+        for (int k = 0; k < V; ++k) sum += v[c][k];
       }
     }
     const double mean = WarpSum(sum) / n;
@@ -196,20 +201,21 @@ bool Dense(const LayerNormShape& shape, const int64_t* strides) {
 
 template <typename T>
 bool LaunchLayerNormWarp(const LayerNormShape& shape, float epsilon, const void* x,
-                         const void* scale, const void* bias, void* y, float* mean,
+                         const void* skip, const void* scale, const void* bias, void* y, float* mean,
                          float* inv_std_dev, cudaStream_t stream) {
   constexpr int kVector = 16 / sizeof(T);
   auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
   if (shape.row_size == 0 || shape.row_size > kWarpRowElements || shape.row_size % kVector != 0 ||
       !Dense(shape, shape.scale_strides) || (bias != nullptr && !Dense(shape, shape.bias_strides)) ||
-      !aligned(x) || !aligned(scale) || !aligned(y) || (bias != nullptr && !aligned(bias))) {
+      !aligned(x) || !aligned(scale) || !aligned(y) || (bias != nullptr && !aligned(bias)) ||
+      (skip != nullptr && !aligned(skip))) {
     return false;
   }
   const int64_t blocks = (shape.rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
   LayerNormWarpKernel<T, kVector>
       <<<static_cast<int>(blocks < kMaxBlocks ? blocks : kMaxBlocks), kWarpsPerBlock * kWarp, 0,
          stream>>>(shape.rows, static_cast<int>(shape.row_size), epsilon,
-                   static_cast<const T*>(x), static_cast<const T*>(scale),
+                   static_cast<const T*>(x), static_cast<const T*>(skip), static_cast<const T*>(scale),
                    static_cast<const T*>(bias), static_cast<T*>(y), mean, inv_std_dev);
   return true;
 }
@@ -359,10 +365,11 @@ cudaError_t LayerNorm(int dtype, const LayerNormShape& shape, float epsilon, con
                       const void* skip, const void* scale, const void* bias, void* y,
                       float* mean, float* inv_std_dev, cudaStream_t stream) {
   if (shape.rows == 0) return cudaSuccess;
-  const bool warp = dtype == kFloat16 ? LaunchLayerNormWarp<__half>(shape, epsilon, x, scale, bias,
-                                                                  y, mean, inv_std_dev, stream)
-                                      : LaunchLayerNormWarp<float>(shape, epsilon, x, scale, bias,
-                                                                 y, mean, inv_std_dev, stream);
+  const bool warp = dtype == kFloat16
+                        ? LaunchLayerNormWarp<__half>(shape, epsilon, x, skip, scale, bias, y,
+                                                      mean, inv_std_dev, stream)
+                        : LaunchLayerNormWarp<float>(shape, epsilon, x, skip, scale, bias, y, mean,
+                                                     inv_std_dev, stream);
   if (warp) return cudaGetLastError();
   const int threads = Threads(shape.row_size);
   if (dtype == kFloat16) {
