@@ -90,7 +90,9 @@ absl::StatusOr<ActivationParams> ActivationParams::FromAttrs(const AttrMap& attr
   return params;
 }
 
-bool IsFusableActivation(ActivationType type) { return type == ActivationType::kRelu; }
+bool IsFusableActivation(ActivationType type) {
+  return type == ActivationType::kRelu || type == ActivationType::kGelu;
+}
 
 absl::StatusOr<std::optional<ActivationType>> GetFusedActivation(const AttrMap& attrs) {
   if (!attrs.Has(kFusedActivationAttr)) return std::optional<ActivationType>();
@@ -99,7 +101,7 @@ absl::StatusOr<std::optional<ActivationType>> GetFusedActivation(const AttrMap& 
   if (!IsFusableActivation(type)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "fused activation '", name,
-        "' is not supported; only relu can be fused (every backend computes it exactly); "
+        "' is not supported; only relu and gelu can be fused; "
         "apply other activations with a separate Activation layer"));
   }
   return std::optional<ActivationType>(type);

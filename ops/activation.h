@@ -41,9 +41,10 @@ struct ActivationParams {
 // The optional "activation" attribute of layers that apply an activation to
 // their own output (FullyConnected, MatMul; set by the fuse-activation pass):
 // absent means none; present, it is applied last (after the bias) with the
-// Activation op's formula. Only types that every backend computes the same
-// way can be fused: ReLU. GELU is not among them: kiln's Gelu is the erf form
-// and cuBLASLt's GELU epilogue the tanh approximation.
+// Activation op's formula. The types that GEMM epilogues run can be fused:
+// ReLU and GELU (the erf form, as the Activation op; the cuda fp16 GEMM
+// tactics run cuBLASLt's GELU epilogue, the tanh form, within 4.8e-4 of it,
+// and the fp32 ones the erf form after the GEMM).
 inline constexpr char kFusedActivationAttr[] = "activation";
 bool IsFusableActivation(ActivationType type);
 // Reads the attribute; a type that cannot be fused is an error saying so.

@@ -21,11 +21,10 @@ std::string Describe(int input, const TensorDesc& t) {
                       DimsString(t.dims), ")");
 }
 
-// Q, K and V: rank 4, one float type, B and H equal, K's D = Q's D, V's Sk = K's Sk.
-absl::Status CheckQkv(const InferenceContext& ctx) {
-  const TensorDesc& q = ctx.inputs[0];
-  const TensorDesc& k = ctx.inputs[1];
-  const TensorDesc& v = ctx.inputs[2];
+// Q, K and V: rank 4, one float type, B and H equal, K's D = Q's D, V's Sk =
+// K's Sk (dims named in bhsd order whatever the layout).
+absl::Status CheckQkv(const InferenceContext& ctx, AttentionLayout layout) {
+  const bool bshd = layout == AttentionLayout::kBshd;
   for (int i = 0; i < 3; ++i) {
     const TensorDesc& t = ctx.inputs[i];
     if (!ctx.has_input(i)) return ctx.Error(kInputNames[i], " (input ", i, ") is omitted");
@@ -33,28 +32,40 @@ absl::Status CheckQkv(const InferenceContext& ctx) {
       return ctx.Error(Describe(i, t), " is not fp32 or fp16");
     }
     if (t.rank() != 4) {
+      static constexpr const char* kExpected[2][3] = {
+          {"[B, H, Sq, D]", "[B, H, Sk, D]", "[B, H, Sk, Dv]"},
+          {"[B, Sq, H, D] (layout bshd)", "[B, Sk, H, D] (layout bshd)",
+           "[B, Sk, H, Dv] (layout bshd)"}};
       return ctx.Error(Describe(i, t), " has rank ", t.rank(), "; expected rank 4 ",
-                       i == 2 ? "[B, H, Sk, Dv]" : i == 1 ? "[B, H, Sk, D]" : "[B, H, Sq, D]");
+                       kExpected[bshd ? 1 : 0][i]);
     }
-    if (t.dtype != q.dtype) {
-      return ctx.Error(Describe(i, t), " is ", DataTypeName(t.dtype), " but ", Describe(0, q),
-                       " is ", DataTypeName(q.dtype), "; Q, K and V must have one type");
+    if (t.dtype != ctx.inputs[0].dtype) {
+      return ctx.Error(Describe(i, t), " is ", DataTypeName(t.dtype), " but ",
+                       Describe(0, ctx.inputs[0]), " is ", DataTypeName(ctx.inputs[0].dtype),
+                       "; Q, K and V must have one type");
     }
   }
+  // In bhsd order from here on.
+  TensorDesc q = ctx.inputs[0], k = ctx.inputs[1], v = ctx.inputs[2];
+  q.dims = AttentionBhsdDims(q.dims, layout);
+  k.dims = AttentionBhsdDims(k.dims, layout);
+  v.dims = AttentionBhsdDims(v.dims, layout);
+  const char* heads_dim = bshd ? " (dims 0 and 2 in layout bshd)" : " (dims 0 and 1)";
+  const char* keys_dim = bshd ? " keys (dim 1)" : " keys (dim 2)";
   for (int i = 1; i < 3; ++i) {
-    const TensorDesc& t = ctx.inputs[i];
+    const TensorDesc& t = i == 1 ? k : v;
     if (t.dims[0] != q.dims[0] || t.dims[1] != q.dims[1]) {
-      return ctx.Error(Describe(i, t), " and ", Describe(0, q),
-                       " differ in batch or heads (dims 0 and 1); they must match");
+      return ctx.Error(Describe(i, ctx.inputs[i]), " and ", Describe(0, ctx.inputs[0]),
+                       " differ in batch or heads", heads_dim, "; they must match");
     }
   }
   if (k.dims[3] != q.dims[3]) {
-    return ctx.Error(Describe(1, k), " has head size D = ", k.dims[3], " but ", Describe(0, q),
-                     " has D = ", q.dims[3]);
+    return ctx.Error(Describe(1, ctx.inputs[1]), " has head size D = ", k.dims[3], " but ",
+                     Describe(0, ctx.inputs[0]), " has D = ", q.dims[3]);
   }
   if (v.dims[2] != k.dims[2]) {
-    return ctx.Error(Describe(2, v), " has ", v.dims[2], " keys (dim 2) but ", Describe(1, k),
-                     " has Sk = ", k.dims[2]);
+    return ctx.Error(Describe(2, ctx.inputs[2]), " has ", v.dims[2], keys_dim, " but ",
+                     Describe(1, ctx.inputs[1]), " has Sk = ", k.dims[2]);
   }
   return absl::OkStatus();
 }
@@ -62,9 +73,11 @@ absl::Status CheckQkv(const InferenceContext& ctx) {
 absl::StatusOr<std::vector<TensorDesc>> InferAttention(const InferenceContext& ctx) {
   absl::StatusOr<AttentionParams> params = AttentionParams::FromAttrs(ctx.attrs);
   if (!params.ok()) return ctx.Error(params.status().message());
-  KILN_RETURN_IF_ERROR(CheckQkv(ctx));
-  const TensorDesc& q = ctx.inputs[0];
-  const Dims scores = {q.dims[0], q.dims[1], q.dims[2], ctx.inputs[1].dims[2]};
+  KILN_RETURN_IF_ERROR(CheckQkv(ctx, params->layout));
+  const Dims q = AttentionBhsdDims(ctx.inputs[0].dims, params->layout);
+  const Dims k = AttentionBhsdDims(ctx.inputs[1].dims, params->layout);
+  const Dims v = AttentionBhsdDims(ctx.inputs[2].dims, params->layout);
+  const Dims scores = {q[0], q[1], q[2], k[2]};
   if (ctx.has_input(3)) {
     const TensorDesc& mask = ctx.inputs[3];
     if (!IsFloatType(mask.dtype)) {
@@ -78,8 +91,9 @@ absl::StatusOr<std::vector<TensorDesc>> InferAttention(const InferenceContext& c
     }
   }
   TensorDesc out;
-  out.dtype = q.dtype;
-  out.dims = {q.dims[0], q.dims[1], q.dims[2], ctx.inputs[2].dims[3]};
+  out.dtype = ctx.inputs[0].dtype;
+  out.dims = params->layout == AttentionLayout::kBshd ? Dims{q[0], q[2], q[1], v[3]}
+                                                      : Dims{q[0], q[1], q[2], v[3]};
   return std::vector<TensorDesc>{out};
 }
 
@@ -96,10 +110,21 @@ OpSchema MakeAttentionSchema() {
 
 KILN_REGISTER_OP(MakeAttentionSchema());
 
+absl::string_view AttentionLayoutName(AttentionLayout layout) {
+  return layout == AttentionLayout::kBshd ? "bshd" : "bhsd";
+}
+
+Dims AttentionBhsdDims(const Dims& dims, AttentionLayout layout) {
+  if (layout != AttentionLayout::kBshd || dims.size() != 4) return dims;
+  return Dims{dims[0], dims[2], dims[1], dims[3]};
+}
+
 AttrMap AttentionParams::ToAttrs() const {
   AttrMap attrs;
   attrs.Set("scale", scale);
   attrs.Set("causal", causal);
+  // Absent means bhsd, so plans written before the attribute read the same.
+  if (layout != AttentionLayout::kBhsd) attrs.Set("layout", std::string(AttentionLayoutName(layout)));
   return attrs;
 }
 
@@ -119,6 +144,13 @@ absl::StatusOr<AttentionParams> AttentionParams::FromAttrs(const AttrMap& attrs)
     return absl::InvalidArgumentError(absl::StrCat("causal must be 0 or 1, got ", causal));
   }
   params.causal = causal == 1;
+  KILN_ASSIGN_OR_RETURN(std::string layout, attrs.GetString("layout", "bhsd"));
+  if (layout == "bshd") {
+    params.layout = AttentionLayout::kBshd;
+  } else if (layout != "bhsd") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("layout is '", layout, "'; expected 'bhsd' (the default) or 'bshd'"));
+  }
   return params;
 }
 

@@ -31,13 +31,31 @@ inline constexpr char kAttentionOp[] = "Attention";
 // NaN-free result a user could want is lost by choosing zeros, which is what
 // fused kernels (FlashAttention, cuDNN SDPA) produce for such rows. NaN or
 // +inf in the inputs still propagate as in the unfused math.
+//
+// Layout (attribute "layout"): "bhsd", the default, is the one above. With
+// "bshd" every tensor has its sequence axis before its heads: Q [B, Sq, H, D],
+// K [B, Sk, H, D], V [B, Sk, H, Dv], output [B, Sq, H, Dv] (the mask still
+// broadcasts to [B, H, Sq, Sk]). That is the layout a linear projection
+// writes once its last axis is split into heads, so a transformer's head
+// transposes go (the fold-attention-transposes pass); fused kernels read it
+// through strides.
+enum class AttentionLayout { kBhsd, kBshd };
+
 struct AttentionParams {
   float scale = 1.0f;  // > 0 and finite; attribute "scale" is required
   bool causal = false;
+  AttentionLayout layout = AttentionLayout::kBhsd;
 
-  AttrMap ToAttrs() const;  // "scale", "causal" (0/1)
+  AttrMap ToAttrs() const;  // "scale", "causal" (0/1), "layout" when not bhsd
   static absl::StatusOr<AttentionParams> FromAttrs(const AttrMap& attrs);
 };
+
+// "bhsd" / "bshd".
+absl::string_view AttentionLayoutName(AttentionLayout layout);
+
+// The dims of a Q, K, V or output tensor of `layout` in bhsd order
+// ([B, H, S, D]); rank-4 `dims` only.
+Dims AttentionBhsdDims(const Dims& dims, AttentionLayout layout);
 
 // `mask` -1: no mask.
 absl::StatusOr<TensorId> AddAttention(NetworkDefinition& network, absl::string_view name,

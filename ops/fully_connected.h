@@ -20,7 +20,7 @@ inline constexpr char kFullyConnectedOp[] = "FullyConnected";
 // dims x.dims[:axis] + [K_out]. axis counts from the end when negative and may
 // not be 0 (dim 0 is the batch, which the flattened K_in must not contain).
 // `activation` (attribute "activation", absent = none) is applied after the
-// bias; only fusable types are accepted (IsFusableActivation: ReLU).
+// bias; only fusable types are accepted (IsFusableActivation: ReLU, GELU).
 struct FullyConnectedParams {
   int64_t axis = 1;
   std::optional<ActivationType> activation;

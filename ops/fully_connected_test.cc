@@ -204,6 +204,25 @@ TEST(FullyConnectedTest, FusedReluAppliesAfterTheBiasOnBothTactics) {
   }
 }
 
+TEST(FullyConnectedTest, FusedGeluIsTheErfFormAfterTheBiasOnBothTactics) {
+  // y = x · w + b: 1·1 + 0 = 1, 1·1 - 3 = -2, 1·1 + 0.5 = 1.5, then
+  // GELU(v) = v·Φ(v) = v·(1 + erf(v/√2))/2: Φ(1) = 0.841344746,
+  // Φ(-2) = 0.022750132, Φ(1.5) = 0.933192799 (normal-table values).
+  FullyConnectedParams p;
+  p.activation = ActivationType::kGelu;
+  for (const char* tactic : {kDirect, kGemm}) {
+    SCOPED_TRACE(tactic);
+    auto out = RunOp(kFullyConnectedOp, p.ToAttrs(),
+                     {In({1, 1}, {1}), Const({3, 1}, {1, 1, 1}), Const({3}, {0, -3, 0.5f})},
+                     tactic);
+    ASSERT_TRUE(out.ok()) << out.status();
+    const std::vector<float> got = ToFloats((*out)[0]);
+    const std::vector<float> want = {0.841344746f, -2 * 0.022750132f, 1.5f * 0.933192799f};
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6) << i;
+  }
+}
+
 TEST(FullyConnectedTest, FusedActivationRoundTripsAndIsOptional) {
   FullyConnectedParams p;
   p.axis = -1;
@@ -222,12 +241,11 @@ TEST(FullyConnectedTest, FusedActivationRoundTripsAndIsOptional) {
 }
 
 TEST(FullyConnectedTest, RejectsActivationsThatCannotBeFused) {
-  // GELU: kiln's is the erf form, cuBLASLt's epilogue the tanh approximation.
-  for (const char* type : {"sigmoid", "gelu", "leaky_relu"}) {
+  for (const char* type : {"sigmoid", "leaky_relu"}) {
     AttrMap attrs = Axis(1);
     attrs.Set(kFusedActivationAttr, type);
     testutil::ExpectLayerRejected(kFullyConnectedOp, "fc_bad", {2, 3}, DataType::kFloat32, attrs,
-                                  "only relu can be fused", {Dims{4, 3}});
+                                  "only relu and gelu can be fused", {Dims{4, 3}});
   }
   AttrMap unknown = Axis(1);
   unknown.Set(kFusedActivationAttr, "swish");

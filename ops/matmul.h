@@ -21,7 +21,7 @@ inline constexpr char kMatMulOp[] = "MatMul";
 // higher operand first; on a 1-D operand they are an error (ambiguous).
 // Both inputs are fp32 or fp16; the output has a's type. `activation`
 // (attribute "activation", absent = none) is applied to the product; only
-// fusable types are accepted (IsFusableActivation: ReLU).
+// fusable types are accepted (IsFusableActivation: ReLU, GELU).
 struct MatMulParams {
   bool transpose_a = false;
   bool transpose_b = false;

@@ -1,10 +1,12 @@
 #include "optimizer/builder.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -13,6 +15,7 @@
 #include "optimizer/autotuner.h"
 #include "optimizer/memory_planner.h"
 #include "optimizer/passes/dead_layer_elimination.h"
+#include "optimizer/passes/fold_attention_transposes.h"
 #include "optimizer/passes/fold_constants.h"
 #include "optimizer/passes/fold_scale.h"
 #include "optimizer/passes/fuse_activation.h"
@@ -91,9 +94,10 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 // a GELU) and comes before fuse-activation, which would fuse an activation
 // after the P V MatMul into it (then not the plain MatMul the pattern needs;
 // Attention has no fused activation), and before fuse-pointwise, which would
-// take the scale's Div or Mul into a chain. fuse-matmul-bias after
+// take the scale's Div or Mul into a chain. fold-attention-transposes right
+// after it, on the Attention layers it made. fuse-matmul-bias after
 // fuse-attention (whose MatMuls read no constant, so it takes none of them)
-// and before fuse-activation, which can then fuse a ReLU into the
+// and before fuse-activation, which can then fuse a ReLU or GELU into the
 // FullyConnected, and fuse-pointwise, which would take the bias Add into a
 // chain. fuse-pointwise after the
 // epilogue fusions, so an activation goes into the layer before it when it
@@ -110,6 +114,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   FuseSkipLayerNorm fuse_skip_layer_norm(config.backends);
   FuseGelu fuse_gelu(config.backends);
   FuseAttention fuse_attention(config.backends);
+  FoldAttentionTransposes fold_attention_transposes(config.backends);
   FuseMatMulBias fuse_matmul_bias(config.backends);
   FuseConvEpilogue fuse_conv_epilogue;
   FusePointwise fuse_pointwise(config.backends);
@@ -121,11 +126,32 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
                                &fuse_skip_layer_norm,
                                &fuse_gelu,
                                &fuse_attention,
+                               &fold_attention_transposes,
                                &fuse_matmul_bias,
                                &fuse_activation,
                                &fuse_conv_epilogue,
                                &fuse_pointwise};
+  for (const std::string& name : config.disabled_passes) {
+    if (name == topo.name()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "BuildConfig.disabled_passes names '", name,
+          "', which every build needs (layers run in its order); drop it from the list"));
+    }
+    if (std::none_of(passes.begin(), passes.end(),
+                     [&name](const Pass* pass) { return pass->name() == name; })) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "BuildConfig.disabled_passes names '", name, "', which is not a pass; the passes are ",
+          absl::StrJoin(passes, ", ", [](std::string* out, const Pass* pass) {
+            absl::StrAppend(out, pass->name());
+          })));
+    }
+  }
   for (Pass* pass : passes) {
+    if (absl::c_linear_search(config.disabled_passes, pass->name())) {
+      Log(config, Logger::Severity::kInfo,
+          absl::StrCat("pass ", pass->name(), ": skipped (BuildConfig.disabled_passes)"));
+      continue;
+    }
     const int before = graph.num_nodes();
     KILN_ASSIGN_OR_RETURN(bool changed, pass->Run(graph, config.logger));
     Log(config, Logger::Severity::kVerbose,
@@ -345,7 +371,10 @@ std::string BuildConfig::ToString() const {
                         absl::StrAppend(out, TensorFormatName(f));
                       }),
                       " timing_iterations=", timing_iterations,
-                      " backends=", absl::StrJoin(backends, ","));
+                      " backends=", absl::StrJoin(backends, ","),
+                      disabled_passes.empty()
+                          ? ""
+                          : absl::StrCat(" disabled_passes=", absl::StrJoin(disabled_passes, ",")));
 }
 
 absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const BuildConfig& config) {

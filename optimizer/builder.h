@@ -54,6 +54,11 @@ struct BuildConfig {
   // When set, only tactics it accepts are considered for a layer (tests pin
   // a tactic this way; a debugging aid otherwise).
   std::function<bool(const NodeContext& node, const Tactic& tactic)> tactic_filter;
+  // Graph passes to skip, by name (Pass::name(), e.g. "fuse-skip-layer-norm"):
+  // to measure what a fusion gains, or to work around a fusion that goes
+  // wrong without waiting for a fix. "topological-sort" cannot be skipped;
+  // an unknown name is an error that lists the passes.
+  std::vector<std::string> disabled_passes;
   // Called after each layer's tactic is chosen (for progress displays).
   std::function<void(const BuildProgress&)> progress;
 

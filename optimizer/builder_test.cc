@@ -175,6 +175,52 @@ TEST(BuilderTest, RejectsBadConfigAndEmptyNetwork) {
   EXPECT_NE(e.status().message().find("no outputs"), std::string::npos) << e.status();
 }
 
+// relu -> sigmoid: fuse-pointwise makes them one PointwiseChain layer; with
+// the pass disabled the plan keeps both, and says so in its build options.
+TEST(BuilderTest, DisabledPassesAreSkippedAndRecorded) {
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {1, 7});
+  TensorId r = *AddActivation(net, "relu", x, {ActivationType::kRelu});
+  TensorId y = *AddActivation(net, "sigmoid", r, {ActivationType::kSigmoid});
+  ASSERT_TRUE(net.MarkOutput(y).ok());
+  auto fused = Builder::Build(net, BuildConfig{});
+  ASSERT_TRUE(fused.ok()) << fused.status();
+  EXPECT_EQ(fused->nodes.size(), 1u);
+  EXPECT_EQ(fused->build_options.find("disabled_passes"), std::string::npos)
+      << fused->build_options;
+
+  BuildConfig config;
+  config.disabled_passes = {"fuse-pointwise"};
+  CapturingLogger logger;
+  config.logger = &logger;
+  auto unfused = Builder::Build(net, config);
+  ASSERT_TRUE(unfused.ok()) << unfused.status();
+  ASSERT_EQ(unfused->nodes.size(), 2u);
+  EXPECT_EQ(unfused->nodes[0].name, "relu");
+  EXPECT_EQ(unfused->nodes[1].name, "sigmoid");
+  EXPECT_NE(unfused->build_options.find("disabled_passes=fuse-pointwise"), std::string::npos)
+      << unfused->build_options;
+  EXPECT_TRUE(std::any_of(logger.messages.begin(), logger.messages.end(), [](const auto& m) {
+    return m.find("pass fuse-pointwise: skipped") != std::string::npos;
+  }));
+}
+
+TEST(BuilderTest, DisabledPassesMustNameAPassOtherThanTheSort) {
+  BuildConfig config;
+  config.disabled_passes = {"fuse-everything"};
+  auto unknown = Builder::Build(OneLayer(kSlowFastOp), config);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("'fuse-everything', which is not a pass"),
+            std::string::npos) << unknown.status();
+  EXPECT_NE(unknown.status().message().find("fuse-skip-layer-norm"), std::string::npos)
+      << unknown.status();
+  config.disabled_passes = {"topological-sort"};
+  auto sort = Builder::Build(OneLayer(kSlowFastOp), config);
+  EXPECT_EQ(sort.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(sort.status().message().find("every build needs"), std::string::npos)
+      << sort.status();
+}
+
 TEST(BuilderTest, MaxBatchSetsInputAndActivationShapes) {
   NetworkDefinition net;
   TensorId x = *net.AddInput("x", DataType::kFloat32, {1, 7});

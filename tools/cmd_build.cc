@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -38,6 +39,9 @@ ABSL_FLAG(std::string, profile, "",
           "an optimization profile (dynamic shapes): NAME:MIN,OPT,MAX for each input whose shape "
           "varies, ';'-separated, e.g. input_ids:1x16,8x128,128x384; repeat the flag for more "
           "profiles. Tactics are timed at OPT, memory is planned for MAX; replaces --batch");
+ABSL_FLAG(std::vector<std::string>, disable_passes, {},
+          "graph passes to skip, comma-separated (e.g. fuse-skip-layer-norm,fuse-gelu): to see "
+          "what a fusion gains or to work around one; --verbose lists the passes as they run");
 ABSL_FLAG(bool, quiet, false, "do not print a line per layer while choosing tactics");
 
 namespace kiln {
@@ -168,6 +172,7 @@ int Run(const Args& args) {
   config.backends = {absl::GetFlag(FLAGS_backend)};
   config.logger = &logger;
   config.timing_cache = cache.get();
+  config.disabled_passes = absl::GetFlag(FLAGS_disable_passes);
   if (!absl::GetFlag(FLAGS_quiet)) config.progress = PrintProgress;
 
   const auto start = std::chrono::steady_clock::now();
@@ -243,7 +248,7 @@ const Command& BuildCommand() {
       "  kiln build --sample=lenet5 -o lenet.plan\n"
       "  kiln build --sample=resnet50 --backend=cuda --batch=32 --fp16 -o r50.plan\n",
       {"o", "sample", "backend", "fp16", "tf32", "formats", "batch", "workspace", "timing_cache",
-       "shapes", "profile", "quiet", "verbose"},
+       "shapes", "profile", "disable_passes", "quiet", "verbose"},
       Run,
   };
   return command;

@@ -31,11 +31,11 @@ void SoftMaxRow(float* row, int64_t n) {
   for (int64_t j = 0; j < n; ++j) row[j] /= sum;
 }
 
-AttentionDims DimsOf(const KernelArgs& args) {
-  const Dims& q = args.input_descs[0].dims;
-  const Dims& k = args.input_descs[1].dims;
-  const Dims& v = args.input_descs[2].dims;
-  return AttentionDims{q[0], q[1], q[2], k[2], q[3], v[3]};
+AttentionDims DimsOf(const KernelArgs& args, AttentionLayout layout) {
+  const Dims q = AttentionBhsdDims(args.input_descs[0].dims, layout);
+  const Dims k = AttentionBhsdDims(args.input_descs[1].dims, layout);
+  const Dims v = AttentionBhsdDims(args.input_descs[2].dims, layout);
+  return AttentionDims{q[0], q[1], q[2], k[2], q[3], v[3], layout == AttentionLayout::kBshd};
 }
 
 bool HasMask(const KernelArgs& args) {
@@ -48,7 +48,7 @@ class AttentionKernel : public Fp32Kernel {
 
  protected:
   absl::Status RunFp32(const KernelArgs& args) const override {
-    const AttentionDims dims = DimsOf(args);
+    const AttentionDims dims = DimsOf(args, params_.layout);
     const float* mask = nullptr;
     SmallDims mask_strides;
     if (HasMask(args)) {
@@ -86,7 +86,10 @@ class AttentionTactic : public Fp32Tactic {
 
  protected:
   size_t KernelWorkspaceSize(const NodeContext& node) const override {
-    return Align64(node.inputs[1].dims[2] * sizeof(float));  // one row of logits
+    // One row of logits: Sk of them.
+    absl::StatusOr<AttentionParams> params = AttentionParams::FromAttrs(node.attrs);
+    const AttentionLayout layout = params.ok() ? params->layout : AttentionLayout::kBhsd;
+    return Align64(AttentionBhsdDims(node.inputs[1].dims, layout)[2] * sizeof(float));
   }
 };
 
@@ -97,16 +100,18 @@ void AttentionFp32(const AttentionParams& params, const AttentionDims& dims, con
                    const SmallDims& mask_strides, float* logits, float* out) {
   // Query i sees keys j <= i + (Sk - Sq) under causal.
   const int64_t causal_offset = dims.sk - dims.sq;
+  // The offset of row s of head h of batch item b in a tensor of `seq` rows
+  // of `width` elements per head.
+  auto row = [&dims](int64_t b, int64_t h, int64_t s, int64_t seq, int64_t width) {
+    return dims.bshd ? ((b * seq + s) * dims.heads + h) * width
+                     : ((b * dims.heads + h) * seq + s) * width;
+  };
   for (int64_t b = 0; b < dims.batch; ++b) {
     for (int64_t h = 0; h < dims.heads; ++h) {
-      const int64_t bh = b * dims.heads + h;
-      const float* q_bh = q + bh * dims.sq * dims.d;
-      const float* k_bh = k + bh * dims.sk * dims.d;
-      const float* v_bh = v + bh * dims.sk * dims.dv;
       for (int64_t i = 0; i < dims.sq; ++i) {
-        const float* q_row = q_bh + i * dims.d;
+        const float* q_row = q + row(b, h, i, dims.sq, dims.d);
         for (int64_t j = 0; j < dims.sk; ++j) {
-          const float* k_row = k_bh + j * dims.d;
+          const float* k_row = k + row(b, h, j, dims.sk, dims.d);
           float dot = 0.0f;
           for (int64_t e = 0; e < dims.d; ++e) dot += q_row[e] * k_row[e];
           float logit = dot * params.scale;
@@ -118,11 +123,11 @@ void AttentionFp32(const AttentionParams& params, const AttentionDims& dims, con
           logits[j] = logit;
         }
         SoftMaxRow(logits, dims.sk);
-        float* out_row = out + (bh * dims.sq + i) * dims.dv;
+        float* out_row = out + row(b, h, i, dims.sq, dims.dv);
         std::fill(out_row, out_row + dims.dv, 0.0f);
         for (int64_t j = 0; j < dims.sk; ++j) {
           const float p = logits[j];
-          const float* v_row = v_bh + j * dims.dv;
+          const float* v_row = v + row(b, h, j, dims.sk, dims.dv);
           for (int64_t e = 0; e < dims.dv; ++e) out_row[e] += p * v_row[e];
         }
       }

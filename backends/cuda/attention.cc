@@ -24,10 +24,11 @@ class AttentionKernel : public Kernel {
   AttentionKernel(DataType dtype, AttentionParams params) : dtype_(dtype), params_(params) {}
 
   absl::Status Run(const KernelArgs& args) const override {
-    const Dims& q = args.input_descs[0].dims;
-    const Dims& k = args.input_descs[1].dims;
-    const Dims& v = args.input_descs[2].dims;
+    const Dims q = AttentionBhsdDims(args.input_descs[0].dims, params_.layout);
+    const Dims k = AttentionBhsdDims(args.input_descs[1].dims, params_.layout);
+    const Dims v = AttentionBhsdDims(args.input_descs[2].dims, params_.layout);
     kernels::AttentionShape s;
+    s.bshd = params_.layout == AttentionLayout::kBshd;
     s.batch = q[0];
     s.heads = q[1];
     s.sq = q[2];

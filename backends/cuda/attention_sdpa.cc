@@ -1,7 +1,8 @@
 // cuda Attention through cuDNN's fused scaled dot-product attention (the
 // cuDNN frontend's sdpa node; FlashAttention-style kernels on sm_80 and
 // later): cuda.attention.cudnn_sdpa.fp16. Q, K, V and the output fp16,
-// dense [B, H, S, D]; the mask becomes cuDNN's additive bias, broadcast over
+// dense [B, H, S, D], or [B, S, H, D] in layout bshd (the same dims to cuDNN,
+// with that memory's strides); the mask becomes cuDNN's additive bias, broadcast over
 // the dims where it has size 1; causal is cuDNN's causal mask, top-left
 // aligned when Sq == Sk (where it is also ops/attention.h's bottom-right
 // alignment) and bottom-right otherwise (cuDNN takes no bias then). cuDNN's
@@ -70,9 +71,15 @@ std::string Signature(const NodeContext& node, int64_t batch) {
 absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& node,
                                                              int64_t batch, cudnnHandle_t handle) {
   KILN_ASSIGN_OR_RETURN(AttentionParams p, AttentionParams::FromAttrs(node.attrs));
-  const Dims& q = node.inputs[0].dims;
-  const Dims& k = node.inputs[1].dims;
-  const Dims& v = node.inputs[2].dims;
+  const Dims q = AttentionBhsdDims(node.inputs[0].dims, p.layout);
+  const Dims k = AttentionBhsdDims(node.inputs[1].dims, p.layout);
+  const Dims v = AttentionBhsdDims(node.inputs[2].dims, p.layout);
+  // cuDNN takes [B, H, S, D] dims; layout bshd is the same dims with the
+  // strides of [B, S, H, D] memory.
+  const bool bshd = p.layout == AttentionLayout::kBshd;
+  auto qkv_strides = [bshd](const std::vector<int64_t>& d) {
+    return bshd ? std::vector<int64_t>{d[2] * d[1] * d[3], d[3], d[1] * d[3], 1} : Strides(d, d);
+  };
   auto g = std::make_unique<fe::graph::Graph>();
   g->set_io_data_type(fe::DataType_t::HALF)
       .set_intermediate_data_type(fe::DataType_t::FLOAT)
@@ -89,9 +96,9 @@ absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& 
   const std::vector<int64_t> kd = {batch, k[1], k[2], k[3]};
   const std::vector<int64_t> vd = {batch, v[1], v[2], v[3]};
   const std::vector<int64_t> od = {batch, q[1], q[2], v[3]};
-  auto Q = tensor("Q", kQ, qd, Strides(qd, qd));
-  auto K = tensor("K", kK, kd, Strides(kd, kd));
-  auto V = tensor("V", kV, vd, Strides(vd, vd));
+  auto Q = tensor("Q", kQ, qd, qkv_strides(qd));
+  auto K = tensor("K", kK, kd, qkv_strides(kd));
+  auto V = tensor("V", kV, vd, qkv_strides(vd));
   auto options = fe::graph::SDPA_attributes()
                      .set_name("attention")
                      .set_generate_stats(false)
@@ -113,7 +120,7 @@ absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& 
     }
   }
   auto outputs = g->sdpa(Q, K, V, options);
-  outputs[0]->set_output(true).set_uid(kO).set_dim(od).set_stride(Strides(od, od));
+  outputs[0]->set_output(true).set_uid(kO).set_dim(od).set_stride(qkv_strides(od));
   KILN_FE_RETURN_IF_ERROR(g->validate(), "validate");
   KILN_FE_RETURN_IF_ERROR(g->build_operation_graph(handle), "build_operation_graph");
   KILN_FE_RETURN_IF_ERROR(g->create_execution_plans({fe::HeurMode_t::A, fe::HeurMode_t::FALLBACK}),

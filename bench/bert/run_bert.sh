@@ -9,6 +9,9 @@
 # plan at the largest batch. Logs in $OUT/bert_logs.tgz.
 # Knobs: BERT_SEQ=128 BERT_BATCHES=1,128 BERT_PRECISIONS=fp16,fp32
 #        BERT_COMPILE=1 (time torch.compile too)  BERT_WORK=/tmp/kiln-bert
+#        BERT_REUSE=1 (keep an earlier export in BERT_WORK when it is there)
+#        BERT_BUILD_ARGS='--disable_passes=fuse-skip-layer-norm' (more kiln build
+#        flags) with BERT_TAG=noskip (names this variant's plans and logs)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -21,14 +24,25 @@ logs=$(mktemp -d)
 mkdir -p "$out" "$work"
 compile=()
 [ "${BERT_COMPILE:-0}" = 1 ] && compile=(--compile)
-echo "== export BERT-base, seq $seq, batches $batches; PyTorch fp16 peers"
-timeout 240 python3 "$here/bert_export.py" "$work" --seq "$seq" --batches "$batches" \
-  "${compile[@]}" 2>&1 | tee "$logs/export.log" | grep -v Warning | tail -8
+have_export=1
+for b in ${batches//,/ }; do
+  [ -f "$work/b$b.last_hidden_state.npy" ] || have_export=0
+done
+[ -f "$work/bert_base.onnx" ] || have_export=0
+if [ "${BERT_REUSE:-0}" = 1 ] && [ $have_export = 1 ]; then
+  echo "== export: reusing $work"
+else
+  echo "== export BERT-base, seq $seq, batches $batches; PyTorch fp16 peers"
+  timeout 240 python3 "$here/bert_export.py" "$work" --seq "$seq" --batches "$batches" \
+    "${compile[@]}" 2>&1 | tee "$logs/export.log" | grep -v Warning | tail -8
+fi
+read -r -a build_args <<< "${BERT_BUILD_ARGS:-}"
+variant=${BERT_TAG:+.$BERT_TAG}
 cp "$work/peers.jsonl" "$logs/" 2>/dev/null
 precisions=${BERT_PRECISIONS:-fp16,fp32}
 for prec in ${precisions//,/ }; do
   for b in ${batches//,/ }; do
-    tag=$prec.b$b
+    tag=$prec.b$b$variant
     plan=$work/bert.$tag.plan
     shapes="input_ids:${b}x$seq,attention_mask:${b}x$seq,token_type_ids:${b}x$seq"
     flags=()
@@ -36,7 +50,7 @@ for prec in ${precisions//,/ }; do
     [ "$prec" = tf32 ] && flags=(--tf32)
     start=$(date +%s%N)
     timeout 200 "$kiln" build "$work/bert_base.onnx" --backend=cuda --batch="$b" --shapes="$shapes" \
-      "${flags[@]}" --timing_cache="$work/cache.$prec" --quiet -o "$plan" > "$logs/build.$tag.log" 2>&1
+      "${flags[@]}" "${build_args[@]}" --timing_cache="$work/cache.$prec" --quiet -o "$plan" > "$logs/build.$tag.log" 2>&1
     rc=$?
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
     echo "== $tag: build rc=$rc in ${ms} ms; $(grep -E 'attention' "$logs/build.$tag.log" | tr -s ' ' | head -2 | tr '\n' ';')"
@@ -53,9 +67,11 @@ for prec in ${precisions//,/ }; do
   done
 done
 last=${batches##*,}
-if [ -f "$work/bert.fp16.b$last.plan" ]; then
-  timeout 60 "$kiln" profile "$work/bert.fp16.b$last.plan" --backend=cuda --iterations=10 \
-    --trace="$logs/bert_fp16_b${last}_trace.json" > "$logs/profile.fp16.b$last.txt" 2>&1
-  echo "== profile fp16 b$last rc=$?"; head -30 "$logs/profile.fp16.b$last.txt" | cut -c1-150
+if [ -f "$work/bert.fp16.b$last$variant.plan" ]; then
+  timeout 60 "$kiln" profile "$work/bert.fp16.b$last$variant.plan" --backend=cuda --iterations=10 \
+    --trace="$logs/bert_fp16_b${last}${variant}_trace.json" \
+    > "$logs/profile.fp16.b$last$variant.txt" 2>&1
+  echo "== profile fp16 b$last$variant rc=$?"
+  head -30 "$logs/profile.fp16.b$last$variant.txt" | cut -c1-150
 fi
-tar -czf "$out/bert_logs.tgz" -C "$logs" .
+tar -czf "$out/bert_logs$variant.tgz" -C "$logs" .

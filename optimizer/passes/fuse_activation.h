@@ -7,7 +7,7 @@ namespace kiln {
 
 // Folds an Activation into the FullyConnected or MatMul that feeds it: when
 // the layer's float output is read by that Activation alone, is not a network
-// output, and the activation is fusable (IsFusableActivation: ReLU), the
+// output, and the activation is fusable (IsFusableActivation: ReLU, GELU), the
 // layer gets the "activation" attribute and writes the Activation's output
 // tensor itself (same name, so bindings and outputs are unchanged), and the
 // Activation layer is removed. GEMM tactics then run it as an epilogue

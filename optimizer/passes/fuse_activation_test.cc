@@ -64,6 +64,24 @@ TEST(FuseActivationTest, FusesFullyConnectedRelu) {
   EXPECT_FALSE(g.FindTensor("fc").has_value());
 }
 
+// GELU (erf form) fuses too: GEMM tactics run it (cuBLASLt's GELU epilogue in
+// fp16, kiln's kernel after the GEMM in fp32), cpu_ref with the Activation
+// op's formula.
+TEST(FuseActivationTest, FusesFullyConnectedGelu) {
+  NetworkDefinition net;
+  TensorId fc = AddFc(net);
+  TensorId gelu = *AddActivation(net, "gelu", fc, {ActivationType::kGelu});
+  ASSERT_TRUE(net.MarkOutput(gelu).ok());
+  Graph g = net.graph();
+  auto changed = RunPass(g);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(Names(g), (std::vector<std::string>{"fc"}));
+  auto params = FullyConnectedParams::FromAttrs(g.node(0).attrs);
+  ASSERT_TRUE(params.ok()) << params.status();
+  EXPECT_EQ(params->activation, ActivationType::kGelu);
+}
+
 TEST(FuseActivationTest, FusesFp16MatMulReluInAChain) {
   NetworkDefinition net;
   TensorId a = *net.AddInput("a", DataType::kFloat16, {2, 3});
@@ -113,11 +131,10 @@ TEST(FuseActivationTest, DoesNotFuseFullyConnectedWithTwoReaders) {
 }
 
 TEST(FuseActivationTest, DoesNotFuseActivationsThatCannotBeFused) {
-  // Sigmoid has no epilogue; GELU's (tanh approximation) differs from kiln's
-  // erf form; Clip is not ReLU even when its bounds are [0, inf).
+  // Sigmoid has no epilogue; Clip is not ReLU even when its bounds are
+  // [0, inf).
   for (ActivationType type :
-       {ActivationType::kSigmoid, ActivationType::kGelu, ActivationType::kLeakyRelu,
-        ActivationType::kClip}) {
+       {ActivationType::kSigmoid, ActivationType::kLeakyRelu, ActivationType::kClip}) {
     SCOPED_TRACE(std::string(ActivationTypeName(type)));
     NetworkDefinition net;
     TensorId fc = AddFc(net);

@@ -14,7 +14,9 @@
 // Rows that every key is masked from (causal with Sq > Sk, -inf masks) are
 // zeros in the reference (ops/attention.h); a tactic must agree.
 // Cases have at least kMinElementsPerItem outputs per batch item.
-// TransformerShapes adds the head sizes and lengths of real layers.
+// TransformerShapes adds the head sizes and lengths of real layers. The Bshd
+// tests run the same draws in layout bshd (Q, K, V and the output
+// [B, S, H, D]).
 
 #include <cmath>
 #include <cstdint>
@@ -124,6 +126,22 @@ std::vector<OpCase> TransformerCases(DataType dtype, std::mt19937& rng) {
   return cases;
 }
 
+// `cases` in layout bshd: Q, K and V drawn again with dims [B, S, H, D]
+// (the same B, so the batch stays dim 0); masks unchanged.
+std::vector<OpCase> InBshd(std::vector<OpCase> cases, std::mt19937& rng) {
+  for (OpCase& c : cases) {
+    AttentionParams params = *AttentionParams::FromAttrs(c.attrs);
+    params.layout = AttentionLayout::kBshd;
+    c.attrs = params.ToAttrs();
+    for (int i = 0; i < 3; ++i) {
+      const Weights& w = c.inputs[i].value;
+      const Dims d = w.dims();
+      c.inputs[i].value = RandomFloatTensor(w.dtype(), {d[0], d[2], d[1], d[3]}, rng);
+    }
+  }
+  return cases;
+}
+
 class AttentionConformanceTest : public ConformanceTest {};
 
 TEST_P(AttentionConformanceTest, Fp32RandomShapesAndMasks) {
@@ -140,6 +158,24 @@ TEST_P(AttentionConformanceTest, TransformerShapes) {
   std::mt19937 rng = Rng(3);
   std::vector<OpCase> cases = TransformerCases(DataType::kFloat32, rng);
   for (OpCase& c : TransformerCases(DataType::kFloat16, rng)) cases.push_back(std::move(c));
+  CheckCases(cases);
+}
+
+TEST_P(AttentionConformanceTest, LayoutBshd) {
+  std::mt19937 rng = Rng(4);
+  std::vector<OpCase> cases = InBshd(AttentionCases(DataType::kFloat32, rng), rng);
+  for (OpCase& c : InBshd(AttentionCases(DataType::kFloat16, rng), rng)) {
+    cases.push_back(std::move(c));
+  }
+  CheckCases(cases);
+}
+
+TEST_P(AttentionConformanceTest, TransformerShapesBshd) {
+  std::mt19937 rng = Rng(5);
+  std::vector<OpCase> cases = InBshd(TransformerCases(DataType::kFloat32, rng), rng);
+  for (OpCase& c : InBshd(TransformerCases(DataType::kFloat16, rng), rng)) {
+    cases.push_back(std::move(c));
+  }
   CheckCases(cases);
 }
 

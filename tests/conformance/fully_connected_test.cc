@@ -4,6 +4,7 @@
 // Bounds: fp32 relative L2 <= 1e-5 (kFp32RelL2): a GEMM tactic sums the K_in
 // products in its own order (blocked, vectorized), a few ULPs per output;
 // fp16 tensors <= 5e-3 (kFp16RelL2).
+// Fused GELU: the same bounds (GeluCases says why the fp16 one holds).
 // TF32 builds (allow_tf32: fp32 tensors, products of inputs rounded to a
 // 10-bit mantissa on tensor cores) <= 1e-3 (kTf32RelL2).
 //
@@ -13,6 +14,7 @@
 // kMinElementsPerItem outputs per batch item and
 // at most kMaxFeatures products per output.
 
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -91,6 +93,24 @@ std::vector<OpCase> ReluCases(DataType dtype, int count, std::mt19937& rng) {
   return cases;
 }
 
+// Cases with a fused GELU (erf form): weights uniform in ±4/sqrt(K_in), so
+// the outputs spread over about [-4, 4], where GELU bends and its tanh form
+// (cuBLASLt's epilogue, run by the fp16 tactics) is furthest from the erf
+// form (4.8e-4 at x = -2.7); that gap is well inside the fp16 bound, and the
+// fp32 tactics apply the erf form itself.
+std::vector<OpCase> GeluCases(DataType dtype, int count, std::mt19937& rng) {
+  std::vector<OpCase> cases = Cases(dtype, count, rng);
+  for (OpCase& c : cases) {
+    FullyConnectedParams p = *FullyConnectedParams::FromAttrs(c.attrs);
+    p.activation = ActivationType::kGelu;
+    c.attrs = p.ToAttrs();
+    const Dims w = c.inputs[1].value.dims();
+    const float a = 4.0f / std::sqrt(static_cast<float>(w[1]));
+    c.inputs[1].value = RandomFloatTensor(dtype, w, rng, -a, a);
+  }
+  return cases;
+}
+
 class FullyConnectedConformanceTest : public ConformanceTest {};
 
 TEST_P(FullyConnectedConformanceTest, Fp32RandomShapes) {
@@ -124,6 +144,16 @@ TEST_P(FullyConnectedConformanceTest, Fp32FusedRelu) {
 TEST_P(FullyConnectedConformanceTest, Fp16FusedRelu) {
   std::mt19937 rng = Rng(5);
   CheckCases(ReluCases(DataType::kFloat16, 8, rng));
+}
+
+TEST_P(FullyConnectedConformanceTest, Fp32FusedGelu) {
+  std::mt19937 rng = Rng(6);
+  CheckCases(GeluCases(DataType::kFloat32, 12, rng));
+}
+
+TEST_P(FullyConnectedConformanceTest, Fp16FusedGelu) {
+  std::mt19937 rng = Rng(7);
+  CheckCases(GeluCases(DataType::kFloat16, 8, rng));
 }
 
 KILN_CONFORMANCE_INSTANTIATE(FullyConnectedConformanceTest, kFullyConnectedOp);

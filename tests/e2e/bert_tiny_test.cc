@@ -48,18 +48,21 @@ TEST(BertTinyTest, FusesAttentionAndGeluAndMatchesPyTorch) {
   auto plan = Builder::Build(*network, config);
   ASSERT_TRUE(plan.ok()) << plan.status();
 
-  int attention = 0, gelu = 0, linear = 0;
+  int attention = 0, gelu = 0, linear = 0, activations = 0;
   for (const auto& node : plan->nodes) {
     if (node.op == kAttentionOp) ++attention;
-    if (node.op == kFullyConnectedOp) ++linear;
-    if (node.op == kActivationOp) {
-      auto p = ActivationParams::FromAttrs(node.attrs);
+    if (node.op == kActivationOp) ++activations;
+    if (node.op == kFullyConnectedOp) {
+      ++linear;
+      auto p = FullyConnectedParams::FromAttrs(node.attrs);
       ASSERT_TRUE(p.ok()) << p.status();
-      gelu += p->type == ActivationType::kGelu;
+      gelu += p->activation == ActivationType::kGelu;
     }
   }
   EXPECT_EQ(attention, 2) << "one Attention layer per encoder layer";
-  EXPECT_EQ(gelu, 2) << "one Gelu Activation per encoder layer";
+  EXPECT_EQ(gelu, 2) << "per encoder layer, the FFN's GELU (fuse-gelu) fused into its first "
+                        "FullyConnected (fuse-activation)";
+  EXPECT_EQ(activations, 0);
   EXPECT_EQ(linear, 12) << "Q, K, V, attention output, FFN up and down per encoder layer: "
                            "MatMul + bias Add as one FullyConnected (fuse-matmul-bias)";
 

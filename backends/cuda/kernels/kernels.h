@@ -79,6 +79,7 @@ struct AttentionShape {
   int64_t mask_strides[4] = {};
   float scale = 1.0f;
   bool causal = false;
+  bool bshd = false;  // q, k, v and out are [B, S, H, D] (ops/attention.h's layout bshd)
 };
 template <typename T>
 cudaError_t Attention(const AttentionShape& shape, const T* q, const T* k, const T* v,
