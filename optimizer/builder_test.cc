@@ -12,6 +12,7 @@
 #include "backends/tactic_registry.h"
 #include "gtest/gtest.h"
 #include "ops/activation.h"
+#include "ops/fully_connected.h"
 #include "ops/shuffle.h"
 #include "runtime/runtime.h"
 #include "graph/op_registry.h"
@@ -175,13 +176,14 @@ TEST(BuilderTest, RejectsBadConfigAndEmptyNetwork) {
   EXPECT_NE(e.status().message().find("no outputs"), std::string::npos) << e.status();
 }
 
-// relu -> sigmoid: fuse-pointwise makes them one PointwiseChain layer; with
-// the pass disabled the plan keeps both, and says so in its build options.
+// FullyConnected -> ReLU: fuse-activation makes them one layer; with the
+// pass disabled the plan keeps both, and says so in its build options.
 TEST(BuilderTest, DisabledPassesAreSkippedAndRecorded) {
   NetworkDefinition net;
-  TensorId x = *net.AddInput("x", DataType::kFloat32, {1, 7});
-  TensorId r = *AddActivation(net, "relu", x, {ActivationType::kRelu});
-  TensorId y = *AddActivation(net, "sigmoid", r, {ActivationType::kSigmoid});
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {1, 4});
+  TensorId fc = *AddFullyConnected(net, "fc", x, 3, Weights::FromFloats({3, 4}, std::vector<float>(12, 1.0f)),
+                                   Weights::FromFloats({3}, {1, 2, 3}));
+  TensorId y = *AddActivation(net, "relu", fc, {ActivationType::kRelu});
   ASSERT_TRUE(net.MarkOutput(y).ok());
   auto fused = Builder::Build(net, BuildConfig{});
   ASSERT_TRUE(fused.ok()) << fused.status();
@@ -190,18 +192,18 @@ TEST(BuilderTest, DisabledPassesAreSkippedAndRecorded) {
       << fused->build_options;
 
   BuildConfig config;
-  config.disabled_passes = {"fuse-pointwise"};
+  config.disabled_passes = {"fuse-activation"};
   CapturingLogger logger;
   config.logger = &logger;
   auto unfused = Builder::Build(net, config);
   ASSERT_TRUE(unfused.ok()) << unfused.status();
   ASSERT_EQ(unfused->nodes.size(), 2u);
-  EXPECT_EQ(unfused->nodes[0].name, "relu");
-  EXPECT_EQ(unfused->nodes[1].name, "sigmoid");
-  EXPECT_NE(unfused->build_options.find("disabled_passes=fuse-pointwise"), std::string::npos)
+  EXPECT_EQ(unfused->nodes[0].name, "fc");
+  EXPECT_EQ(unfused->nodes[1].name, "relu");
+  EXPECT_NE(unfused->build_options.find("disabled_passes=fuse-activation"), std::string::npos)
       << unfused->build_options;
   EXPECT_TRUE(std::any_of(logger.messages.begin(), logger.messages.end(), [](const auto& m) {
-    return m.find("pass fuse-pointwise: skipped") != std::string::npos;
+    return m.find("pass fuse-activation: skipped") != std::string::npos;
   }));
 }
 

@@ -47,7 +47,7 @@ NetworkDefinition HeadsNet(bool q_after = false) {
   for (int i = 0; i < 3; ++i) {
     const TensorId a = *AddActivation(net, names[i], x, {types[i]});
     const TensorId r = *AddReshape(net, absl::StrCat(names[i], "_split"), a,
-                                   {kBatch, kSeq, kHeads, kHead});
+                                   {0, kSeq, kHeads, kHead});
     heads[i] = *AddShuffle(net, absl::StrCat(names[i], "_heads"), r, Swap12());
   }
   if (q_after) heads[0] = *AddActivation(net, "q_after", heads[0], {ActivationType::kRelu});
@@ -57,7 +57,7 @@ NetworkDefinition HeadsNet(bool q_after = false) {
   params.scale = 0.5f;
   const TensorId o = *AddAttention(net, "attention", heads[0], heads[1], heads[2], mask, params);
   const TensorId merged = *AddShuffle(net, "merge_heads", o, Swap12());
-  const TensorId y = *AddReshape(net, "y", merged, {kBatch, kSeq, kHeads * kHead});
+  const TensorId y = *AddReshape(net, "y", merged, {0, kSeq, kHeads * kHead});
   EXPECT_TRUE(net.MarkOutput(y).ok());
   return net;
 }
