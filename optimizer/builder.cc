@@ -13,6 +13,7 @@
 #include "backends/backend.h"
 #include "graph/status_macros.h"
 #include "optimizer/autotuner.h"
+#include "optimizer/fp16_range.h"
 #include "optimizer/memory_planner.h"
 #include "optimizer/passes/dead_layer_elimination.h"
 #include "optimizer/passes/fold_attention_transposes.h"
@@ -374,7 +375,13 @@ std::string BuildConfig::ToString() const {
                       " backends=", absl::StrJoin(backends, ","),
                       disabled_passes.empty()
                           ? ""
-                          : absl::StrCat(" disabled_passes=", absl::StrJoin(disabled_passes, ",")));
+                          : absl::StrCat(" disabled_passes=", absl::StrJoin(disabled_passes, ",")),
+                      fp32_layers.empty()
+                          ? ""
+                          : absl::StrCat(" fp32_layers=", absl::StrJoin(fp32_layers, ",")),
+                      fp16_range_samples.empty()
+                          ? ""
+                          : absl::StrCat(" fp16_range_samples=", fp16_range_samples.size()));
 }
 
 absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const BuildConfig& config) {
@@ -394,6 +401,30 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
         "the network has no outputs; mark at least one with NetworkDefinition::MarkOutput");
   }
   KILN_RETURN_IF_ERROR(RunPasses(graph, config));
+  // Layers kept in fp32: the user's, and those the fp16 range check pins.
+  BuildConfig assign_config = config;
+  for (const std::string& name : config.fp32_layers) {
+    if (std::none_of(graph.nodes().begin(), graph.nodes().end(),
+                     [&name](const Node& n) { return n.name == name; })) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "BuildConfig.fp32_layers names '", name,
+          "', which is no layer of the network after the graph passes (a fused layer takes the "
+          "name of its first layer; `kiln inspect` lists them)"));
+    }
+  }
+  if (config.allow_fp16 && !config.fp16_range_samples.empty()) {
+    KILN_ASSIGN_OR_RETURN(std::vector<Fp16RangePin> pins,
+                          FindFp16RangePins(graph, config.fp16_range_samples));
+    for (const Fp16RangePin& pin : pins) {
+      // A warning: the plan runs these layers in another precision than asked.
+      Log(config, Logger::Severity::kWarning,
+          absl::StrCat("fp16 range check: keeping ", pin.ToString(), " in fp32"));
+      assign_config.fp32_layers.push_back(pin.layer);
+    }
+    Log(config, Logger::Severity::kInfo,
+        absl::StrCat("fp16 range check: ", pins.size(), " of ", graph.num_nodes(),
+                     " layers kept in fp32"));
+  }
   std::vector<ShapeProfile> profiles = config.profiles;
   int max_batch = config.max_batch;
   std::optional<ProfileShapes> shapes;
@@ -414,7 +445,7 @@ absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const Buil
   const double passes_s = phase();
   Autotuner tuner(config);
   std::map<std::string, TacticChoice> choices;
-  KILN_RETURN_IF_ERROR(AssignPrecisionAndLayout(graph, config, max_batch,
+  KILN_RETURN_IF_ERROR(AssignPrecisionAndLayout(graph, assign_config, max_batch,
                                                 shapes ? &*shapes : nullptr, tuner, &choices));
   // Precision assignment adds Reformat layers and changes dtypes: the
   // ranges again, for every tensor.

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,16 @@ struct BuildConfig {
   // When set, only tactics it accepts are considered for a layer (tests pin
   // a tactic this way; a debugging aid otherwise).
   std::function<bool(const NodeContext& node, const Tactic& tactic)> tactic_filter;
+  // Layers kept in fp32 whatever allow_fp16 allows, by name as the plan
+  // names them (`kiln inspect`; a fused layer takes the name of its first
+  // layer). A name no layer has after the passes is an error.
+  std::vector<std::string> fp32_layers;
+  // Sample inputs for the fp16 range check (optimizer/fp16_range.h), by
+  // input name, batch any size: with allow_fp16, the network runs once in
+  // fp32 with the reference tactics on them, and every layer whose float
+  // output exceeds kFp16RangeLimit in magnitude (or turns finite inputs into
+  // inf or NaN) is kept in fp32; the build log names each and why.
+  std::map<std::string, Weights> fp16_range_samples;
   // Graph passes to skip, by name (Pass::name(), e.g. "fuse-skip-layer-norm"):
   // to measure what a fusion gains, or to work around a fusion that goes
   // wrong without waiting for a fix. "topological-sort" cannot be skipped;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -65,7 +66,8 @@ std::vector<Config> Candidates(const Graph& graph, const Node& node,
   if (float_types.size() != 1 || node.op == kReformatOp) return {};
   const DataType declared_type = *float_types.begin();
   std::vector<DataType> types = {declared_type};
-  if (config.allow_fp16 && PrecisionFlexibleOp(node.op)) {
+  if (config.allow_fp16 && PrecisionFlexibleOp(node.op) &&
+      !absl::c_linear_search(config.fp32_layers, node.name)) {
     types.push_back(declared_type == DataType::kFloat32 ? DataType::kFloat16
                                                         : DataType::kFloat32);
   }

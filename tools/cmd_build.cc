@@ -19,6 +19,7 @@
 #include "samples/networks.h"
 #include "serialization/plan_io.h"
 #include "tools/commands.h"
+#include "tools/npy.h"
 
 ABSL_FLAG(std::string, o, "", "where to write the plan (required)");
 ABSL_FLAG(std::string, sample, "",
@@ -42,6 +43,12 @@ ABSL_FLAG(std::string, profile, "",
 ABSL_FLAG(std::vector<std::string>, disable_passes, {},
           "graph passes to skip, comma-separated (e.g. fuse-skip-layer-norm,fuse-gelu): to see "
           "what a fusion gains or to work around one; --verbose lists the passes as they run");
+ABSL_FLAG(std::string, range_samples, "",
+          "with --fp16: sample inputs as name:FILE.npy[,...] (repeatable); the network runs once "
+          "in fp32 on them with the reference tactics, and layers that read or write values "
+          "beyond fp16's range on them stay fp32 (the build log names them)");
+ABSL_FLAG(std::vector<std::string>, fp32_layers, {},
+          "layers to keep in fp32 with --fp16, comma-separated, by the names kiln inspect shows");
 ABSL_FLAG(bool, quiet, false, "do not print a line per layer while choosing tactics");
 
 namespace kiln {
@@ -129,6 +136,22 @@ int Run(const Args& args) {
     }
   }
 
+  // Range-check samples (read after the usage checks, before the import).
+  std::map<std::string, Weights> range_samples;
+  if (auto given = args.given.find("range_samples"); given != args.given.end()) {
+    if (!absl::GetFlag(FLAGS_fp16)) {
+      return Fail(kName, "--range_samples is for fp16 builds: add --fp16", kExitUsage);
+    }
+    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> files =
+        ParseNamedFiles("range_samples", given->second);
+    if (!files.ok()) return Fail(kName, files.status().message(), kExitUsage);
+    for (const auto& [name, file] : *files) {
+      absl::StatusOr<Weights> data = ReadNpyFile(file);
+      if (!data.ok()) return Fail(kName, data.status());
+      range_samples[name] = *std::move(data);
+    }
+  }
+
   // Profiles: the model is imported at the first one's max shapes.
   std::vector<ShapeProfile> profiles;
   if (auto given = args.given.find("profile"); given != args.given.end()) {
@@ -173,6 +196,8 @@ int Run(const Args& args) {
   config.logger = &logger;
   config.timing_cache = cache.get();
   config.disabled_passes = absl::GetFlag(FLAGS_disable_passes);
+  config.fp32_layers = absl::GetFlag(FLAGS_fp32_layers);
+  config.fp16_range_samples = std::move(range_samples);
   if (!absl::GetFlag(FLAGS_quiet)) config.progress = PrintProgress;
 
   const auto start = std::chrono::steady_clock::now();
@@ -248,7 +273,7 @@ const Command& BuildCommand() {
       "  kiln build --sample=lenet5 -o lenet.plan\n"
       "  kiln build --sample=resnet50 --backend=cuda --batch=32 --fp16 -o r50.plan\n",
       {"o", "sample", "backend", "fp16", "tf32", "formats", "batch", "workspace", "timing_cache",
-       "shapes", "profile", "disable_passes", "quiet", "verbose"},
+       "shapes", "profile", "disable_passes", "range_samples", "fp32_layers", "quiet", "verbose"},
       Run,
   };
   return command;

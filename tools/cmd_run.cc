@@ -66,19 +66,11 @@ int Run(const Args& args) {
 
   // "name:FILE" pairs, parsed before loading anything so usage errors come first.
   std::vector<std::pair<std::string, std::string>> input_files;
-  auto given = args.given.find("input");
-  if (given != args.given.end()) {
-    for (const std::string& value : given->second) {
-      for (absl::string_view item : absl::StrSplit(value, ',', absl::SkipEmpty())) {
-        const size_t colon = item.find(':');
-        if (colon == absl::string_view::npos || colon == 0 || colon + 1 == item.size()) {
-          return Fail(kName, absl::StrCat("--input '", item, "' is not name:FILE.npy"),
-                      kExitUsage);
-        }
-        input_files.emplace_back(std::string(item.substr(0, colon)),
-                                 std::string(item.substr(colon + 1)));
-      }
-    }
+  if (auto given = args.given.find("input"); given != args.given.end()) {
+    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> files =
+        ParseNamedFiles("input", given->second);
+    if (!files.ok()) return Fail(kName, files.status().message(), kExitUsage);
+    input_files = *std::move(files);
   }
 
   absl::StatusOr<std::unique_ptr<Engine>> loaded = LoadEngine(path, batch_flag);

@@ -86,6 +86,10 @@ std::string FormatBytes(uint64_t bytes);
 absl::StatusOr<std::vector<TensorFormat>> ParseFormats(absl::string_view text);
 // --shapes: "data:1x3x224x224,mask:1x77" -> {data: [1,3,224,224], mask: [1,77]}.
 absl::StatusOr<std::map<std::string, Dims>> ParseShapes(absl::string_view text);
+// The "name:FILE" items of a repeatable, comma-separated flag (--input,
+// --range_samples), in order; `flag` names it in errors.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseNamedFiles(
+    absl::string_view flag, const std::vector<std::string>& values);
 
 // Backend memory for every binding of an engine at one batch. Inputs hold
 // `inputs[binding]` where given (converted between fp32 and fp16 if needed)

@@ -47,6 +47,22 @@ absl::StatusOr<std::vector<TensorFormat>> ParseFormats(absl::string_view text) {
   return formats;
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseNamedFiles(
+    absl::string_view flag, const std::vector<std::string>& values) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const std::string& value : values) {
+    for (absl::string_view item : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+      const size_t colon = item.find(':');
+      if (colon == absl::string_view::npos || colon == 0 || colon + 1 == item.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", flag, " '", item, "' is not name:FILE.npy"));
+      }
+      files.emplace_back(std::string(item.substr(0, colon)), std::string(item.substr(colon + 1)));
+    }
+  }
+  return files;
+}
+
 absl::StatusOr<std::map<std::string, Dims>> ParseShapes(absl::string_view text) {
   std::map<std::string, Dims> shapes;
   if (text.empty()) return shapes;
