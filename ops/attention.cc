@@ -21,17 +21,30 @@ std::string Describe(int input, const TensorDesc& t) {
                       DimsString(t.dims), ")");
 }
 
-// Q, K and V: rank 4, one float type, B and H equal, K's D = Q's D, V's Sk =
-// K's Sk (dims named in bhsd order whatever the layout).
+// Q, K and V: one float type, rank 4 (Q rank 5 [B, S, 3, H, D] and K, V
+// omitted for packed_qkv), B and H equal, K's D = Q's D, V's Sk = K's Sk.
 absl::Status CheckQkv(const InferenceContext& ctx, AttentionLayout layout) {
   const bool bshd = layout == AttentionLayout::kBshd;
-  for (int i = 0; i < 3; ++i) {
+  const bool packed = layout == AttentionLayout::kPackedQkv;
+  if (packed) {
+    for (int i = 1; i < 3; ++i) {
+      if (ctx.has_input(i)) {
+        return ctx.Error(Describe(i, ctx.inputs[i]),
+                         " is given, but with layout packed_qkv input 0 holds Q, K and V; "
+                         "omit inputs 1 and 2");
+      }
+    }
+  }
+  for (int i = 0; i < (packed ? 1 : 3); ++i) {
     const TensorDesc& t = ctx.inputs[i];
     if (!ctx.has_input(i)) return ctx.Error(kInputNames[i], " (input ", i, ") is omitted");
     if (!IsFloatType(t.dtype)) {
       return ctx.Error(Describe(i, t), " is not fp32 or fp16");
     }
-    if (t.rank() != 4) {
+    if (packed && (t.rank() != 5 || t.dims[2] != 3)) {
+      return ctx.Error(Describe(i, t), "; expected [B, S, 3, H, D] (layout packed_qkv)");
+    }
+    if (!packed && t.rank() != 4) {
       static constexpr const char* kExpected[2][3] = {
           {"[B, H, Sq, D]", "[B, H, Sk, D]", "[B, H, Sk, Dv]"},
           {"[B, Sq, H, D] (layout bshd)", "[B, Sk, H, D] (layout bshd)",
@@ -45,27 +58,29 @@ absl::Status CheckQkv(const InferenceContext& ctx, AttentionLayout layout) {
                        "; Q, K and V must have one type");
     }
   }
-  // In bhsd order from here on.
-  TensorDesc q = ctx.inputs[0], k = ctx.inputs[1], v = ctx.inputs[2];
-  q.dims = AttentionBhsdDims(q.dims, layout);
-  k.dims = AttentionBhsdDims(k.dims, layout);
-  v.dims = AttentionBhsdDims(v.dims, layout);
+  if (packed) return absl::OkStatus();
+  const AttentionGeometry q = AttentionGeometryOf(layout, ctx.inputs[0].dims, ctx.inputs[0].dims,
+                                                  ctx.inputs[0].dims);
+  const AttentionGeometry k = AttentionGeometryOf(layout, ctx.inputs[1].dims, ctx.inputs[1].dims,
+                                                  ctx.inputs[1].dims);
+  const AttentionGeometry v = AttentionGeometryOf(layout, ctx.inputs[2].dims, ctx.inputs[2].dims,
+                                                  ctx.inputs[2].dims);
   const char* heads_dim = bshd ? " (dims 0 and 2 in layout bshd)" : " (dims 0 and 1)";
   const char* keys_dim = bshd ? " keys (dim 1)" : " keys (dim 2)";
   for (int i = 1; i < 3; ++i) {
-    const TensorDesc& t = i == 1 ? k : v;
-    if (t.dims[0] != q.dims[0] || t.dims[1] != q.dims[1]) {
+    const AttentionGeometry& t = i == 1 ? k : v;
+    if (t.batch != q.batch || t.heads != q.heads) {
       return ctx.Error(Describe(i, ctx.inputs[i]), " and ", Describe(0, ctx.inputs[0]),
                        " differ in batch or heads", heads_dim, "; they must match");
     }
   }
-  if (k.dims[3] != q.dims[3]) {
-    return ctx.Error(Describe(1, ctx.inputs[1]), " has head size D = ", k.dims[3], " but ",
-                     Describe(0, ctx.inputs[0]), " has D = ", q.dims[3]);
+  if (k.d != q.d) {
+    return ctx.Error(Describe(1, ctx.inputs[1]), " has head size D = ", k.d, " but ",
+                     Describe(0, ctx.inputs[0]), " has D = ", q.d);
   }
-  if (v.dims[2] != k.dims[2]) {
-    return ctx.Error(Describe(2, ctx.inputs[2]), " has ", v.dims[2], keys_dim, " but ",
-                     Describe(1, ctx.inputs[1]), " has Sk = ", k.dims[2]);
+  if (v.sq != k.sq) {
+    return ctx.Error(Describe(2, ctx.inputs[2]), " has ", v.sq, keys_dim, " but ",
+                     Describe(1, ctx.inputs[1]), " has Sk = ", k.sq);
   }
   return absl::OkStatus();
 }
@@ -74,10 +89,9 @@ absl::StatusOr<std::vector<TensorDesc>> InferAttention(const InferenceContext& c
   absl::StatusOr<AttentionParams> params = AttentionParams::FromAttrs(ctx.attrs);
   if (!params.ok()) return ctx.Error(params.status().message());
   KILN_RETURN_IF_ERROR(CheckQkv(ctx, params->layout));
-  const Dims q = AttentionBhsdDims(ctx.inputs[0].dims, params->layout);
-  const Dims k = AttentionBhsdDims(ctx.inputs[1].dims, params->layout);
-  const Dims v = AttentionBhsdDims(ctx.inputs[2].dims, params->layout);
-  const Dims scores = {q[0], q[1], q[2], k[2]};
+  const AttentionGeometry g = AttentionGeometryOf(params->layout, ctx.inputs[0].dims,
+                                                  ctx.inputs[1].dims, ctx.inputs[2].dims);
+  const Dims scores = {g.batch, g.heads, g.sq, g.sk};
   if (ctx.has_input(3)) {
     const TensorDesc& mask = ctx.inputs[3];
     if (!IsFloatType(mask.dtype)) {
@@ -92,8 +106,8 @@ absl::StatusOr<std::vector<TensorDesc>> InferAttention(const InferenceContext& c
   }
   TensorDesc out;
   out.dtype = ctx.inputs[0].dtype;
-  out.dims = params->layout == AttentionLayout::kBshd ? Dims{q[0], q[2], q[1], v[3]}
-                                                      : Dims{q[0], q[1], q[2], v[3]};
+  out.dims = params->layout == AttentionLayout::kBhsd ? Dims{g.batch, g.heads, g.sq, g.dv}
+                                                      : Dims{g.batch, g.sq, g.heads, g.dv};
   return std::vector<TensorDesc>{out};
 }
 
@@ -111,12 +125,52 @@ OpSchema MakeAttentionSchema() {
 KILN_REGISTER_OP(MakeAttentionSchema());
 
 absl::string_view AttentionLayoutName(AttentionLayout layout) {
-  return layout == AttentionLayout::kBshd ? "bshd" : "bhsd";
+  switch (layout) {
+    case AttentionLayout::kBshd: return "bshd";
+    case AttentionLayout::kPackedQkv: return "packed_qkv";
+    default: return "bhsd";
+  }
 }
 
-Dims AttentionBhsdDims(const Dims& dims, AttentionLayout layout) {
-  if (layout != AttentionLayout::kBshd || dims.size() != 4) return dims;
-  return Dims{dims[0], dims[2], dims[1], dims[3]};
+AttentionGeometry AttentionGeometryOf(AttentionLayout layout, const Dims& q, const Dims& k,
+                                      const Dims& v) {
+  AttentionGeometry g;
+  auto at = [](const Dims& d, size_t i) { return i < d.size() ? d[i] : int64_t{0}; };
+  // [B, X, Y, D] memory, strides of (batch, head, seq) given which of X, Y is the head.
+  auto dense = [](int64_t x, int64_t y, int64_t d, bool heads_first) {
+    AttentionGeometry::Strides s;
+    s.batch = x * y * d;
+    s.head = heads_first ? y * d : d;
+    s.seq = heads_first ? d : y * d;
+    return s;
+  };
+  switch (layout) {
+    case AttentionLayout::kBhsd:
+      g = {at(q, 0), at(q, 1), at(q, 2), at(k, 2), at(q, 3), at(v, 3)};
+      g.q = dense(g.heads, g.sq, g.d, true);
+      g.k = dense(g.heads, g.sk, g.d, true);
+      g.v = dense(g.heads, g.sk, g.dv, true);
+      g.out = dense(g.heads, g.sq, g.dv, true);
+      break;
+    case AttentionLayout::kBshd:
+      g = {at(q, 0), at(q, 2), at(q, 1), at(k, 1), at(q, 3), at(v, 3)};
+      g.q = dense(g.sq, g.heads, g.d, false);
+      g.k = dense(g.sk, g.heads, g.d, false);
+      g.v = dense(g.sk, g.heads, g.dv, false);
+      g.out = dense(g.sq, g.heads, g.dv, false);
+      break;
+    case AttentionLayout::kPackedQkv:
+      g = {at(q, 0), at(q, 3), at(q, 1), at(q, 1), at(q, 4), at(q, 4)};
+      g.q.batch = g.sq * 3 * g.heads * g.d;
+      g.q.head = g.d;
+      g.q.seq = 3 * g.heads * g.d;
+      g.k = g.v = g.q;
+      g.k_offset = g.heads * g.d;
+      g.v_offset = 2 * g.heads * g.d;
+      g.out = dense(g.sq, g.heads, g.dv, false);
+      break;
+  }
+  return g;
 }
 
 AttrMap AttentionParams::ToAttrs() const {
@@ -147,9 +201,11 @@ absl::StatusOr<AttentionParams> AttentionParams::FromAttrs(const AttrMap& attrs)
   KILN_ASSIGN_OR_RETURN(std::string layout, attrs.GetString("layout", "bhsd"));
   if (layout == "bshd") {
     params.layout = AttentionLayout::kBshd;
+  } else if (layout == "packed_qkv") {
+    params.layout = AttentionLayout::kPackedQkv;
   } else if (layout != "bhsd") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("layout is '", layout, "'; expected 'bhsd' (the default) or 'bshd'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "layout is '", layout, "'; expected 'bhsd' (the default), 'bshd' or 'packed_qkv'"));
   }
   return params;
 }

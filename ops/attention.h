@@ -38,8 +38,11 @@ inline constexpr char kAttentionOp[] = "Attention";
 // broadcasts to [B, H, Sq, Sk]). That is the layout a linear projection
 // writes once its last axis is split into heads, so a transformer's head
 // transposes go (the fold-attention-transposes pass); fused kernels read it
-// through strides.
-enum class AttentionLayout { kBhsd, kBshd };
+// through strides. With "packed_qkv" input 0 holds Q, K and V together as
+// [B, S, 3, H, D] (what one projection of width 3·H·D writes once split into
+// heads: the fuse-qkv pass), inputs 1 and 2 are omitted, Sq = Sk = S and
+// Dv = D; the output is [B, S, H, D].
+enum class AttentionLayout { kBhsd, kBshd, kPackedQkv };
 
 struct AttentionParams {
   float scale = 1.0f;  // > 0 and finite; attribute "scale" is required
@@ -50,12 +53,25 @@ struct AttentionParams {
   static absl::StatusOr<AttentionParams> FromAttrs(const AttrMap& attrs);
 };
 
-// "bhsd" / "bshd".
+// "bhsd" / "bshd" / "packed_qkv".
 absl::string_view AttentionLayoutName(AttentionLayout layout);
 
-// The dims of a Q, K, V or output tensor of `layout` in bhsd order
-// ([B, H, S, D]); rank-4 `dims` only.
-Dims AttentionBhsdDims(const Dims& dims, AttentionLayout layout);
+// The sizes of an Attention layer and where its layout keeps Q, K, V and the
+// output: element strides between batch items, heads and sequence positions
+// (a head's D elements are contiguous), and for packed_qkv the offsets of K
+// and V from Q in input 0. What every tactic indexes with.
+struct AttentionGeometry {
+  struct Strides {
+    int64_t batch = 0, head = 0, seq = 0;
+  };
+  int64_t batch = 0, heads = 0, sq = 0, sk = 0, d = 0, dv = 0;
+  Strides q, k, v, out;
+  int64_t k_offset = 0, v_offset = 0;  // packed_qkv: K and V start this far after Q
+};
+// From the dims of the layer's inputs 0..2 (as validation checked them; K
+// and V are ignored for packed_qkv).
+AttentionGeometry AttentionGeometryOf(AttentionLayout layout, const Dims& q, const Dims& k,
+                                      const Dims& v);
 
 // `mask` -1: no mask.
 absl::StatusOr<TensorId> AddAttention(NetworkDefinition& network, absl::string_view name,

@@ -26,6 +26,7 @@
 #include "optimizer/passes/fuse_matmul_bias.h"
 #include "optimizer/passes/fuse_layer_norm.h"
 #include "optimizer/passes/fuse_pointwise.h"
+#include "optimizer/passes/fuse_qkv.h"
 #include "optimizer/passes/fuse_skip_layer_norm.h"
 #include "optimizer/passes/topological_sort.h"
 #include "optimizer/precision_assignment.h"
@@ -99,7 +100,8 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 // after it, on the Attention layers it made. fuse-matmul-bias after
 // fuse-attention (whose MatMuls read no constant, so it takes none of them)
 // and before fuse-activation, which can then fuse a ReLU or GELU into the
-// FullyConnected, and fuse-pointwise, which would take the bias Add into a
+// FullyConnected (fuse-qkv right after it, on the FullyConnected layers it
+// made), and fuse-pointwise, which would take the bias Add into a
 // chain. fuse-pointwise after the
 // epilogue fusions, so an activation goes into the layer before it when it
 // can, and into a chain of element-wise layers otherwise. Folding needs no second dead-layer pass: a
@@ -117,6 +119,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   FuseAttention fuse_attention(config.backends);
   FoldAttentionTransposes fold_attention_transposes(config.backends);
   FuseMatMulBias fuse_matmul_bias(config.backends);
+  FuseQkv fuse_qkv(config.backends);
   FuseConvEpilogue fuse_conv_epilogue;
   FusePointwise fuse_pointwise(config.backends);
   std::vector<Pass*> passes = {&topo,
@@ -129,6 +132,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
                                &fuse_attention,
                                &fold_attention_transposes,
                                &fuse_matmul_bias,
+                               &fuse_qkv,
                                &fuse_activation,
                                &fuse_conv_epilogue,
                                &fuse_pointwise};

@@ -31,11 +31,11 @@ void SoftMaxRow(float* row, int64_t n) {
   for (int64_t j = 0; j < n; ++j) row[j] /= sum;
 }
 
-AttentionDims DimsOf(const KernelArgs& args, AttentionLayout layout) {
-  const Dims q = AttentionBhsdDims(args.input_descs[0].dims, layout);
-  const Dims k = AttentionBhsdDims(args.input_descs[1].dims, layout);
-  const Dims v = AttentionBhsdDims(args.input_descs[2].dims, layout);
-  return AttentionDims{q[0], q[1], q[2], k[2], q[3], v[3], layout == AttentionLayout::kBshd};
+AttentionGeometry GeometryOf(const KernelArgs& args, AttentionLayout layout) {
+  const bool packed = layout == AttentionLayout::kPackedQkv;
+  return AttentionGeometryOf(layout, args.input_descs[0].dims,
+                             packed ? Dims{} : args.input_descs[1].dims,
+                             packed ? Dims{} : args.input_descs[2].dims);
 }
 
 bool HasMask(const KernelArgs& args) {
@@ -48,17 +48,18 @@ class AttentionKernel : public Fp32Kernel {
 
  protected:
   absl::Status RunFp32(const KernelArgs& args) const override {
-    const AttentionDims dims = DimsOf(args, params_.layout);
+    const AttentionGeometry g = GeometryOf(args, params_.layout);
     const float* mask = nullptr;
     SmallDims mask_strides;
     if (HasMask(args)) {
       mask = static_cast<const float*>(args.inputs[3]);
-      mask_strides = BroadcastStrides(args.input_descs[3].dims,
-                                      Dims{dims.batch, dims.heads, dims.sq, dims.sk});
+      mask_strides = BroadcastStrides(args.input_descs[3].dims, Dims{g.batch, g.heads, g.sq, g.sk});
     }
-    AttentionFp32(params_, dims, static_cast<const float*>(args.inputs[0]),
-                  static_cast<const float*>(args.inputs[1]),
-                  static_cast<const float*>(args.inputs[2]), mask, mask_strides,
+    const float* q = static_cast<const float*>(args.inputs[0]);
+    const bool packed = params_.layout == AttentionLayout::kPackedQkv;
+    const float* k = packed ? q + g.k_offset : static_cast<const float*>(args.inputs[1]);
+    const float* v = packed ? q + g.v_offset : static_cast<const float*>(args.inputs[2]);
+    AttentionFp32(params_, g, q, k, v, mask, mask_strides,
                   static_cast<float*>(args.workspace), static_cast<float*>(args.outputs[0]));
     return absl::OkStatus();
   }
@@ -88,32 +89,35 @@ class AttentionTactic : public Fp32Tactic {
   size_t KernelWorkspaceSize(const NodeContext& node) const override {
     // One row of logits: Sk of them.
     absl::StatusOr<AttentionParams> params = AttentionParams::FromAttrs(node.attrs);
-    const AttentionLayout layout = params.ok() ? params->layout : AttentionLayout::kBhsd;
-    return Align64(AttentionBhsdDims(node.inputs[1].dims, layout)[2] * sizeof(float));
+    if (!params.ok()) return 0;
+    const bool packed = params->layout == AttentionLayout::kPackedQkv;
+    const AttentionGeometry g =
+        AttentionGeometryOf(params->layout, node.inputs[0].dims,
+                            packed ? Dims{} : node.inputs[1].dims,
+                            packed ? Dims{} : node.inputs[2].dims);
+    return Align64(g.sk * sizeof(float));
   }
 };
 
 }  // namespace
 
-void AttentionFp32(const AttentionParams& params, const AttentionDims& dims, const float* q,
+void AttentionFp32(const AttentionParams& params, const AttentionGeometry& g, const float* q,
                    const float* k, const float* v, const float* mask,
                    const SmallDims& mask_strides, float* logits, float* out) {
   // Query i sees keys j <= i + (Sk - Sq) under causal.
-  const int64_t causal_offset = dims.sk - dims.sq;
-  // The offset of row s of head h of batch item b in a tensor of `seq` rows
-  // of `width` elements per head.
-  auto row = [&dims](int64_t b, int64_t h, int64_t s, int64_t seq, int64_t width) {
-    return dims.bshd ? ((b * seq + s) * dims.heads + h) * width
-                     : ((b * dims.heads + h) * seq + s) * width;
+  const int64_t causal_offset = g.sk - g.sq;
+  // Row s of head h of batch item b.
+  auto row = [](const AttentionGeometry::Strides& st, int64_t b, int64_t h, int64_t s) {
+    return b * st.batch + h * st.head + s * st.seq;
   };
-  for (int64_t b = 0; b < dims.batch; ++b) {
-    for (int64_t h = 0; h < dims.heads; ++h) {
-      for (int64_t i = 0; i < dims.sq; ++i) {
-        const float* q_row = q + row(b, h, i, dims.sq, dims.d);
-        for (int64_t j = 0; j < dims.sk; ++j) {
-          const float* k_row = k + row(b, h, j, dims.sk, dims.d);
+  for (int64_t b = 0; b < g.batch; ++b) {
+    for (int64_t h = 0; h < g.heads; ++h) {
+      for (int64_t i = 0; i < g.sq; ++i) {
+        const float* q_row = q + row(g.q, b, h, i);
+        for (int64_t j = 0; j < g.sk; ++j) {
+          const float* k_row = k + row(g.k, b, h, j);
           float dot = 0.0f;
-          for (int64_t e = 0; e < dims.d; ++e) dot += q_row[e] * k_row[e];
+          for (int64_t e = 0; e < g.d; ++e) dot += q_row[e] * k_row[e];
           float logit = dot * params.scale;
           if (mask != nullptr) {
             logit += mask[b * mask_strides[0] + h * mask_strides[1] + i * mask_strides[2] +
@@ -122,13 +126,13 @@ void AttentionFp32(const AttentionParams& params, const AttentionDims& dims, con
           if (params.causal && j > i + causal_offset) logit = kMinusInf;
           logits[j] = logit;
         }
-        SoftMaxRow(logits, dims.sk);
-        float* out_row = out + row(b, h, i, dims.sq, dims.dv);
-        std::fill(out_row, out_row + dims.dv, 0.0f);
-        for (int64_t j = 0; j < dims.sk; ++j) {
+        SoftMaxRow(logits, g.sk);
+        float* out_row = out + row(g.out, b, h, i);
+        std::fill(out_row, out_row + g.dv, 0.0f);
+        for (int64_t j = 0; j < g.sk; ++j) {
           const float p = logits[j];
-          const float* v_row = v + row(b, h, j, dims.sk, dims.dv);
-          for (int64_t e = 0; e < dims.dv; ++e) out_row[e] += p * v_row[e];
+          const float* v_row = v + row(g.v, b, h, j);
+          for (int64_t e = 0; e < g.dv; ++e) out_row[e] += p * v_row[e];
         }
       }
     }

@@ -17,19 +17,13 @@
 namespace kiln {
 namespace cpu_ref {
 
-struct AttentionDims {
-  int64_t batch = 1, heads = 1, sq = 1, sk = 1, d = 1, dv = 1;
-  // Q, K, V and out in layout bshd ([B, S, H, D]) instead of bhsd.
-  bool bshd = false;
-};
-
 // out [B, H, Sq, Dv] = Attention(q [B, H, Sq, D], k [B, H, Sk, D],
-// v [B, H, Sk, Dv], mask) in fp32 (each of them [B, S, H, D] with
-// dims.bshd). `mask` may be nullptr; otherwise
+// v [B, H, Sk, Dv], mask) in fp32, each tensor where `g` says (its strides;
+// for packed_qkv, k and v point into q's buffer). `mask` may be nullptr; otherwise
 // `mask_strides` are its 4 element strides against [B, H, Sq, Sk] (from
 // BroadcastStrides). `logits` is scratch of Sk floats. A row whose logits
 // are all -inf is written as zeros (ops/attention.h says why).
-void AttentionFp32(const AttentionParams& params, const AttentionDims& dims, const float* q,
+void AttentionFp32(const AttentionParams& params, const AttentionGeometry& g, const float* q,
                    const float* k, const float* v, const float* mask,
                    const SmallDims& mask_strides, float* logits, float* out);
 

@@ -71,14 +71,14 @@ std::string Signature(const NodeContext& node, int64_t batch) {
 absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& node,
                                                              int64_t batch, cudnnHandle_t handle) {
   KILN_ASSIGN_OR_RETURN(AttentionParams p, AttentionParams::FromAttrs(node.attrs));
-  const Dims q = AttentionBhsdDims(node.inputs[0].dims, p.layout);
-  const Dims k = AttentionBhsdDims(node.inputs[1].dims, p.layout);
-  const Dims v = AttentionBhsdDims(node.inputs[2].dims, p.layout);
-  // cuDNN takes [B, H, S, D] dims; layout bshd is the same dims with the
-  // strides of [B, S, H, D] memory.
-  const bool bshd = p.layout == AttentionLayout::kBshd;
-  auto qkv_strides = [bshd](const std::vector<int64_t>& d) {
-    return bshd ? std::vector<int64_t>{d[2] * d[1] * d[3], d[3], d[1] * d[3], 1} : Strides(d, d);
+  // cuDNN takes [B, H, S, D] dims and any strides: each layout's
+  // (AttentionGeometry); packed_qkv's K and V are Q's buffer from an offset.
+  const bool packed = p.layout == AttentionLayout::kPackedQkv;
+  const AttentionGeometry geo =
+      AttentionGeometryOf(p.layout, node.inputs[0].dims, packed ? Dims{} : node.inputs[1].dims,
+                          packed ? Dims{} : node.inputs[2].dims);
+  auto strides_of = [](const AttentionGeometry::Strides& st) {
+    return std::vector<int64_t>{st.batch, st.head, st.seq, 1};
   };
   auto g = std::make_unique<fe::graph::Graph>();
   g->set_io_data_type(fe::DataType_t::HALF)
@@ -92,13 +92,13 @@ absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& 
                          .set_dim(std::move(dims))
                          .set_stride(std::move(strides)));
   };
-  const std::vector<int64_t> qd = {batch, q[1], q[2], q[3]};
-  const std::vector<int64_t> kd = {batch, k[1], k[2], k[3]};
-  const std::vector<int64_t> vd = {batch, v[1], v[2], v[3]};
-  const std::vector<int64_t> od = {batch, q[1], q[2], v[3]};
-  auto Q = tensor("Q", kQ, qd, qkv_strides(qd));
-  auto K = tensor("K", kK, kd, qkv_strides(kd));
-  auto V = tensor("V", kV, vd, qkv_strides(vd));
+  const std::vector<int64_t> qd = {batch, geo.heads, geo.sq, geo.d};
+  const std::vector<int64_t> kd = {batch, geo.heads, geo.sk, geo.d};
+  const std::vector<int64_t> vd = {batch, geo.heads, geo.sk, geo.dv};
+  const std::vector<int64_t> od = {batch, geo.heads, geo.sq, geo.dv};
+  auto Q = tensor("Q", kQ, qd, strides_of(geo.q));
+  auto K = tensor("K", kK, kd, strides_of(geo.k));
+  auto V = tensor("V", kV, vd, strides_of(geo.v));
   auto options = fe::graph::SDPA_attributes()
                      .set_name("attention")
                      .set_generate_stats(false)
@@ -106,21 +106,21 @@ absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& 
   if (node.has_input(3)) {
     std::vector<int64_t> md = MaskDims(node.inputs[3].dims);
     if (md[0] != 1) md[0] = batch;
-    const std::vector<int64_t> full = {batch, q[1], q[2], k[2]};
+    const std::vector<int64_t> full = {batch, geo.heads, geo.sq, geo.sk};
     auto bias = tensor("mask", kBias, md, Strides(md, full));
     bias->set_data_type(node.inputs[3].dtype == DataType::kFloat16 ? fe::DataType_t::HALF
                                                                    : fe::DataType_t::FLOAT);
     options.set_bias(bias);
   }
   if (p.causal) {
-    if (q[2] == k[2]) {
+    if (geo.sq == geo.sk) {
       options.set_causal_mask(true);
     } else {
       options.set_causal_mask_bottom_right(true);
     }
   }
   auto outputs = g->sdpa(Q, K, V, options);
-  outputs[0]->set_output(true).set_uid(kO).set_dim(od).set_stride(qkv_strides(od));
+  outputs[0]->set_output(true).set_uid(kO).set_dim(od).set_stride(strides_of(geo.out));
   KILN_FE_RETURN_IF_ERROR(g->validate(), "validate");
   KILN_FE_RETURN_IF_ERROR(g->build_operation_graph(handle), "build_operation_graph");
   KILN_FE_RETURN_IF_ERROR(g->create_execution_plans({fe::HeurMode_t::A, fe::HeurMode_t::FALLBACK}),
@@ -139,8 +139,16 @@ absl::StatusOr<std::shared_ptr<GraphEntry>> EntryFor(const NodeContext& node, in
 
 class SdpaKernel : public Kernel {
  public:
-  SdpaKernel(BoundPlan max_plan, BoundPlan one_plan, int64_t max_batch)
-      : max_plan_(std::move(max_plan)), one_plan_(std::move(one_plan)), max_batch_(max_batch) {}
+  // `k_offset` and `v_offset`: bytes from Q to K and V in input 0 with
+  // layout packed_qkv (`packed`).
+  SdpaKernel(BoundPlan max_plan, BoundPlan one_plan, int64_t max_batch, bool packed,
+             int64_t k_offset, int64_t v_offset)
+      : max_plan_(std::move(max_plan)),
+        one_plan_(std::move(one_plan)),
+        max_batch_(max_batch),
+        packed_(packed),
+        k_offset_(k_offset),
+        v_offset_(v_offset) {}
 
   absl::Status Run(const KernelArgs& args) const override {
     cudnnHandle_t handle = ResourcesOf(args).cudnn();
@@ -167,7 +175,14 @@ class SdpaKernel : public Kernel {
     };
     void* ptrs[5];
     int n = 0;
-    for (int i = 0; i < 3; ++i) ptrs[n++] = at(args.inputs[i], ItemBytes(args.input_descs[i], false));
+    if (packed_) {  // Q, K and V in input 0: K and V from their offsets
+      char* q = at(args.inputs[0], ItemBytes(args.input_descs[0], false));
+      for (int64_t offset : {int64_t{0}, k_offset_, v_offset_}) ptrs[n++] = q + offset;
+    } else {
+      for (int i = 0; i < 3; ++i) {
+        ptrs[n++] = at(args.inputs[i], ItemBytes(args.input_descs[i], false));
+      }
+    }
     if (args.inputs.size() > 3 && args.inputs[3] != nullptr) {
       const TensorDesc& mask = args.input_descs[3];
       ptrs[n++] = at(args.inputs[3], ItemBytes(mask, mask.rank() < 4 || mask.dims[0] == 1));
@@ -180,6 +195,8 @@ class SdpaKernel : public Kernel {
 
   BoundPlan max_plan_, one_plan_;
   int64_t max_batch_;
+  bool packed_;
+  int64_t k_offset_, v_offset_;
 };
 
 class SdpaTactic : public CudaTactic {
@@ -189,6 +206,7 @@ class SdpaTactic : public CudaTactic {
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     for (int i = 0; i < 3; ++i) {
+      if (!node.has_input(i)) continue;  // K and V of layout packed_qkv
       if (node.inputs[i].dtype != DataType::kFloat16) {
         return absl::UnimplementedError("cuDNN's fused attention runs fp16 Q, K and V here");
       }
@@ -228,8 +246,13 @@ class SdpaTactic : public CudaTactic {
     if (node.max_batch > 1) {
       KILN_ASSIGN_OR_RETURN(one_plan, Bind(node, 1, one_name));
     }
-    return std::unique_ptr<Kernel>(
-        std::make_unique<SdpaKernel>(std::move(max_plan), std::move(one_plan), node.max_batch));
+    KILN_ASSIGN_OR_RETURN(AttentionParams params, AttentionParams::FromAttrs(node.attrs));
+    const bool packed = params.layout == AttentionLayout::kPackedQkv;
+    const AttentionGeometry g = AttentionGeometryOf(params.layout, node.inputs[0].dims, {}, {});
+    const int64_t elem = static_cast<int64_t>(DataTypeSize(node.inputs[0].dtype));
+    return std::unique_ptr<Kernel>(std::make_unique<SdpaKernel>(
+        std::move(max_plan), std::move(one_plan), node.max_batch, packed, g.k_offset * elem,
+        g.v_offset * elem));
   }
 
  private:

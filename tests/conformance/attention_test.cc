@@ -16,7 +16,8 @@
 // Cases have at least kMinElementsPerItem outputs per batch item.
 // TransformerShapes adds the head sizes and lengths of real layers. The Bshd
 // tests run the same draws in layout bshd (Q, K, V and the output
-// [B, S, H, D]).
+// [B, S, H, D]), and TransformerShapesPackedQkv in layout packed_qkv (one
+// [B, S, 3, H, D] input).
 
 #include <cmath>
 #include <cstdint>
@@ -142,6 +143,26 @@ std::vector<OpCase> InBshd(std::vector<OpCase> cases, std::mt19937& rng) {
   return cases;
 }
 
+// Cases with Sq = Sk and D = Dv in layout packed_qkv: Q, K and V drawn as one
+// [B, S, 3, H, D] input, inputs 1 and 2 omitted; masks as in `cases`.
+std::vector<OpCase> InPackedQkv(std::vector<OpCase> cases, std::mt19937& rng) {
+  std::vector<OpCase> packed;
+  for (OpCase& c : cases) {
+    const Dims q = c.inputs[0].value.dims(), k = c.inputs[1].value.dims();
+    const Dims v = c.inputs[2].value.dims();
+    if (q[2] != k[2] || q[3] != v[3]) continue;  // packed needs Sq = Sk, D = Dv
+    AttentionParams params = *AttentionParams::FromAttrs(c.attrs);
+    params.layout = AttentionLayout::kPackedQkv;
+    c.attrs = params.ToAttrs();
+    c.inputs[0] =
+        Input(RandomFloatTensor(c.inputs[0].value.dtype(), {q[0], q[2], 3, q[1], q[3]}, rng));
+    c.inputs[1] = testutil::Omitted();
+    c.inputs[2] = testutil::Omitted();
+    packed.push_back(std::move(c));
+  }
+  return packed;
+}
+
 class AttentionConformanceTest : public ConformanceTest {};
 
 TEST_P(AttentionConformanceTest, Fp32RandomShapesAndMasks) {
@@ -176,6 +197,17 @@ TEST_P(AttentionConformanceTest, TransformerShapesBshd) {
   for (OpCase& c : InBshd(TransformerCases(DataType::kFloat16, rng), rng)) {
     cases.push_back(std::move(c));
   }
+  CheckCases(cases);
+}
+
+// Transformer shapes (Sq = Sk, D = Dv) with Q, K and V packed in one input.
+TEST_P(AttentionConformanceTest, TransformerShapesPackedQkv) {
+  std::mt19937 rng = Rng(6);
+  std::vector<OpCase> cases = InPackedQkv(TransformerCases(DataType::kFloat32, rng), rng);
+  for (OpCase& c : InPackedQkv(TransformerCases(DataType::kFloat16, rng), rng)) {
+    cases.push_back(std::move(c));
+  }
+  ASSERT_FALSE(cases.empty());
   CheckCases(cases);
 }
 

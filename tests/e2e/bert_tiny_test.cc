@@ -48,9 +48,14 @@ TEST(BertTinyTest, FusesAttentionAndGeluAndMatchesPyTorch) {
   auto plan = Builder::Build(*network, config);
   ASSERT_TRUE(plan.ok()) << plan.status();
 
-  int attention = 0, gelu = 0, linear = 0, activations = 0;
+  int attention = 0, gelu = 0, linear = 0, activations = 0, packed = 0;
   for (const auto& node : plan->nodes) {
-    if (node.op == kAttentionOp) ++attention;
+    if (node.op == kAttentionOp) {
+      ++attention;
+      auto p = AttentionParams::FromAttrs(node.attrs);
+      ASSERT_TRUE(p.ok()) << p.status();
+      packed += p->layout == AttentionLayout::kPackedQkv;
+    }
     if (node.op == kActivationOp) ++activations;
     if (node.op == kFullyConnectedOp) {
       ++linear;
@@ -63,8 +68,11 @@ TEST(BertTinyTest, FusesAttentionAndGeluAndMatchesPyTorch) {
   EXPECT_EQ(gelu, 2) << "per encoder layer, the FFN's GELU (fuse-gelu) fused into its first "
                         "FullyConnected (fuse-activation)";
   EXPECT_EQ(activations, 0);
-  EXPECT_EQ(linear, 12) << "Q, K, V, attention output, FFN up and down per encoder layer: "
-                           "MatMul + bias Add as one FullyConnected (fuse-matmul-bias)";
+  EXPECT_EQ(linear, 8) << "per encoder layer: Q, K and V as one (fuse-qkv), attention output, "
+                          "FFN up and down; each MatMul + bias Add as one FullyConnected "
+                          "(fuse-matmul-bias)";
+  EXPECT_EQ(packed, 2) << "each Attention reads the packed projection with no head transposes "
+                          "(fold-attention-transposes, fuse-qkv)";
 
   auto engine = Runtime::Deserialize(*PlanWriter::Write(*plan));
   ASSERT_TRUE(engine.ok()) << engine.status();
