@@ -112,7 +112,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   DeadLayerElimination dle;
   FoldConstants fold_constants;
   FoldScale fold_scale;
-  FuseActivation fuse_activation;
+  FuseActivation fuse_activation(config.backends);
   FuseLayerNorm fuse_layer_norm(config.backends);
   FuseSkipLayerNorm fuse_skip_layer_norm(config.backends);
   FuseGelu fuse_gelu(config.backends);

@@ -9,6 +9,8 @@
 #include "ops/activation.h"
 #include "ops/fully_connected.h"
 #include "ops/matmul.h"
+#include "optimizer/passes/pattern.h"
+#include "serialization/node_context.h"
 
 namespace kiln {
 namespace {
@@ -33,7 +35,7 @@ NodeId NotFusing(Logger* logger, const Node& node, absl::string_view why) {
 // The Activation that `producer` can absorb, or kNoNode (saying why when
 // `producer` is a FullyConnected or MatMul).
 absl::StatusOr<NodeId> FusableReader(const Graph& graph, NodeId producer, const Readers& readers,
-                                     Logger* logger) {
+                                     const std::vector<std::string>& backends, Logger* logger) {
   const Node& node = graph.node(producer);
   if (node.op != kFullyConnectedOp && node.op != kMatMulOp) return kNoNode;
   if (node.outputs.size() != 1) {
@@ -72,6 +74,16 @@ absl::StatusOr<NodeId> FusableReader(const Graph& graph, NodeId producer, const 
     return NotFusing(logger, node,
                      absl::StrCat("it already has a fused ", ActivationTypeName(*existing)));
   }
+  // As a tactic would see the fused layer (dims as the graph has them now).
+  Node fused = node;
+  SetFusedActivation(params->type, fused.attrs);
+  fused.outputs[0] = act.outputs[0];
+  const NodeContext ctx = NodeContextFromGraph(graph, fused, /*max_batch=*/1, TargetOptions{});
+  if (!SomeTacticRuns(backends, ctx, "fuse-activation",
+                      absl::StrCat("a ", node.op, " with a fused ", ActivationTypeName(params->type)),
+                      absl::StrCat("'", node.name, "' + '", act.name, "'"), logger)) {
+    return kNoNode;
+  }
   return reader;
 }
 
@@ -95,7 +107,7 @@ absl::StatusOr<bool> FuseActivation::Run(Graph& graph, Logger* logger) {
   std::vector<bool> removed(graph.num_nodes(), false);
   for (NodeId n = 0; n < graph.num_nodes(); ++n) {
     if (removed[n]) continue;
-    KILN_ASSIGN_OR_RETURN(NodeId reader, FusableReader(graph, n, readers, logger));
+    KILN_ASSIGN_OR_RETURN(NodeId reader, FusableReader(graph, n, readers, backends_, logger));
     if (reader == kNoNode || removed[reader]) continue;
     KILN_RETURN_IF_ERROR(Fuse(graph, n, reader));
     removed[reader] = true;

@@ -82,6 +82,17 @@ TEST(FuseActivationTest, FusesFullyConnectedGelu) {
   EXPECT_EQ(params->activation, ActivationType::kGelu);
 }
 
+TEST(FuseActivationTest, FusesOnlyWhereATacticRunsTheFusedLayer) {
+  NetworkDefinition net;
+  TensorId fc = AddFc(net);
+  TensorId gelu = *AddActivation(net, "gelu", fc, {ActivationType::kGelu});
+  ASSERT_TRUE(net.MarkOutput(gelu).ok());
+  FuseActivation gated({"no_such_backend"});
+  testutil::ExpectNotFused(gated, net, {"fc", "gelu"},
+                           {"fuse-activation: no tactic on backends [no_such_backend] runs a "
+                            "FullyConnected with a fused gelu"});
+}
+
 TEST(FuseActivationTest, FusesFp16MatMulReluInAChain) {
   NetworkDefinition net;
   TensorId a = *net.AddInput("a", DataType::kFloat16, {2, 3});

@@ -11,6 +11,8 @@
 // the conditioning of the case (every sign still occurs); cases have at least
 // kMinElementsPerItem outputs per batch item.
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 #include <utility>
 #include <vector>
@@ -120,6 +122,26 @@ std::vector<OpCase> ReluCases(DataType dtype, int count, std::mt19937& rng) {
   return cases;
 }
 
+// Cases with a fused GELU (erf form): a uniform in [-1, 1) and b in
+// ±6/sqrt(K), so the outputs spread over about [-4, 4], where the tanh form
+// that cuBLASLt's GELU epilogue computes (the fp16 tactics) is furthest from
+// the erf form (4.8e-4), well inside the fp16 bound; fp32 tactics apply the
+// erf form itself.
+std::vector<OpCase> GeluCases(DataType dtype, int count, std::mt19937& rng) {
+  std::vector<OpCase> cases = Cases(dtype, count, rng);
+  for (OpCase& c : cases) {
+    MatMulParams p = *MatMulParams::FromAttrs(c.attrs);
+    p.activation = ActivationType::kGelu;
+    c.attrs = p.ToAttrs();
+    const Dims a = c.inputs[0].value.dims();
+    const int64_t k = a.size() == 1 ? a[0] : p.transpose_a ? a[a.size() - 2] : a.back();
+    const float bound = 6.0f / std::sqrt(static_cast<float>(std::max<int64_t>(k, 1)));
+    c.inputs[0].value = RandomFloatTensor(dtype, a, rng, -1.0f, 1.0f);
+    c.inputs[1].value = RandomFloatTensor(dtype, c.inputs[1].value.dims(), rng, -bound, bound);
+  }
+  return cases;
+}
+
 class MatMulConformanceTest : public ConformanceTest {};
 
 TEST_P(MatMulConformanceTest, Fp32RandomShapes) {
@@ -153,6 +175,16 @@ TEST_P(MatMulConformanceTest, Fp32FusedRelu) {
 TEST_P(MatMulConformanceTest, Fp16FusedRelu) {
   std::mt19937 rng = Rng(5);
   CheckCases(ReluCases(DataType::kFloat16, 12, rng));
+}
+
+TEST_P(MatMulConformanceTest, Fp32FusedGelu) {
+  std::mt19937 rng = Rng(6);
+  CheckCases(GeluCases(DataType::kFloat32, 10, rng));
+}
+
+TEST_P(MatMulConformanceTest, Fp16FusedGelu) {
+  std::mt19937 rng = Rng(7);
+  CheckCases(GeluCases(DataType::kFloat16, 10, rng));
 }
 
 KILN_CONFORMANCE_INSTANTIATE(MatMulConformanceTest, kMatMulOp);
