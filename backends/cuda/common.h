@@ -22,12 +22,9 @@ namespace cuda {
 class CudaTactic : public Tactic {
  public:
   // `accepts_nhwc`: see TacticInfo; such a tactic checks layouts in Supports.
-  // `dynamic_shapes`: see TacticInfo; backends/cuda/DYNAMIC_SHAPES.md says
-  // which tactics set it and why the others do not.
-  CudaTactic(std::string name, std::string op, bool accepts_nhwc = false,
-             bool dynamic_shapes = false)
+  CudaTactic(std::string name, std::string op, bool accepts_nhwc = false)
       : Tactic(TacticInfo{std::move(name), std::move(op), kBackend, /*is_reference=*/false,
-                          accepts_nhwc, dynamic_shapes}) {}
+                          accepts_nhwc}) {}
 };
 
 // OK when every present input and every output is fp32 and linear (NCHW /

@@ -33,9 +33,7 @@ class CompareKernel : public Kernel {
 
 class CompareTactic : public CudaTactic {
  public:
-  CompareTactic()
-      : CudaTactic("cuda.compare.kernel.any", kCompareOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  CompareTactic() : CudaTactic("cuda.compare.kernel.any", kCompareOp) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     KILN_RETURN_IF_ERROR(RequireRankAtMost(node, kernels::kMaxRank));

@@ -53,9 +53,7 @@ class DepthToSpaceKernel : public Kernel {
 
 class DepthToSpaceTactic : public CudaTactic {
  public:
-  DepthToSpaceTactic()
-      : CudaTactic("cuda.depth_to_space.strided_copy.any", kDepthToSpaceOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  DepthToSpaceTactic() : CudaTactic("cuda.depth_to_space.strided_copy.any", kDepthToSpaceOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

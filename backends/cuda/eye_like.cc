@@ -51,9 +51,7 @@ class EyeLikeKernel : public Kernel {
 
 class EyeLikeTactic : public CudaTactic {
  public:
-  EyeLikeTactic()
-      : CudaTactic("cuda.eye_like.kernel.any", kEyeLikeOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  EyeLikeTactic() : CudaTactic("cuda.eye_like.kernel.any", kEyeLikeOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

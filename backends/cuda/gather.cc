@@ -39,9 +39,7 @@ class GatherKernel : public Kernel {
 
 class GatherTactic : public CudaTactic {
  public:
-  GatherTactic()
-      : CudaTactic("cuda.gather.kernel", kGatherOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  GatherTactic() : CudaTactic("cuda.gather.kernel", kGatherOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -53,9 +53,7 @@ class GatherElementsKernel : public Kernel {
 
 class GatherElementsTactic : public CudaTactic {
  public:
-  GatherElementsTactic()
-      : CudaTactic("cuda.gather_elements.kernel.any", kGatherElementsOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  GatherElementsTactic() : CudaTactic("cuda.gather_elements.kernel.any", kGatherElementsOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

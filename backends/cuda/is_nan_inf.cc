@@ -31,8 +31,7 @@ class IsNanInfKernel : public Kernel {
 class IsNanInfTactic : public CudaTactic {
  public:
   explicit IsNanInfTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.is_nan_inf.kernel.", DataTypeName(dtype)), kIsNanInfOp,
-                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
+      : CudaTactic(absl::StrCat("cuda.is_nan_inf.kernel.", DataTypeName(dtype)), kIsNanInfOp),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -36,9 +36,7 @@ class LogicalKernel : public Kernel {
 
 class LogicalTactic : public CudaTactic {
  public:
-  LogicalTactic()
-      : CudaTactic("cuda.logical.kernel.bool", kLogicalOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  LogicalTactic() : CudaTactic("cuda.logical.kernel.bool", kLogicalOp) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     KILN_RETURN_IF_ERROR(RequireRankAtMost(node, kernels::kMaxRank));

@@ -48,9 +48,7 @@ class MatMulIntegerKernel : public Kernel {
 
 class MatMulIntegerTactic : public CudaTactic {
  public:
-  MatMulIntegerTactic()
-      : CudaTactic("cuda.matmul_integer.direct.int32", kMatMulIntegerOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  MatMulIntegerTactic() : CudaTactic("cuda.matmul_integer.direct.int32", kMatMulIntegerOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

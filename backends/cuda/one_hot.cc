@@ -69,9 +69,7 @@ class OneHotKernel : public Kernel {
 
 class OneHotTactic : public CudaTactic {
  public:
-  OneHotTactic()
-      : CudaTactic("cuda.one_hot.kernel.any", kOneHotOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  OneHotTactic() : CudaTactic("cuda.one_hot.kernel.any", kOneHotOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

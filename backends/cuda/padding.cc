@@ -40,9 +40,7 @@ class PaddingKernel : public Kernel {
 
 class PaddingTactic : public CudaTactic {
  public:
-  PaddingTactic()
-      : CudaTactic("cuda.padding.kernel", kPaddingOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  PaddingTactic() : CudaTactic("cuda.padding.kernel", kPaddingOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -34,9 +34,7 @@ class RangeKernel : public Kernel {
 
 class RangeTactic : public CudaTactic {
  public:
-  RangeTactic()
-      : CudaTactic("cuda.range.kernel.any", kRangeOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  RangeTactic() : CudaTactic("cuda.range.kernel.any", kRangeOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

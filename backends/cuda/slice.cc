@@ -60,9 +60,7 @@ class SliceKernel : public Kernel {
 
 class SliceTactic : public CudaTactic {
  public:
-  SliceTactic()
-      : CudaTactic("cuda.slice.strided", kSliceOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  SliceTactic() : CudaTactic("cuda.slice.strided", kSliceOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -33,9 +33,7 @@ class TileKernel : public Kernel {
 
 class TileTactic : public CudaTactic {
  public:
-  TileTactic()
-      : CudaTactic("cuda.tile.kernel.any", kTileOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  TileTactic() : CudaTactic("cuda.tile.kernel.any", kTileOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

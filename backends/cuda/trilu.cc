@@ -33,9 +33,7 @@ class TriluKernel : public Kernel {
 
 class TriluTactic : public CudaTactic {
  public:
-  TriluTactic()
-      : CudaTactic("cuda.trilu.kernel.any", kTriluOp, /*accepts_nhwc=*/false,
-                   /*dynamic_shapes=*/true) {}
+  TriluTactic() : CudaTactic("cuda.trilu.kernel.any", kTriluOp) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
