@@ -99,10 +99,10 @@ absl::StatusOr<std::optional<ActivationType>> GetFusedActivation(const AttrMap& 
   KILN_ASSIGN_OR_RETURN(std::string name, attrs.GetString(kFusedActivationAttr, ""));
   KILN_ASSIGN_OR_RETURN(ActivationType type, ActivationTypeFromName(name));
   if (!IsFusableActivation(type)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "fused activation '", name,
-        "' is not supported; only relu and gelu can be fused; "
-        "apply other activations with a separate Activation layer"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("fused activation '", name,
+                     "' is not supported; only relu and gelu can be fused; "
+                     "apply other activations with a separate Activation layer"));
   }
   return std::optional<ActivationType>(type);
 }

@@ -59,12 +59,12 @@ absl::Status CheckQkv(const InferenceContext& ctx, AttentionLayout layout) {
     }
   }
   if (packed) return absl::OkStatus();
-  const AttentionGeometry q = AttentionGeometryOf(layout, ctx.inputs[0].dims, ctx.inputs[0].dims,
-                                                  ctx.inputs[0].dims);
-  const AttentionGeometry k = AttentionGeometryOf(layout, ctx.inputs[1].dims, ctx.inputs[1].dims,
-                                                  ctx.inputs[1].dims);
-  const AttentionGeometry v = AttentionGeometryOf(layout, ctx.inputs[2].dims, ctx.inputs[2].dims,
-                                                  ctx.inputs[2].dims);
+  const AttentionGeometry q =
+      AttentionGeometryOf(layout, ctx.inputs[0].dims, ctx.inputs[0].dims, ctx.inputs[0].dims);
+  const AttentionGeometry k =
+      AttentionGeometryOf(layout, ctx.inputs[1].dims, ctx.inputs[1].dims, ctx.inputs[1].dims);
+  const AttentionGeometry v =
+      AttentionGeometryOf(layout, ctx.inputs[2].dims, ctx.inputs[2].dims, ctx.inputs[2].dims);
   const char* heads_dim = bshd ? " (dims 0 and 2 in layout bshd)" : " (dims 0 and 1)";
   const char* keys_dim = bshd ? " keys (dim 1)" : " keys (dim 2)";
   for (int i = 1; i < 3; ++i) {
@@ -178,7 +178,9 @@ AttrMap AttentionParams::ToAttrs() const {
   attrs.Set("scale", scale);
   attrs.Set("causal", causal);
   // Absent means bhsd, so plans written before the attribute read the same.
-  if (layout != AttentionLayout::kBhsd) attrs.Set("layout", std::string(AttentionLayoutName(layout)));
+  if (layout != AttentionLayout::kBhsd) {
+    attrs.Set("layout", std::string(AttentionLayoutName(layout)));
+  }
   return attrs;
 }
 

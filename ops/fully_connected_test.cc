@@ -212,9 +212,9 @@ TEST(FullyConnectedTest, FusedGeluIsTheErfFormAfterTheBiasOnBothTactics) {
   p.activation = ActivationType::kGelu;
   for (const char* tactic : {kDirect, kGemm}) {
     SCOPED_TRACE(tactic);
-    auto out = RunOp(kFullyConnectedOp, p.ToAttrs(),
-                     {In({1, 1}, {1}), Const({3, 1}, {1, 1, 1}), Const({3}, {0, -3, 0.5f})},
-                     tactic);
+    auto out =
+        RunOp(kFullyConnectedOp, p.ToAttrs(),
+              {In({1, 1}, {1}), Const({3, 1}, {1, 1, 1}), Const({3}, {0, -3, 0.5f})}, tactic);
     ASSERT_TRUE(out.ok()) << out.status();
     const std::vector<float> got = ToFloats((*out)[0]);
     const std::vector<float> want = {0.841344746f, -2 * 0.022750132f, 1.5f * 0.933192799f};

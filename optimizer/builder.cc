@@ -23,8 +23,8 @@
 #include "optimizer/passes/fuse_attention.h"
 #include "optimizer/passes/fuse_conv_epilogue.h"
 #include "optimizer/passes/fuse_gelu.h"
-#include "optimizer/passes/fuse_matmul_bias.h"
 #include "optimizer/passes/fuse_layer_norm.h"
+#include "optimizer/passes/fuse_matmul_bias.h"
 #include "optimizer/passes/fuse_pointwise.h"
 #include "optimizer/passes/fuse_qkv.h"
 #include "optimizer/passes/fuse_skip_layer_norm.h"
@@ -104,9 +104,9 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 // made), and fuse-pointwise, which would take the bias Add into a
 // chain. fuse-pointwise after the
 // epilogue fusions, so an activation goes into the layer before it when it
-// can, and into a chain of element-wise layers otherwise. Folding needs no second dead-layer pass: a
-// pass that removes layers calls Graph::Reorder, which drops the tensors
-// (constants included) that nothing refers to anymore.
+// can, and into a chain of element-wise layers otherwise. Folding needs no second dead-layer pass:
+// a pass that removes layers calls Graph::Reorder, which drops the tensors (constants included)
+// that nothing refers to anymore.
 absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   TopologicalSort topo;
   DeadLayerElimination dle;
@@ -370,22 +370,19 @@ std::string BuildConfig::ToString() const {
       absl::StrAppend(out, "profile=", p.ToString());
     });
   }
-  return absl::StrCat(shapes, " workspace=", workspace_bytes >> 20, "MiB",
-                      " fp16=", allow_fp16, " tf32=", allow_tf32,
-                      " formats=", absl::StrJoin(formats, ",", [](std::string* out, TensorFormat f) {
-                        absl::StrAppend(out, TensorFormatName(f));
-                      }),
-                      " timing_iterations=", timing_iterations,
-                      " backends=", absl::StrJoin(backends, ","),
-                      disabled_passes.empty()
-                          ? ""
-                          : absl::StrCat(" disabled_passes=", absl::StrJoin(disabled_passes, ",")),
-                      fp32_layers.empty()
-                          ? ""
-                          : absl::StrCat(" fp32_layers=", absl::StrJoin(fp32_layers, ",")),
-                      fp16_range_samples.empty()
-                          ? ""
-                          : absl::StrCat(" fp16_range_samples=", fp16_range_samples.size()));
+  return absl::StrCat(
+      shapes, " workspace=", workspace_bytes >> 20, "MiB", " fp16=", allow_fp16,
+      " tf32=", allow_tf32, " formats=",
+      absl::StrJoin(
+          formats, ",",
+          [](std::string* out, TensorFormat f) { absl::StrAppend(out, TensorFormatName(f)); }),
+      " timing_iterations=", timing_iterations, " backends=", absl::StrJoin(backends, ","),
+      disabled_passes.empty()
+          ? ""
+          : absl::StrCat(" disabled_passes=", absl::StrJoin(disabled_passes, ",")),
+      fp32_layers.empty() ? "" : absl::StrCat(" fp32_layers=", absl::StrJoin(fp32_layers, ",")),
+      fp16_range_samples.empty() ? ""
+                                 : absl::StrCat(" fp16_range_samples=", fp16_range_samples.size()));
 }
 
 absl::StatusOr<Plan> Builder::Build(const NetworkDefinition& network, const BuildConfig& config) {

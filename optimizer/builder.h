@@ -10,10 +10,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "backends/tactic.h"
+#include "graph/logger.h"
 #include "graph/network_definition.h"
 #include "graph/shape_profile.h"
 #include "optimizer/timing_cache.h"
-#include "graph/logger.h"
 #include "serialization/plan.h"
 
 namespace kiln {

@@ -10,12 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
+#include "graph/op_registry.h"
 #include "gtest/gtest.h"
 #include "ops/activation.h"
 #include "ops/fully_connected.h"
 #include "ops/shuffle.h"
 #include "runtime/runtime.h"
-#include "graph/op_registry.h"
 
 namespace kiln {
 namespace {
@@ -181,8 +181,9 @@ TEST(BuilderTest, RejectsBadConfigAndEmptyNetwork) {
 TEST(BuilderTest, DisabledPassesAreSkippedAndRecorded) {
   NetworkDefinition net;
   TensorId x = *net.AddInput("x", DataType::kFloat32, {1, 4});
-  TensorId fc = *AddFullyConnected(net, "fc", x, 3, Weights::FromFloats({3, 4}, std::vector<float>(12, 1.0f)),
-                                   Weights::FromFloats({3}, {1, 2, 3}));
+  TensorId fc =
+      *AddFullyConnected(net, "fc", x, 3, Weights::FromFloats({3, 4}, std::vector<float>(12, 1.0f)),
+                         Weights::FromFloats({3}, {1, 2, 3}));
   TensorId y = *AddActivation(net, "relu", fc, {ActivationType::kRelu});
   ASSERT_TRUE(net.MarkOutput(y).ok());
   auto fused = Builder::Build(net, BuildConfig{});
@@ -213,14 +214,14 @@ TEST(BuilderTest, DisabledPassesMustNameAPassOtherThanTheSort) {
   auto unknown = Builder::Build(OneLayer(kSlowFastOp), config);
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(unknown.status().message().find("'fuse-everything', which is not a pass"),
-            std::string::npos) << unknown.status();
+            std::string::npos)
+      << unknown.status();
   EXPECT_NE(unknown.status().message().find("fuse-skip-layer-norm"), std::string::npos)
       << unknown.status();
   config.disabled_passes = {"topological-sort"};
   auto sort = Builder::Build(OneLayer(kSlowFastOp), config);
   EXPECT_EQ(sort.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(sort.status().message().find("every build needs"), std::string::npos)
-      << sort.status();
+  EXPECT_NE(sort.status().message().find("every build needs"), std::string::npos) << sort.status();
 }
 
 TEST(BuilderTest, MaxBatchSetsInputAndActivationShapes) {

@@ -56,18 +56,18 @@ absl::StatusOr<std::vector<Fp16RangePin>> FindFp16RangePins(
     if (it == samples.end()) {
       std::vector<std::string> names;
       for (TensorId i : graph.inputs()) names.push_back(graph.tensor(i).desc.name);
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the fp16 range check has no sample for input '", desc.name,
-          "'; give one for every input (", absl::StrJoin(names, ", "), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the fp16 range check has no sample for input '", desc.name,
+                       "'; give one for every input (", absl::StrJoin(names, ", "), ")"));
     }
     const Weights& w = it->second;
     Dims want = desc.dims, got = w.dims();
     if (!want.empty() && !got.empty() && want.size() == got.size()) want[0] = got[0];
     if (w.dtype() != desc.dtype || got != want) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "the fp16 range check's sample for input '", desc.name, "' is ",
-          DataTypeName(w.dtype()), " ", DimsString(got), "; the input is ",
-          DataTypeName(desc.dtype), " ", DimsString(desc.dims), " (dim 0, the batch, may differ)"));
+          "the fp16 range check's sample for input '", desc.name, "' is ", DataTypeName(w.dtype()),
+          " ", DimsString(got), "; the input is ", DataTypeName(desc.dtype), " ",
+          DimsString(desc.dims), " (dim 0, the batch, may differ)"));
     }
     values[t] = w;
   }
@@ -89,8 +89,8 @@ absl::StatusOr<std::vector<Fp16RangePin>> FindFp16RangePins(
         continue;
       }
       if (!values[t].has_value()) {
-        return absl::InternalError(absl::StrCat("fp16 range check: layer '", node.name,
-                                                "' reads '", graph.tensor(t).desc.name,
+        return absl::InternalError(absl::StrCat("fp16 range check: layer '", node.name, "' reads '",
+                                                graph.tensor(t).desc.name,
                                                 "' before it is computed"));
       }
       inputs.push_back(&*values[t]);

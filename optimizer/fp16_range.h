@@ -27,9 +27,9 @@ inline constexpr float kFp16RangeLimit = 16384.0f;
 // A layer the check keeps in fp32, and why.
 struct Fp16RangePin {
   std::string layer;
-  std::string tensor;      // its input or output that left the range
-  float max_abs = 0.0f;    // of that tensor's finite values on the samples
-  bool nonfinite = false;  // an output held inf or NaN where every input was finite
+  std::string tensor;            // its input or output that left the range
+  float max_abs = 0.0f;          // of that tensor's finite values on the samples
+  bool nonfinite = false;        // an output held inf or NaN where every input was finite
   std::string ToString() const;  // "'layer': |out| reached 1.2e+05 (fp16 range check limit 16384)"
 };
 

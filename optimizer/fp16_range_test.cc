@@ -28,11 +28,10 @@ namespace {
 NetworkDefinition UpAndDown() {
   NetworkDefinition net;
   TensorId t = *net.AddInput("x", DataType::kFloat32, {1, 4});
-  const std::pair<const char*, float> steps[] = {{"up", 100.0f}, {"up2", 1000.0f},
-                                                 {"y", 1e-5f}};
+  const std::pair<const char*, float> steps[] = {{"up", 100.0f}, {"up2", 1000.0f}, {"y", 1e-5f}};
   for (const auto& [name, factor] : steps) {
-    const TensorId c = *net.AddConstant(std::string(name) + ".factor",
-                                        Weights::FromFloats({1}, {factor}));
+    const TensorId c =
+        *net.AddConstant(std::string(name) + ".factor", Weights::FromFloats({1}, {factor}));
     t = *AddElementWise(net, name, t, c, ElementWiseOp::kProd);
   }
   EXPECT_TRUE(net.MarkOutput(t).ok());

@@ -143,8 +143,9 @@ TEST_F(KilnTest, BuildTakesPrecisionAndLayoutFlags) {
 }
 
 TEST_F(KilnTest, BuildSkipsPassesAndKeepsLayersInFp32) {
-  Result r = Kiln("build --sample=lenet5 -o nofuse.plan --disable_passes=fuse-activation "
-                  "--fp16 --fp32_layers=conv1 --quiet");
+  Result r = Kiln(
+      "build --sample=lenet5 -o nofuse.plan --disable_passes=fuse-activation "
+      "--fp16 --fp32_layers=conv1 --quiet");
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_THAT(r.out, HasSubstr("disabled_passes=fuse-activation fp32_layers=conv1"));
   EXPECT_THAT(Kiln("build --sample=lenet5 -o x.plan --disable_passes=fuse-all").err,
@@ -159,7 +160,8 @@ TEST_F(KilnTest, BuildRangeCheckKeepsOverflowingLayersInFp32) {
   Weights big(DataType::kFloat32, {1, 1, 32, 32});
   for (int i = 0; i < 32 * 32; ++i) big.mutable_as<float>()[i] = 3e4f * ((i % 7) - 3);
   ASSERT_TRUE(WriteNpyFile(TmpDir() + "/big.npy", big).ok());
-  Result r = Kiln("build --sample=lenet5 -o ranged.plan --fp16 --range_samples=data:big.npy --quiet");
+  Result r =
+      Kiln("build --sample=lenet5 -o ranged.plan --fp16 --range_samples=data:big.npy --quiet");
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_THAT(r.err, HasSubstr("fp16 range check: keeping 'conv1'"));
   EXPECT_THAT(r.out, HasSubstr("fp16_range_samples=1"));

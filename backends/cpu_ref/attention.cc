@@ -59,8 +59,8 @@ class AttentionKernel : public Fp32Kernel {
     const bool packed = params_.layout == AttentionLayout::kPackedQkv;
     const float* k = packed ? q + g.k_offset : static_cast<const float*>(args.inputs[1]);
     const float* v = packed ? q + g.v_offset : static_cast<const float*>(args.inputs[2]);
-    AttentionFp32(params_, g, q, k, v, mask, mask_strides,
-                  static_cast<float*>(args.workspace), static_cast<float*>(args.outputs[0]));
+    AttentionFp32(params_, g, q, k, v, mask, mask_strides, static_cast<float*>(args.workspace),
+                  static_cast<float*>(args.outputs[0]));
     return absl::OkStatus();
   }
 
@@ -91,10 +91,9 @@ class AttentionTactic : public Fp32Tactic {
     absl::StatusOr<AttentionParams> params = AttentionParams::FromAttrs(node.attrs);
     if (!params.ok()) return 0;
     const bool packed = params->layout == AttentionLayout::kPackedQkv;
-    const AttentionGeometry g =
-        AttentionGeometryOf(params->layout, node.inputs[0].dims,
-                            packed ? Dims{} : node.inputs[1].dims,
-                            packed ? Dims{} : node.inputs[2].dims);
+    const AttentionGeometry g = AttentionGeometryOf(params->layout, node.inputs[0].dims,
+                                                    packed ? Dims{} : node.inputs[1].dims,
+                                                    packed ? Dims{} : node.inputs[2].dims);
     return Align64(g.sk * sizeof(float));
   }
 };
@@ -102,8 +101,8 @@ class AttentionTactic : public Fp32Tactic {
 }  // namespace
 
 void AttentionFp32(const AttentionParams& params, const AttentionGeometry& g, const float* q,
-                   const float* k, const float* v, const float* mask,
-                   const SmallDims& mask_strides, float* logits, float* out) {
+                   const float* k, const float* v, const float* mask, const SmallDims& mask_strides,
+                   float* logits, float* out) {
   // Query i sees keys j <= i + (Sk - Sq) under causal.
   const int64_t causal_offset = g.sk - g.sq;
   // Row s of head h of batch item b.

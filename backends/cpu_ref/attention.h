@@ -24,8 +24,8 @@ namespace cpu_ref {
 // BroadcastStrides). `logits` is scratch of Sk floats. A row whose logits
 // are all -inf is written as zeros (ops/attention.h says why).
 void AttentionFp32(const AttentionParams& params, const AttentionGeometry& g, const float* q,
-                   const float* k, const float* v, const float* mask,
-                   const SmallDims& mask_strides, float* logits, float* out);
+                   const float* k, const float* v, const float* mask, const SmallDims& mask_strides,
+                   float* logits, float* out);
 
 }  // namespace cpu_ref
 }  // namespace kiln

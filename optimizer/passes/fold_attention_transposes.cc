@@ -21,7 +21,7 @@ constexpr char kQkvNames[3][2] = {"Q", "K", "V"};
 struct Match {
   NodeId attention = kNoNode;
   std::array<NodeId, 3> inputs = {kNoNode, kNoNode, kNoNode};  // the Shuffles before Q, K, V
-  NodeId output = kNoNode;                                      // the Shuffle after
+  NodeId output = kNoNode;                                     // the Shuffle after
 };
 
 // Whether `node` is a Shuffle that only swaps axes 1 and 2 of a rank-4

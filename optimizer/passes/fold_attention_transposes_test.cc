@@ -46,13 +46,12 @@ NetworkDefinition HeadsNet(bool q_after = false) {
   TensorId heads[3];
   for (int i = 0; i < 3; ++i) {
     const TensorId a = *AddActivation(net, names[i], x, {types[i]});
-    const TensorId r = *AddReshape(net, absl::StrCat(names[i], "_split"), a,
-                                   {0, kSeq, kHeads, kHead});
+    const TensorId r =
+        *AddReshape(net, absl::StrCat(names[i], "_split"), a, {0, kSeq, kHeads, kHead});
     heads[i] = *AddShuffle(net, absl::StrCat(names[i], "_heads"), r, Swap12());
   }
   if (q_after) heads[0] = *AddActivation(net, "q_after", heads[0], {ActivationType::kRelu});
-  const TensorId mask =
-      *net.AddConstant("mask", Weights::FromFloats({kSeq}, {0, 0, 0, -1e4f, 0}));
+  const TensorId mask = *net.AddConstant("mask", Weights::FromFloats({kSeq}, {0, 0, 0, -1e4f, 0}));
   AttentionParams params;
   params.scale = 0.5f;
   const TensorId o = *AddAttention(net, "attention", heads[0], heads[1], heads[2], mask, params);
@@ -103,17 +102,17 @@ TEST(FoldAttentionTransposesTest, LeavesAnOutputReadTwice) {
   const TensorId extra = *AddActivation(net, "extra", o, {ActivationType::kRelu});
   ASSERT_TRUE(net.MarkOutput(extra).ok());
   FoldAttentionTransposes pass;
-  testutil::ExpectNotFused(pass, net, Names(net.graph()),
-                           {"not folding the transposes of 'attention'", "the output",
-                            "2 readers"});
+  testutil::ExpectNotFused(
+      pass, net, Names(net.graph()),
+      {"not folding the transposes of 'attention'", "the output", "2 readers"});
 }
 
 TEST(FoldAttentionTransposesTest, FoldsOnlyWhereATacticRunsBshd) {
   FoldAttentionTransposes gated({"no_such_backend"});
   NetworkDefinition net = HeadsNet();
-  testutil::ExpectNotFused(gated, net, Names(net.graph()),
-                           {"fold-attention-transposes: no tactic on backends [no_such_backend]",
-                            "layout bshd"});
+  testutil::ExpectNotFused(
+      gated, net, Names(net.graph()),
+      {"fold-attention-transposes: no tactic on backends [no_such_backend]", "layout bshd"});
   FoldAttentionTransposes cpu({"cpu_ref"});
   Graph g = net.graph();
   auto changed = cpu.Run(g, nullptr);
@@ -139,7 +138,8 @@ TEST(FoldAttentionTransposesTest, BuiltNetworkMatchesTheUnfoldedOneOnCpuRef) {
   const int unfolded_layers = 12;
   const std::vector<float> want = testutil::BuildAndRunY(net, config, unfolded_layers, x, kBatch);
   config.disabled_passes.clear();
-  const std::vector<float> got = testutil::BuildAndRunY(net, config, unfolded_layers - 4, x, kBatch);
+  const std::vector<float> got =
+      testutil::BuildAndRunY(net, config, unfolded_layers - 4, x, kBatch);
   ASSERT_EQ(got.size(), x.size());
   EXPECT_EQ(got, want);
   // Batch 1 runs the first item of the same inputs.

@@ -79,9 +79,10 @@ absl::StatusOr<NodeId> FusableReader(const Graph& graph, NodeId producer, const 
   SetFusedActivation(params->type, fused.attrs);
   fused.outputs[0] = act.outputs[0];
   const NodeContext ctx = NodeContextFromGraph(graph, fused, /*max_batch=*/1, TargetOptions{});
-  if (!SomeTacticRuns(backends, ctx, "fuse-activation",
-                      absl::StrCat("a ", node.op, " with a fused ", ActivationTypeName(params->type)),
-                      absl::StrCat("'", node.name, "' + '", act.name, "'"), logger)) {
+  if (!SomeTacticRuns(
+          backends, ctx, "fuse-activation",
+          absl::StrCat("a ", node.op, " with a fused ", ActivationTypeName(params->type)),
+          absl::StrCat("'", node.name, "' + '", act.name, "'"), logger)) {
     return kNoNode;
   }
   return reader;

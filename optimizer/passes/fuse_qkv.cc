@@ -35,8 +35,7 @@ absl::StatusOr<bool> OnlyReshapes(const Node& node) {
     return absl::InternalError(
         absl::StrCat(kPass, ": layer '", node.name, "' (Shuffle): ", params.status().message()));
   }
-  return params->has_reshape && params->first_transpose.empty() &&
-         params->second_transpose.empty();
+  return params->has_reshape && params->first_transpose.empty() && params->second_transpose.empty();
 }
 
 absl::StatusOr<std::optional<Match>> FindMatch(const MatchContext& ctx, NodeId n,

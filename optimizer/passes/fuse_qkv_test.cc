@@ -98,8 +98,7 @@ TEST(FuseQkvTest, LeavesProjectionsOfDifferentInputs) {
   const NetworkDefinition net = ProjectionsNet(rng, /*v_reads_another_input=*/true);
   FuseQkv pass;
   testutil::ExpectNotFused(pass, net, Names(net.graph()),
-                           {"not merging the projections of 'attention'",
-                            "read different inputs"});
+                           {"not merging the projections of 'attention'", "read different inputs"});
 }
 
 TEST(FuseQkvTest, MergesOnlyWhereATacticRunsPackedQkv) {

@@ -14,12 +14,13 @@
 // kMinElementsPerItem outputs per batch item and
 // at most kMaxFeatures products per output.
 
+#include "ops/fully_connected.h"
+
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "ops/fully_connected.h"
 #include "tests/conformance/harness.h"
 
 namespace kiln {

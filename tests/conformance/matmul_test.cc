@@ -11,6 +11,8 @@
 // the conditioning of the case (every sign still occurs); cases have at least
 // kMinElementsPerItem outputs per batch item.
 
+#include "ops/matmul.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -18,7 +20,6 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "ops/matmul.h"
 #include "tests/conformance/harness.h"
 
 namespace kiln {
