@@ -42,44 +42,32 @@ absl::StatusOr<bool> RunPass(Graph& g, Logger* logger = nullptr) {
   return pass.Run(g, logger);
 }
 
-TEST(FuseActivationTest, FusesFullyConnectedRelu) {
-  NetworkDefinition net;
-  TensorId fc = AddFc(net);
-  TensorId relu = *AddActivation(net, "relu", fc, {ActivationType::kRelu});
-  ASSERT_TRUE(net.MarkOutput(relu).ok());
-  Graph g = net.graph();
-  auto changed = RunPass(g);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_TRUE(*changed);
-  EXPECT_EQ(Names(g), (std::vector<std::string>{"fc"}));
-  auto params = FullyConnectedParams::FromAttrs(g.node(0).attrs);
-  ASSERT_TRUE(params.ok()) << params.status();
-  EXPECT_EQ(params->activation, ActivationType::kRelu);
-  // The layer writes the Activation's tensor; the output keeps its name.
-  ASSERT_EQ(g.outputs().size(), 1u);
-  EXPECT_EQ(g.node(0).outputs, (std::vector<TensorId>{g.outputs()[0]}));
-  EXPECT_EQ(g.tensor(g.outputs()[0]).desc.name, "relu");
-  EXPECT_EQ(g.tensor(g.outputs()[0]).producer, 0);
-  EXPECT_EQ(g.tensor(g.outputs()[0]).desc.dims, (Dims{2, 3}));
-  EXPECT_FALSE(g.FindTensor("fc").has_value());
-}
-
-// GELU (erf form) fuses too: GEMM tactics run it (cuBLASLt's GELU epilogue in
-// fp16, kiln's kernel after the GEMM in fp32), cpu_ref with the Activation
-// op's formula.
-TEST(FuseActivationTest, FusesFullyConnectedGelu) {
-  NetworkDefinition net;
-  TensorId fc = AddFc(net);
-  TensorId gelu = *AddActivation(net, "gelu", fc, {ActivationType::kGelu});
-  ASSERT_TRUE(net.MarkOutput(gelu).ok());
-  Graph g = net.graph();
-  auto changed = RunPass(g);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_TRUE(*changed);
-  EXPECT_EQ(Names(g), (std::vector<std::string>{"fc"}));
-  auto params = FullyConnectedParams::FromAttrs(g.node(0).attrs);
-  ASSERT_TRUE(params.ok()) << params.status();
-  EXPECT_EQ(params->activation, ActivationType::kGelu);
+// ReLU and GELU (erf form) fuse: GEMM tactics run them as epilogues where
+// they can, cpu_ref with the Activation op's formula.
+TEST(FuseActivationTest, FusesFullyConnectedReluAndGelu) {
+  for (ActivationType type : {ActivationType::kRelu, ActivationType::kGelu}) {
+    const std::string name(ActivationTypeName(type));
+    SCOPED_TRACE(name);
+    NetworkDefinition net;
+    TensorId fc = AddFc(net);
+    TensorId act = *AddActivation(net, name, fc, {type});
+    ASSERT_TRUE(net.MarkOutput(act).ok());
+    Graph g = net.graph();
+    auto changed = RunPass(g);
+    ASSERT_TRUE(changed.ok()) << changed.status();
+    EXPECT_TRUE(*changed);
+    EXPECT_EQ(Names(g), (std::vector<std::string>{"fc"}));
+    auto params = FullyConnectedParams::FromAttrs(g.node(0).attrs);
+    ASSERT_TRUE(params.ok()) << params.status();
+    EXPECT_EQ(params->activation, type);
+    // The layer writes the Activation's tensor; the output keeps its name.
+    ASSERT_EQ(g.outputs().size(), 1u);
+    EXPECT_EQ(g.node(0).outputs, (std::vector<TensorId>{g.outputs()[0]}));
+    EXPECT_EQ(g.tensor(g.outputs()[0]).desc.name, name);
+    EXPECT_EQ(g.tensor(g.outputs()[0]).producer, 0);
+    EXPECT_EQ(g.tensor(g.outputs()[0]).desc.dims, (Dims{2, 3}));
+    EXPECT_FALSE(g.FindTensor("fc").has_value());
+  }
 }
 
 TEST(FuseActivationTest, FusesOnlyWhereATacticRunsTheFusedLayer) {

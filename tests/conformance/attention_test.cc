@@ -182,31 +182,29 @@ TEST_P(AttentionConformanceTest, TransformerShapes) {
   CheckCases(cases);
 }
 
+// `draw` in fp32, then in fp16, each set passed through `layout` (InBshd or
+// InPackedQkv).
+template <typename Draw, typename Layout>
+std::vector<OpCase> BothPrecisions(Draw draw, Layout layout, std::mt19937& rng) {
+  std::vector<OpCase> cases = layout(draw(DataType::kFloat32, rng), rng);
+  for (OpCase& c : layout(draw(DataType::kFloat16, rng), rng)) cases.push_back(std::move(c));
+  return cases;
+}
+
 TEST_P(AttentionConformanceTest, LayoutBshd) {
   std::mt19937 rng = Rng(4);
-  std::vector<OpCase> cases = InBshd(AttentionCases(DataType::kFloat32, rng), rng);
-  for (OpCase& c : InBshd(AttentionCases(DataType::kFloat16, rng), rng)) {
-    cases.push_back(std::move(c));
-  }
-  CheckCases(cases);
+  CheckCases(BothPrecisions(AttentionCases, InBshd, rng));
 }
 
 TEST_P(AttentionConformanceTest, TransformerShapesBshd) {
   std::mt19937 rng = Rng(5);
-  std::vector<OpCase> cases = InBshd(TransformerCases(DataType::kFloat32, rng), rng);
-  for (OpCase& c : InBshd(TransformerCases(DataType::kFloat16, rng), rng)) {
-    cases.push_back(std::move(c));
-  }
-  CheckCases(cases);
+  CheckCases(BothPrecisions(TransformerCases, InBshd, rng));
 }
 
 // Transformer shapes (Sq = Sk, D = Dv) with Q, K and V packed in one input.
 TEST_P(AttentionConformanceTest, TransformerShapesPackedQkv) {
   std::mt19937 rng = Rng(6);
-  std::vector<OpCase> cases = InPackedQkv(TransformerCases(DataType::kFloat32, rng), rng);
-  for (OpCase& c : InPackedQkv(TransformerCases(DataType::kFloat16, rng), rng)) {
-    cases.push_back(std::move(c));
-  }
+  const std::vector<OpCase> cases = BothPrecisions(TransformerCases, InPackedQkv, rng);
   ASSERT_FALSE(cases.empty());
   CheckCases(cases);
 }
