@@ -1,5 +1,6 @@
 #include "optimizer/fp16_range.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
