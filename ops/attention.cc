@@ -59,6 +59,7 @@ absl::Status CheckQkv(const InferenceContext& ctx, AttentionLayout layout) {
     }
   }
   if (packed) return absl::OkStatus();
+  // Each tensor's own sizes: its batch, heads, length (as sq) and width (as d).
   const AttentionGeometry q =
       AttentionGeometryOf(layout, ctx.inputs[0].dims, ctx.inputs[0].dims, ctx.inputs[0].dims);
   const AttentionGeometry k =
@@ -136,40 +137,29 @@ AttentionGeometry AttentionGeometryOf(AttentionLayout layout, const Dims& q, con
                                       const Dims& v) {
   AttentionGeometry g;
   auto at = [](const Dims& d, size_t i) { return i < d.size() ? d[i] : int64_t{0}; };
-  // [B, X, Y, D] memory, strides of (batch, head, seq) given which of X, Y is the head.
-  auto dense = [](int64_t x, int64_t y, int64_t d, bool heads_first) {
-    AttentionGeometry::Strides s;
-    s.batch = x * y * d;
-    s.head = heads_first ? y * d : d;
-    s.seq = heads_first ? d : y * d;
-    return s;
-  };
-  switch (layout) {
-    case AttentionLayout::kBhsd:
-      g = {at(q, 0), at(q, 1), at(q, 2), at(k, 2), at(q, 3), at(v, 3)};
-      g.q = dense(g.heads, g.sq, g.d, true);
-      g.k = dense(g.heads, g.sk, g.d, true);
-      g.v = dense(g.heads, g.sk, g.dv, true);
-      g.out = dense(g.heads, g.sq, g.dv, true);
-      break;
-    case AttentionLayout::kBshd:
-      g = {at(q, 0), at(q, 2), at(q, 1), at(k, 1), at(q, 3), at(v, 3)};
-      g.q = dense(g.sq, g.heads, g.d, false);
-      g.k = dense(g.sk, g.heads, g.d, false);
-      g.v = dense(g.sk, g.heads, g.dv, false);
-      g.out = dense(g.sq, g.heads, g.dv, false);
-      break;
-    case AttentionLayout::kPackedQkv:
-      g = {at(q, 0), at(q, 3), at(q, 1), at(q, 1), at(q, 4), at(q, 4)};
-      g.q.batch = g.sq * 3 * g.heads * g.d;
-      g.q.head = g.d;
-      g.q.seq = 3 * g.heads * g.d;
-      g.k = g.v = g.q;
-      g.k_offset = g.heads * g.d;
-      g.v_offset = 2 * g.heads * g.d;
-      g.out = dense(g.sq, g.heads, g.dv, false);
-      break;
+  if (layout == AttentionLayout::kPackedQkv) {  // [B, S, 3, H, D]
+    g = {at(q, 0), at(q, 3), at(q, 1), at(q, 1), at(q, 4), at(q, 4)};
+    g.q = {g.sq * 3 * g.heads * g.d, g.d, 3 * g.heads * g.d};
+    g.k = g.v = g.q;
+    g.k_offset = g.heads * g.d;
+    g.v_offset = 2 * g.heads * g.d;
+    g.out = {g.sq * g.heads * g.dv, g.dv, g.heads * g.dv};
+    return g;
   }
+  // bhsd and bshd: dims 1 and 2 swap roles.
+  const bool bhsd = layout == AttentionLayout::kBhsd;
+  const size_t heads = bhsd ? 1 : 2, seq = bhsd ? 2 : 1;
+  g = {at(q, 0), at(q, heads), at(q, seq), at(k, seq), at(q, 3), at(v, 3)};
+  // A dense tensor of `length` positions of `width` elements per head.
+  auto dense = [&g, bhsd](int64_t length, int64_t width) {
+    const int64_t item = g.heads * length * width;
+    return bhsd ? AttentionGeometry::Strides{item, length * width, width}
+                : AttentionGeometry::Strides{item, width, g.heads * width};
+  };
+  g.q = dense(g.sq, g.d);
+  g.k = dense(g.sk, g.d);
+  g.v = dense(g.sk, g.dv);
+  g.out = dense(g.sq, g.dv);
   return g;
 }
 

@@ -121,13 +121,10 @@ absl::StatusOr<std::optional<Match>> FindMatch(const MatchContext& ctx, NodeId n
   AttentionParams packed = *params;
   packed.layout = AttentionLayout::kPackedQkv;
   folded.attrs = packed.ToAttrs();
-  Graph probe = graph;  // the packed tensor, as the tactic check needs its desc
-  Tensor qkv;
-  qkv.desc = graph.tensor(attention.inputs[0]).desc;
-  qkv.desc.dims.insert(qkv.desc.dims.end() - 2, 3);
-  folded.inputs[0] = AddNamedTensor(probe, qkv.desc.name + ".qkv", qkv);
   folded.inputs[1] = folded.inputs[2] = -1;
-  const NodeContext node = NodeContextFromGraph(probe, folded, /*max_batch=*/1, TargetOptions{});
+  // As a tactic would see it: Q's tensor, split into [B, S, 3, H, D].
+  NodeContext node = NodeContextFromGraph(graph, folded, /*max_batch=*/1, TargetOptions{});
+  node.inputs[0].dims.insert(node.inputs[0].dims.end() - 2, 3);
   if (!SomeTacticRuns(backends, node, kPass, "an Attention layer in layout packed_qkv",
                       absl::StrCat("the projections of ", DescribeLayer(attention)), logger)) {
     return std::nullopt;
