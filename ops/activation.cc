@@ -14,7 +14,7 @@ constexpr ActivationType kAllTypes[] = {
     ActivationType::kLeakyRelu,   ActivationType::kElu,             ActivationType::kSelu,
     ActivationType::kClip,        ActivationType::kSoftplus,        ActivationType::kSoftsign,
     ActivationType::kHardSigmoid, ActivationType::kScaledTanh,      ActivationType::kThresholdedRelu,
-    ActivationType::kGelu,        ActivationType::kHardSwish,
+    ActivationType::kGelu,        ActivationType::kHardSwish,       ActivationType::kGeluTanh,
 };
 
 absl::StatusOr<std::vector<TensorDesc>> InferActivation(const InferenceContext& ctx) {
@@ -59,6 +59,7 @@ absl::string_view ActivationTypeName(ActivationType type) {
     case ActivationType::kThresholdedRelu: return "thresholded_relu";
     case ActivationType::kGelu: return "gelu";
     case ActivationType::kHardSwish: return "hard_swish";
+    case ActivationType::kGeluTanh: return "gelu_tanh";
   }
   return "unknown";
 }
@@ -78,7 +79,7 @@ absl::StatusOr<ActivationType> ActivationTypeFromName(absl::string_view name) {
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown activation type '", name,
       "'; expected relu, sigmoid, tanh, leaky_relu, elu, selu, clip, softplus, softsign, "
-      "hard_sigmoid, scaled_tanh, thresholded_relu, gelu or hard_swish"));
+      "hard_sigmoid, scaled_tanh, thresholded_relu, gelu, hard_swish or gelu_tanh"));
 }
 
 absl::StatusOr<ActivationParams> ActivationParams::FromAttrs(const AttrMap& attrs) {
@@ -91,7 +92,8 @@ absl::StatusOr<ActivationParams> ActivationParams::FromAttrs(const AttrMap& attr
 }
 
 bool IsFusableActivation(ActivationType type) {
-  return type == ActivationType::kRelu || type == ActivationType::kGelu;
+  return type == ActivationType::kRelu || type == ActivationType::kGelu ||
+         type == ActivationType::kGeluTanh;
 }
 
 absl::StatusOr<std::optional<ActivationType>> GetFusedActivation(const AttrMap& attrs) {
@@ -101,7 +103,7 @@ absl::StatusOr<std::optional<ActivationType>> GetFusedActivation(const AttrMap& 
   if (!IsFusableActivation(type)) {
     return absl::InvalidArgumentError(
         absl::StrCat("fused activation '", name,
-                     "' is not supported; only relu and gelu can be fused; "
+                     "' is not supported; only relu, gelu and gelu_tanh can be fused; "
                      "apply other activations with a separate Activation layer"));
   }
   return std::optional<ActivationType>(type);

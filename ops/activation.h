@@ -20,9 +20,11 @@ inline constexpr char kActivationOp[] = "Activation";
 //   kSoftsign: x/(1+|x|)                 kHardSigmoid: max(0, min(1, alpha*x+beta))
 //   kScaledTanh: alpha*tanh(beta*x)      kThresholdedRelu: x > alpha ? x : 0
 //   kGelu: x*Phi(x) (erf form)           kHardSwish: x*max(0, min(1, x/6+1/2))
+//   kGeluTanh: the tanh form of GELU, 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3)))
+//              (ONNX Gelu with approximate="tanh"; cuBLASLt's GELU epilogue)
 enum class ActivationType {
   kRelu, kSigmoid, kTanh, kLeakyRelu, kElu, kSelu, kClip, kSoftplus, kSoftsign,
-  kHardSigmoid, kScaledTanh, kThresholdedRelu, kGelu, kHardSwish,
+  kHardSigmoid, kScaledTanh, kThresholdedRelu, kGelu, kHardSwish, kGeluTanh,
 };
 
 absl::string_view ActivationTypeName(ActivationType type);  // "relu", "leaky_relu", ...
@@ -42,9 +44,9 @@ struct ActivationParams {
 // their own output (FullyConnected, MatMul; set by the fuse-activation pass):
 // absent means none; present, it is applied last (after the bias) with the
 // Activation op's formula. The types that GEMM epilogues run can be fused:
-// ReLU and GELU (the erf form, as the Activation op; the cuda fp16 GEMM
-// tactics run cuBLASLt's GELU epilogue, the tanh form, within 4.8e-4 of it,
-// and the fp32 ones the erf form after the GEMM).
+// ReLU, GELU (erf form) and GELU (tanh form, which is exactly cuBLASLt's GELU
+// epilogue). Which of them a backend's tactics take is the tactic's Supports;
+// the fuse-activation pass fuses only what a tactic of the build runs.
 inline constexpr char kFusedActivationAttr[] = "activation";
 bool IsFusableActivation(ActivationType type);
 // Reads the attribute; a type that cannot be fused is an error saying so.

@@ -35,6 +35,13 @@ TEST(ActivationTest, HandCheckedValues) {
   EXPECT_FLOAT_EQ(hs[3], 4.0f);
   auto sp = Act(ActivationType::kSoftplus, 0, 0, {0});
   EXPECT_FLOAT_EQ(sp[0], std::log(2.0f));
+  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in double by hand.
+  auto gt = Act(ActivationType::kGeluTanh, 0, 0, {-3, -1, 0, 0.5f, 1, 3});
+  const double want[] = {-0.0036373920817729943, -0.15880800939172324, 0.0,
+                         0.34571400982514394,    0.8411919906082768,   2.996362607918227};
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(gt[i], want[i], 2e-7) << i;
+  // The erf form differs from it by up to about 5e-4 (here at x = 1: 0.8413447).
+  EXPECT_NEAR(Act(ActivationType::kGelu, 0, 0, {1})[0], 0.84134474606854293, 2e-7);
 }
 
 TEST(ActivationTest, Fp16TensorsAreComputedInFp32AndRounded) {

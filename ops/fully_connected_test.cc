@@ -245,7 +245,7 @@ TEST(FullyConnectedTest, RejectsActivationsThatCannotBeFused) {
     AttrMap attrs = Axis(1);
     attrs.Set(kFusedActivationAttr, type);
     testutil::ExpectLayerRejected(kFullyConnectedOp, "fc_bad", {2, 3}, DataType::kFloat32, attrs,
-                                  "only relu and gelu can be fused", {Dims{4, 3}});
+                                  "only relu, gelu and gelu_tanh can be fused", {Dims{4, 3}});
   }
   AttrMap unknown = Axis(1);
   unknown.Set(kFusedActivationAttr, "swish");

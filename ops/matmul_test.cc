@@ -202,7 +202,7 @@ TEST(MatMulTest, FusedActivationRoundTripsAndRejectsOthers) {
     AttrMap bad = MatMulParams{}.ToAttrs();
     bad.Set(kFusedActivationAttr, type);
     ExpectError(net.AddLayer1("mm_bad", kMatMulOp, {a, b}, bad),
-                {"'mm_bad'", "only relu and gelu can be fused", "separate Activation layer"});
+                {"'mm_bad'", "only relu, gelu and gelu_tanh can be fused", "separate Activation layer"});
   }
 }
 

@@ -64,6 +64,10 @@ float ActivateOne(const ActivationParams& p, float x) {
     case ActivationType::kGelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
     case ActivationType::kHardSwish:
       return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
+    case ActivationType::kGeluTanh: {
+      constexpr float kSqrt2OverPi = 0.79788456080286536f;
+      return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+    }
   }
   return x;
 }

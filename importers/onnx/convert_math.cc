@@ -214,11 +214,11 @@ absl::Status ConvertClip(ImportContext& ctx) {
 absl::Status ConvertGelu(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
   KILN_ASSIGN_OR_RETURN(std::string approximate, ctx.AttrString("approximate", "none"));
-  if (approximate != "none") {
-    return ctx.Unsupported("approximate='", approximate, "' is not supported (only 'none')");
+  if (approximate != "none" && approximate != "tanh") {
+    return ctx.Unsupported("approximate='", approximate, "' is not a GELU form ('none' or 'tanh')");
   }
   ActivationParams params;
-  params.type = ActivationType::kGelu;
+  params.type = approximate == "tanh" ? ActivationType::kGeluTanh : ActivationType::kGelu;
   KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kActivationOp, {x}, params.ToAttrs()));
   return ctx.SetOutput(0, y);
 }

@@ -249,6 +249,40 @@ TEST(OnnxImporterTest, DecomposedLayerNormBuildsIntoOneLayer) {
   }
 }
 
+// ONNX Gelu (opset 20) in both forms: approximate="none" is the erf GELU,
+// "tanh" the tanh one (values by hand in double); another form is refused by
+// name.
+TEST(OnnxImporterTest, GeluBothForms) {
+  for (const std::string approximate : {"none", "tanh", "sigmoid"}) {
+    SCOPED_TRACE(approximate);
+    onnx::ModelProto model = NewModel(20);
+    AddValue(model.mutable_graph()->mutable_input(), "x", {1, 4});
+    onnx::NodeProto* gelu = AddNode(model, "Gelu", {"x"}, {"y"});
+    auto* a = gelu->add_attribute();
+    a->set_name("approximate");
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(approximate);
+    AddValue(model.mutable_graph()->mutable_output(), "y", {1, 4});
+    auto network = ImportOnnxModel(model, "", {});
+    if (approximate == "sigmoid") {
+      ASSERT_FALSE(network.ok());
+      EXPECT_THAT(network.status().message(), HasSubstr("approximate='sigmoid'"));
+      continue;
+    }
+    ASSERT_TRUE(network.ok()) << network.status();
+    auto out = BuildAndRun(*network, {{-3.0f, -1.0f, 1.0f, 3.0f}});
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out[0].size(), 4u);
+    const double erf_form[] = {-0.00404969409489031, -0.15865525393145707, 0.8413447460685429,
+                               2.99595030590511};
+    const double tanh_form[] = {-0.0036373920817729943, -0.15880800939172324,
+                                0.8411919906082768, 2.996362607918227};
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_NEAR(out[0][i], approximate == "tanh" ? tanh_form[i] : erf_form[i], 1e-6) << i;
+    }
+  }
+}
+
 // A graph output made by a node that kiln imports as a multi-output layer
 // (LayerNormalization: y, mean, inv_std_dev) keeps its ONNX name, so callers
 // bind it by that name, and costs no Identity copy (BERT's last_hidden_state

@@ -1,6 +1,6 @@
-// FuseGelu: the graph before and after for each form exporters write, the
-// cases it must leave alone (the tanh approximation among them), and that a
-// built network computes the same with and without the fusion.
+// FuseGelu: the graph before and after for each form exporters write (the
+// erf GELU and the tanh one), the cases it must leave alone, and that a built
+// network computes the same with and without the fusion.
 #include "optimizer/passes/fuse_gelu.h"
 
 #include <algorithm>
@@ -50,6 +50,18 @@ struct Form {
   DataType dtype = DataType::kFloat32;
 };
 
+// How the tanh form's argument sqrt(2/pi) * (x + 0.044715 * x^3) is written
+// (its "1 + tanh" and products as Form says for erf).
+struct TanhFront {
+  // Pow(x, 3) ("cube"); x * (x * x) or (x * x) * x ("square", then "cube").
+  enum Cube { kPow, kXTimesSquare, kSquareTimesX } cube = kPow;
+  bool swap_kappa = false;  // x^3 * 0.044715 rather than 0.044715 * x^3 ("kappa")
+  bool k_first = false;     // Add(0.044715 x^3, x) ("inner")
+  bool swap_beta = false;   // (x + ...) * sqrt(2/pi) ("scale"), then "tanh"
+  float kappa = 0.044715f;
+  float beta = 0.7978845608f;
+};
+
 // A one-element (or `dims`) constant of `dtype`.
 Weights ConstantOf(DataType dtype, float v, Dims dims = {1}) {
   if (dtype == DataType::kFloat32) return Weights::FromFloats(dims, {v});
@@ -60,7 +72,8 @@ Weights ConstantOf(DataType dtype, float v, Dims dims = {1}) {
 
 // The tensors of one decomposed GELU. Layers: "half" (x * 0.5, kHalfX only,
 // added first), "scale", "erf", "add_one", "mul_x" or "mul_half" (the first
-// product of kXTimesP and kPTimesHalf) and "y".
+// product of kXTimesP and kPTimesHalf) and "y"; the tanh form has the layers
+// of TanhFront in place of "scale" and "erf" (`erf` is then its Tanh).
 struct Decomposed {
   NetworkDefinition net;
   TensorId x = -1, erf = -1, p = -1, y = -1;
@@ -71,9 +84,10 @@ TensorId Mul(NetworkDefinition& net, const std::string& name, TensorId a, Tensor
               : *AddElementWise(net, name, a, b, ElementWiseOp::kProd);
 }
 
-// x (dims) -> `form` -> "y" (not marked as an output).
+// x (dims) -> `form` (the tanh form when `tanh` is given) -> "y" (not
+// marked as an output).
 Decomposed Build(const Form& form, Dims dims = {2, 8}, NetworkDefinition net = {},
-                 TensorId x = -1) {
+                 TensorId x = -1, const TanhFront* tanh = nullptr) {
   Decomposed n;
   n.x = x >= 0 ? x : *net.AddInput("x", form.dtype, dims);
   auto constant = [&](const std::string& name, float v, Dims d = {1}) {
@@ -83,14 +97,29 @@ Decomposed Build(const Form& form, Dims dims = {2, 8}, NetworkDefinition net = {
   if (form.grouping == Form::kHalfX) {
     h = Mul(net, "half", n.x, constant("c_half", form.half, form.half_dims), form.swap_inner);
   }
-  TensorId a = -1;
-  if (form.scale == Form::kDiv) {
-    a = *AddElementWise(net, "scale", n.x, constant("c_sqrt2", form.sqrt2), ElementWiseOp::kDiv);
+  if (tanh != nullptr) {
+    TensorId cube = -1;
+    if (tanh->cube == TanhFront::kPow) {
+      cube = *AddElementWise(net, "cube", n.x, constant("c_three", 3.0f), ElementWiseOp::kPow);
+    } else {
+      TensorId square = Mul(net, "square", n.x, n.x, false);
+      cube = Mul(net, "cube", n.x, square, tanh->cube == TanhFront::kSquareTimesX);
+    }
+    TensorId k = Mul(net, "kappa", constant("c_kappa", tanh->kappa), cube, tanh->swap_kappa);
+    TensorId inner = tanh->k_first ? *AddElementWise(net, "inner", k, n.x, ElementWiseOp::kSum)
+                                   : *AddElementWise(net, "inner", n.x, k, ElementWiseOp::kSum);
+    TensorId arg = Mul(net, "scale", constant("c_beta", tanh->beta), inner, tanh->swap_beta);
+    n.erf = *AddActivation(net, "tanh", arg, {ActivationType::kTanh});
   } else {
-    a = Mul(net, "scale", n.x, constant("c_inv_sqrt2", form.inv_sqrt2),
-            form.scale == Form::kMulLeft);
+    TensorId a = -1;
+    if (form.scale == Form::kDiv) {
+      a = *AddElementWise(net, "scale", n.x, constant("c_sqrt2", form.sqrt2), ElementWiseOp::kDiv);
+    } else {
+      a = Mul(net, "scale", n.x, constant("c_inv_sqrt2", form.inv_sqrt2),
+              form.scale == Form::kMulLeft);
+    }
+    n.erf = *AddUnary(net, "erf", a, UnaryOp::kErf);
   }
-  n.erf = *AddUnary(net, "erf", a, UnaryOp::kErf);
   TensorId one = constant("c_one", form.one);
   n.p = form.one_first ? *AddElementWise(net, "add_one", one, n.erf, ElementWiseOp::kSum)
                        : *AddElementWise(net, "add_one", n.erf, one, ElementWiseOp::kSum);
@@ -115,25 +144,36 @@ Decomposed Build(const Form& form, Dims dims = {2, 8}, NetworkDefinition net = {
 }
 
 // `form` over x of `dims`, "y" its only output.
-NetworkDefinition Net(const Form& form, Dims dims = {2, 8}) {
-  Decomposed n = Build(form, dims);
+NetworkDefinition Net(const Form& form, Dims dims = {2, 8}, const TanhFront* tanh = nullptr) {
+  Decomposed n = Build(form, dims, {}, -1, tanh);
   EXPECT_TRUE(n.net.MarkOutput(n.y).ok());
   return std::move(n.net);
 }
 
-// Expects `g` to be one Gelu layer named `name` from x to "y".
-void ExpectOneGelu(const Graph& g, const std::string& name) {
+// Expects `g` to be one Gelu layer (of `type`) named `name` from x to "y".
+void ExpectOneGelu(const Graph& g, const std::string& name,
+                   ActivationType type = ActivationType::kGelu) {
   ASSERT_EQ(Names(g), (std::vector<std::string>{name}));
   const Node& node = g.node(0);
   EXPECT_EQ(node.op, kActivationOp);
   auto params = ActivationParams::FromAttrs(node.attrs);
   ASSERT_TRUE(params.ok()) << params.status();
-  EXPECT_EQ(params->type, ActivationType::kGelu);
+  EXPECT_EQ(params->type, type);
   EXPECT_EQ(node.inputs, (std::vector<TensorId>{*g.FindTensor("x")}));
   ASSERT_EQ(g.outputs().size(), 1u);
   EXPECT_EQ(node.outputs, (std::vector<TensorId>{g.outputs()[0]}));
   EXPECT_EQ(g.tensor(node.outputs[0]).desc.name, "y");
   EXPECT_EQ(g.tensor(node.outputs[0]).producer, 0);
+}
+
+// Runs the pass on `net`: it fuses, into one Gelu of `type` named `name`.
+void ExpectOneGeluAfterPass(const NetworkDefinition& net, const std::string& name,
+                            ActivationType type) {
+  Graph g = net.graph();
+  auto changed = RunPass(g);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed);
+  ExpectOneGelu(g, name, type);
 }
 
 TEST(FuseGeluTest, FusesTheFormPyTorchWrites) {
@@ -263,28 +303,76 @@ TEST(FuseGeluTest, DoesNotFuseWhenAnIntermediateHasASecondReader) {
                  {"not fusing at 'erf'", "tensor 'add_one' has 2 readers (y, other)"});
 }
 
-TEST(FuseGeluTest, LeavesTheTanhApproximationAlone) {
-  // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))): kiln has no op that
-  // computes it, and it is not the erf GELU.
+// The name the fused layer takes: the first layer `tanh`'s form adds.
+std::string FirstLayer(const Form& form, const TanhFront& tanh) {
+  if (form.grouping == Form::kHalfX) return "half";
+  return tanh.cube == TanhFront::kPow ? "cube" : "square";
+}
+
+TEST(FuseGeluTest, FusesTheTanhFormPyTorchAndTransformersWrite) {
+  // transformers' NewGELU: 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * pow(x, 3)))).
+  TanhFront hf;
+  ExpectOneGeluAfterPass(Net(Form{}, {2, 8}, &hf), "half", ActivationType::kGeluTanh);
+  // torch.onnx's gelu(approximate="tanh"): x * (x * x), the products as
+  // 0.5 * (x * (1 + tanh)).
+  TanhFront torch;
+  torch.cube = TanhFront::kXTimesSquare;
+  Form products;
+  products.grouping = Form::kXTimesP;
+  products.swap_outer = true;
+  ExpectOneGeluAfterPass(Net(products, {2, 8}, &torch), "square", ActivationType::kGeluTanh);
+}
+
+TEST(FuseGeluTest, AcceptsEveryTanhFormOrder) {
+  for (int cube = 0; cube < 3; ++cube) {
+    for (int grouping = 0; grouping < 3; ++grouping) {
+      for (int bits = 0; bits < 32; ++bits) {
+        TanhFront tanh;
+        tanh.cube = static_cast<TanhFront::Cube>(cube);
+        tanh.swap_kappa = bits & 1;
+        tanh.k_first = bits & 2;
+        tanh.swap_beta = bits & 4;
+        Form form;
+        form.grouping = static_cast<Form::Grouping>(grouping);
+        form.one_first = bits & 8;
+        form.swap_inner = bits & 16;
+        SCOPED_TRACE(testing::Message()
+                     << "cube " << cube << " grouping " << grouping << " bits " << bits);
+        ExpectOneGeluAfterPass(Net(form, {2, 8}, &tanh), FirstLayer(form, tanh),
+                               ActivationType::kGeluTanh);
+      }
+    }
+  }
+}
+
+TEST(FuseGeluTest, DoesNotFuseATanhFormWithOtherConstants) {
+  const std::vector<std::string> layers = {"half",  "cube",    "kappa", "inner",
+                                           "scale", "tanh", "add_one", "y"};
+  TanhFront kappa;
+  kappa.kappa = 0.0447f;
+  ExpectNotFused(Net(Form{}, {2, 8}, &kappa), layers,
+                 {"not fusing at 'tanh' (Activation)", "'inner' (ElementWise) is not x + 0.044715 * x^3"});
+  TanhFront beta;
+  beta.beta = 0.8f;
+  ExpectNotFused(Net(Form{}, {2, 8}, &beta), layers,
+                 {"not fusing at 'tanh'", "'scale' (ElementWise) is not a Mul by sqrt(2/pi)"});
+  // x^2 is not x^3.
   NetworkDefinition net;
   TensorId x = *net.AddInput("x", DataType::kFloat32, {2, 8});
   auto k = [&](const std::string& name, float v) {
     return *net.AddConstant(name, Weights::FromFloats({1}, {v}));
   };
-  TensorId cube = *AddElementWise(net, "cube", x, k("three", 3.0f), ElementWiseOp::kPow);
-  TensorId scaled = *AddElementWise(net, "scaled", cube, k("c", 0.044715f), ElementWiseOp::kProd);
+  TensorId sq = *AddElementWise(net, "cube", x, k("two", 2.0f), ElementWiseOp::kPow);
+  TensorId scaled = *AddElementWise(net, "kappa", sq, k("c", 0.044715f), ElementWiseOp::kProd);
   TensorId inner = *AddElementWise(net, "inner", x, scaled, ElementWiseOp::kSum);
-  TensorId arg = *AddElementWise(net, "arg", inner, k("s", 0.7978845608f), ElementWiseOp::kProd);
+  TensorId arg = *AddElementWise(net, "scale", inner, k("s", 0.7978845608f), ElementWiseOp::kProd);
   TensorId t = *AddActivation(net, "tanh", arg, {ActivationType::kTanh});
   TensorId p = *AddElementWise(net, "add_one", t, k("one", 1.0f), ElementWiseOp::kSum);
   TensorId h = *AddElementWise(net, "half", x, k("half_c", 0.5f), ElementWiseOp::kProd);
   TensorId y = *AddElementWise(net, "y", h, p, ElementWiseOp::kProd);
   ASSERT_TRUE(net.MarkOutput(y).ok());
-  Graph g = net.graph();
-  auto changed = RunPass(g);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
-  EXPECT_EQ(g.num_nodes(), 8);
+  ExpectNotFused(net, {"cube", "kappa", "inner", "scale", "tanh", "add_one", "half", "y"},
+                 {"not fusing at 'tanh'", "is not x + 0.044715 * x^3"});
 }
 
 TEST(FuseGeluTest, DoesNothingWithoutATacticOnTheBuildsBackends) {
@@ -338,6 +426,49 @@ TEST(FuseGeluTest, RandomFormsComputeTheSameOnCpuRef) {
     }
   }
   std::printf("worst relative L2 error %.3g\n", worst);
+}
+
+TEST(FuseGeluTest, RandomTanhFormsComputeTheSameOnCpuRef) {
+  const uint32_t seed = testutil::TestSeed();
+  SCOPED_TRACE(testing::Message() << "seed " << seed);
+  std::printf("seed %u\n", seed);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> pick(0, 1000);
+  std::uniform_real_distribution<float> value(-6.0f, 6.0f);
+  double worst = 0.0;
+  for (int round = 0; round < 8; ++round) {
+    TanhFront tanh;
+    tanh.cube = static_cast<TanhFront::Cube>(pick(rng) % 3);
+    tanh.swap_kappa = pick(rng) % 2;
+    tanh.k_first = pick(rng) % 2;
+    tanh.swap_beta = pick(rng) % 2;
+    Form form;
+    form.grouping = static_cast<Form::Grouping>(pick(rng) % 3);
+    form.one_first = pick(rng) % 2;
+    const Dims dims = {2, 1 + pick(rng) % 40};
+    SCOPED_TRACE(testing::Message() << "round " << round << " cube " << tanh.cube
+                                    << " grouping " << form.grouping);
+    Decomposed fused = Build(form, dims, {}, -1, &tanh);
+    ASSERT_TRUE(fused.net.MarkOutput(fused.y).ok());
+    Decomposed unfused = Build(form, dims, {}, -1, &tanh);  // its Tanh an output too
+    ASSERT_TRUE(unfused.net.MarkOutput(unfused.y).ok());
+    ASSERT_TRUE(unfused.net.MarkOutput(unfused.erf).ok());
+    std::vector<float> x(Volume(dims));
+    for (float& v : x) v = value(rng);
+    BuildConfig config;
+    config.max_batch = 2;
+    const int unfused_layers = tanh.cube == TanhFront::kPow ? 8 : 9;
+    const std::vector<float> want = testutil::BuildAndRunY(unfused.net, config, unfused_layers, x, 2);
+    const std::vector<float> got = testutil::BuildAndRunY(fused.net, config, 1, x, 2);
+    ASSERT_EQ(got.size(), x.size());
+    ASSERT_EQ(want.size(), got.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_NEAR(got[i], want[i], 2e-6 * (1.0 + std::fabs(want[i]))) << "x " << x[i];
+    }
+    worst = std::max(worst, testutil::RelativeL2(got, want));
+  }
+  std::printf("worst relative L2 error %.3g\n", worst);
+  EXPECT_LE(worst, 1e-5);
 }
 
 TEST(FuseGeluTest, ConvolutionTakesTheFusedGeluAsItsEpilogue) {

@@ -22,7 +22,7 @@ constexpr ActivationType kAllTypes[] = {
     ActivationType::kLeakyRelu,  ActivationType::kElu,        ActivationType::kSelu,
     ActivationType::kClip,       ActivationType::kSoftplus,   ActivationType::kSoftsign,
     ActivationType::kHardSigmoid, ActivationType::kScaledTanh, ActivationType::kThresholdedRelu,
-    ActivationType::kGelu,       ActivationType::kHardSwish,
+    ActivationType::kGelu,       ActivationType::kHardSwish,  ActivationType::kGeluTanh,
 };
 
 bool IsSelection(ActivationType type) {

@@ -102,7 +102,8 @@ std::vector<OpCase> FusedEpilogueCases(DataType dtype, std::mt19937& rng) {
   const ActivationParams activations[] = {
       {ActivationType::kRelu},          {ActivationType::kClip, 0.0f, 6.0f},
       {ActivationType::kSigmoid},       {ActivationType::kLeakyRelu, 0.1f},
-      {ActivationType::kGelu},          {ActivationType::kHardSwish}};
+      {ActivationType::kGelu},          {ActivationType::kHardSwish},
+      {ActivationType::kGeluTanh}};
   std::vector<OpCase> cases;
   int i = 0;
   for (int repeat = 0; repeat < 2; ++repeat) {

@@ -99,11 +99,12 @@ std::vector<OpCase> ReluCases(DataType dtype, int count, std::mt19937& rng) {
 // (cuBLASLt's epilogue, run by the fp16 tactics) is furthest from the erf
 // form (4.8e-4 at x = -2.7); that gap is well inside the fp16 bound, and the
 // fp32 tactics apply the erf form itself.
-std::vector<OpCase> GeluCases(DataType dtype, int count, std::mt19937& rng) {
+std::vector<OpCase> GeluCases(DataType dtype, int count, std::mt19937& rng,
+                              ActivationType type = ActivationType::kGelu) {
   std::vector<OpCase> cases = Cases(dtype, count, rng);
   for (OpCase& c : cases) {
     FullyConnectedParams p = *FullyConnectedParams::FromAttrs(c.attrs);
-    p.activation = ActivationType::kGelu;
+    p.activation = type;
     c.attrs = p.ToAttrs();
     const Dims w = c.inputs[1].value.dims();
     const float a = 4.0f / std::sqrt(static_cast<float>(w[1]));
@@ -155,6 +156,18 @@ TEST_P(FullyConnectedConformanceTest, Fp32FusedGelu) {
 TEST_P(FullyConnectedConformanceTest, Fp16FusedGelu) {
   std::mt19937 rng = Rng(7);
   CheckCases(GeluCases(DataType::kFloat16, 8, rng));
+}
+
+// The tanh form (ONNX Gelu approximate="tanh"; exactly cuBLASLt's GELU
+// epilogue) over the same spread.
+TEST_P(FullyConnectedConformanceTest, Fp32FusedGeluTanh) {
+  std::mt19937 rng = Rng(8);
+  CheckCases(GeluCases(DataType::kFloat32, 12, rng, ActivationType::kGeluTanh));
+}
+
+TEST_P(FullyConnectedConformanceTest, Fp16FusedGeluTanh) {
+  std::mt19937 rng = Rng(9);
+  CheckCases(GeluCases(DataType::kFloat16, 8, rng, ActivationType::kGeluTanh));
 }
 
 KILN_CONFORMANCE_INSTANTIATE(FullyConnectedConformanceTest, kFullyConnectedOp);

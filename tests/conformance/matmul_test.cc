@@ -128,11 +128,12 @@ std::vector<OpCase> ReluCases(DataType dtype, int count, std::mt19937& rng) {
 // that cuBLASLt's GELU epilogue computes (the fp16 tactics) is furthest from
 // the erf form (4.8e-4), well inside the fp16 bound; fp32 tactics apply the
 // erf form itself.
-std::vector<OpCase> GeluCases(DataType dtype, int count, std::mt19937& rng) {
+std::vector<OpCase> GeluCases(DataType dtype, int count, std::mt19937& rng,
+                              ActivationType type = ActivationType::kGelu) {
   std::vector<OpCase> cases = Cases(dtype, count, rng);
   for (OpCase& c : cases) {
     MatMulParams p = *MatMulParams::FromAttrs(c.attrs);
-    p.activation = ActivationType::kGelu;
+    p.activation = type;
     c.attrs = p.ToAttrs();
     const Dims a = c.inputs[0].value.dims();
     const int64_t k = a.size() == 1 ? a[0] : p.transpose_a ? a[a.size() - 2] : a.back();
@@ -186,6 +187,18 @@ TEST_P(MatMulConformanceTest, Fp32FusedGelu) {
 TEST_P(MatMulConformanceTest, Fp16FusedGelu) {
   std::mt19937 rng = Rng(7);
   CheckCases(GeluCases(DataType::kFloat16, 10, rng));
+}
+
+// The tanh form (ONNX Gelu approximate="tanh"; exactly cuBLASLt's GELU
+// epilogue) over the same spread.
+TEST_P(MatMulConformanceTest, Fp32FusedGeluTanh) {
+  std::mt19937 rng = Rng(8);
+  CheckCases(GeluCases(DataType::kFloat32, 10, rng, ActivationType::kGeluTanh));
+}
+
+TEST_P(MatMulConformanceTest, Fp16FusedGeluTanh) {
+  std::mt19937 rng = Rng(9);
+  CheckCases(GeluCases(DataType::kFloat16, 10, rng, ActivationType::kGeluTanh));
 }
 
 KILN_CONFORMANCE_INSTANTIATE(MatMulConformanceTest, kMatMulOp);

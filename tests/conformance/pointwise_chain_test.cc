@@ -35,7 +35,7 @@ namespace kiln {
 namespace conformance {
 namespace {
 
-constexpr int kActivationTypes = 14;  // ActivationType::kRelu .. kHardSwish
+constexpr int kActivationTypes = 15;  // ActivationType::kRelu .. kGeluTanh
 constexpr int kUnaryOps = 22;         // UnaryOp::kExp .. kSign
 constexpr int kBinaryOps = 7;         // ElementWiseOp::kSum .. kPow
 constexpr int kMaxSteps = 8;

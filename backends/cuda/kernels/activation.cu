@@ -68,6 +68,7 @@ cudaError_t Activation(int type, float alpha, float beta, int64_t n, const T* in
     KILN_ACTIVATION_CASE(kThresholdedRelu)
     KILN_ACTIVATION_CASE(kGelu)
     KILN_ACTIVATION_CASE(kHardSwish)
+    KILN_ACTIVATION_CASE(kGeluTanh)
 #undef KILN_ACTIVATION_CASE
   }
   return cudaErrorInvalidValue;

@@ -16,7 +16,7 @@ namespace kernels {
 // kiln::ActivationType's order.
 enum ActivationKind : int {
   kRelu = 0, kSigmoid, kTanh, kLeakyRelu, kElu, kSelu, kClip, kSoftplus, kSoftsign,
-  kHardSigmoid, kScaledTanh, kThresholdedRelu, kGelu, kHardSwish,
+  kHardSigmoid, kScaledTanh, kThresholdedRelu, kGelu, kHardSwish, kGeluTanh,
 };
 
 template <int kType>
@@ -37,6 +37,9 @@ __device__ __forceinline__ float ApplyActivation(float x, float alpha, float bet
   if (kType == kScaledTanh) return alpha * tanhf(beta * x);
   if (kType == kThresholdedRelu) return x > alpha ? x : 0.0f;
   if (kType == kGelu) return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+  if (kType == kGeluTanh) {
+    return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+  }
   return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));  // kHardSwish
 }
 

@@ -69,6 +69,7 @@ cudaError_t ConvEpilogue(int64_t n, int64_t channels, int64_t inner, const T* bi
     KILN_EPILOGUE_CASE(kThresholdedRelu)
     KILN_EPILOGUE_CASE(kGelu)
     KILN_EPILOGUE_CASE(kHardSwish)
+    KILN_EPILOGUE_CASE(kGeluTanh)
 #undef KILN_EPILOGUE_CASE
   }
   return cudaErrorInvalidValue;

@@ -44,6 +44,7 @@ __device__ __forceinline__ float Activate(int type, float x, float alpha, float 
     case kThresholdedRelu: return ApplyActivation<kThresholdedRelu>(x, alpha, beta);
     case kGelu: return ApplyActivation<kGelu>(x, alpha, beta);
     case kHardSwish: return ApplyActivation<kHardSwish>(x, alpha, beta);
+    case kGeluTanh: return ApplyActivation<kGeluTanh>(x, alpha, beta);
     default: return x;  // -1: no activation
   }
 }

@@ -50,6 +50,7 @@ __device__ __forceinline__ void ActivationStep(const ChainStep& s, float (&v)[N]
     KILN_CHAIN_ACTIVATION(kThresholdedRelu)
     KILN_CHAIN_ACTIVATION(kGelu)
     KILN_CHAIN_ACTIVATION(kHardSwish)
+    KILN_CHAIN_ACTIVATION(kGeluTanh)
 #undef KILN_CHAIN_ACTIVATION
   }
 }
