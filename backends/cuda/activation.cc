@@ -36,7 +36,7 @@ class ActivationTactic : public CudaTactic {
  public:
   explicit ActivationTactic(DataType dtype)
       : CudaTactic(absl::StrCat("cuda.activation.kernel.", DataTypeName(dtype)), kActivationOp,
-                   /*accepts_nhwc=*/true),
+                   /*accepts_nhwc=*/true, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireDtype(node, dtype_));

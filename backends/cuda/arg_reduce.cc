@@ -52,7 +52,8 @@ class ArgReduceKernel : public Kernel {
 class ArgReduceTactic : public CudaTactic {
  public:
   ArgReduceTactic(std::string name, Precision precision)
-      : CudaTactic(std::move(name), kArgReduceOp), precision_(precision) {}
+      : CudaTactic(std::move(name), kArgReduceOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
+        precision_(precision) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

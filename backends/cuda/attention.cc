@@ -6,7 +6,9 @@
 // applies; the builder times both.
 #include "ops/attention.h"
 
+#include <array>
 #include <memory>
+#include <type_traits>
 
 #include "backends/cuda/common.h"
 #include "backends/cuda/kernels/kernels.h"
@@ -24,16 +26,25 @@ class AttentionKernel : public Kernel {
   AttentionKernel(DataType dtype, AttentionParams params) : dtype_(dtype), params_(params) {}
 
   absl::Status Run(const KernelArgs& args) const override {
-    const Dims& q = args.input_descs[0].dims;
-    const Dims& k = args.input_descs[1].dims;
-    const Dims& v = args.input_descs[2].dims;
+    const bool packed = params_.layout == AttentionLayout::kPackedQkv;
+    const AttentionGeometry g =
+        AttentionGeometryOf(params_.layout, args.input_descs[0].dims,
+                            packed ? Dims{} : args.input_descs[1].dims,
+                            packed ? Dims{} : args.input_descs[2].dims);
     kernels::AttentionShape s;
-    s.batch = q[0];
-    s.heads = q[1];
-    s.sq = q[2];
-    s.sk = k[2];
-    s.d = q[3];
-    s.dv = v[3];
+    s.batch = g.batch;
+    s.heads = g.heads;
+    s.sq = g.sq;
+    s.sk = g.sk;
+    s.d = g.d;
+    s.dv = g.dv;
+    auto strides = [](const AttentionGeometry::Strides& st) {
+      return kernels::AttentionStrides{st.batch, st.head, st.seq};
+    };
+    s.q = strides(g.q);
+    s.k = strides(g.k);
+    s.v = strides(g.v);
+    s.out = strides(g.out);
     s.scale = params_.scale;
     s.causal = params_.causal;
     const void* mask = args.inputs.size() > 3 ? args.inputs[3] : nullptr;
@@ -44,16 +55,21 @@ class AttentionKernel : public Kernel {
       mask_is_half = args.input_descs[3].dtype == DataType::kFloat16;
     }
     cudaStream_t stream = ResourcesOf(args).stream();
+    // packed_qkv: K and V are in input 0 after Q.
+    auto qkv = [&](auto* q) {
+      using T = std::remove_const_t<std::remove_pointer_t<decltype(q)>>;
+      return std::array<const T*, 3>{
+          q, packed ? q + g.k_offset : static_cast<const T*>(args.inputs[1]),
+          packed ? q + g.v_offset : static_cast<const T*>(args.inputs[2])};
+    };
     if (dtype_ == DataType::kFloat16) {
+      const auto t = qkv(static_cast<const __half*>(args.inputs[0]));
       KILN_CUDA_RETURN_IF_ERROR(kernels::Attention<__half>(
-          s, static_cast<const __half*>(args.inputs[0]), static_cast<const __half*>(args.inputs[1]),
-          static_cast<const __half*>(args.inputs[2]), mask, mask_is_half,
-          static_cast<__half*>(args.outputs[0]), stream));
+          s, t[0], t[1], t[2], mask, mask_is_half, static_cast<__half*>(args.outputs[0]), stream));
     } else {
+      const auto t = qkv(static_cast<const float*>(args.inputs[0]));
       KILN_CUDA_RETURN_IF_ERROR(kernels::Attention<float>(
-          s, static_cast<const float*>(args.inputs[0]), static_cast<const float*>(args.inputs[1]),
-          static_cast<const float*>(args.inputs[2]), mask, mask_is_half,
-          static_cast<float*>(args.outputs[0]), stream));
+          s, t[0], t[1], t[2], mask, mask_is_half, static_cast<float*>(args.outputs[0]), stream));
     }
     return absl::OkStatus();
   }
@@ -66,12 +82,14 @@ class AttentionKernel : public Kernel {
 class AttentionTactic : public CudaTactic {
  public:
   explicit AttentionTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.attention.kernel.", DataTypeName(dtype)), kAttentionOp),
+      : CudaTactic(absl::StrCat("cuda.attention.kernel.", DataTypeName(dtype)), kAttentionOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     for (int i = 0; i < 3; ++i) {
+      if (!node.has_input(i)) continue;  // K and V of layout packed_qkv
       if (node.inputs[i].dtype != dtype_) {
         return absl::UnimplementedError(absl::StrCat("input ", i, " is ",
                                                      DataTypeName(node.inputs[i].dtype),
@@ -84,14 +102,7 @@ class AttentionTactic : public CudaTactic {
     if (node.has_input(3) && node.inputs[3].rank() > 4) {
       return absl::UnimplementedError("the mask has rank above 4");
     }
-    KILN_ASSIGN_OR_RETURN(AttentionParams params, AttentionParams::FromAttrs(node.attrs));
-    if (params.layout != AttentionLayout::kBhsd) {
-      // The strided kernel for the other layouts is on branch wip/cuda-session5 until
-      // its conformance runs on a GPU.
-      return absl::UnimplementedError(absl::StrCat("layout ", AttentionLayoutName(params.layout),
-                                                   ": this kernel reads bhsd tensors only"));
-    }
-    return absl::OkStatus();
+    return AttentionParams::FromAttrs(node.attrs).status();
   }
 
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,

@@ -1,7 +1,8 @@
 // cuda Attention through cuDNN's fused scaled dot-product attention (the
 // cuDNN frontend's sdpa node; FlashAttention-style kernels on sm_80 and
 // later): cuda.attention.cudnn_sdpa.fp16. Q, K, V and the output fp16,
-// dense [B, H, S, D]; the mask becomes cuDNN's additive bias, broadcast over
+// dense [B, H, S, D], or [B, S, H, D] in layout bshd (the same dims to cuDNN,
+// with that memory's strides); the mask becomes cuDNN's additive bias, broadcast over
 // the dims where it has size 1; causal is cuDNN's causal mask, top-left
 // aligned when Sq == Sk (where it is also ops/attention.h's bottom-right
 // alignment) and bottom-right otherwise (cuDNN takes no bias then). cuDNN's
@@ -70,9 +71,15 @@ std::string Signature(const NodeContext& node, int64_t batch) {
 absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& node,
                                                              int64_t batch, cudnnHandle_t handle) {
   KILN_ASSIGN_OR_RETURN(AttentionParams p, AttentionParams::FromAttrs(node.attrs));
-  const Dims& q = node.inputs[0].dims;
-  const Dims& k = node.inputs[1].dims;
-  const Dims& v = node.inputs[2].dims;
+  // cuDNN takes [B, H, S, D] dims and any strides: each layout's
+  // (AttentionGeometry); packed_qkv's K and V are Q's buffer from an offset.
+  const bool packed = p.layout == AttentionLayout::kPackedQkv;
+  const AttentionGeometry geo =
+      AttentionGeometryOf(p.layout, node.inputs[0].dims, packed ? Dims{} : node.inputs[1].dims,
+                          packed ? Dims{} : node.inputs[2].dims);
+  auto strides_of = [](const AttentionGeometry::Strides& st) {
+    return std::vector<int64_t>{st.batch, st.head, st.seq, 1};
+  };
   auto g = std::make_unique<fe::graph::Graph>();
   g->set_io_data_type(fe::DataType_t::HALF)
       .set_intermediate_data_type(fe::DataType_t::FLOAT)
@@ -85,13 +92,13 @@ absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& 
                          .set_dim(std::move(dims))
                          .set_stride(std::move(strides)));
   };
-  const std::vector<int64_t> qd = {batch, q[1], q[2], q[3]};
-  const std::vector<int64_t> kd = {batch, k[1], k[2], k[3]};
-  const std::vector<int64_t> vd = {batch, v[1], v[2], v[3]};
-  const std::vector<int64_t> od = {batch, q[1], q[2], v[3]};
-  auto Q = tensor("Q", kQ, qd, Strides(qd, qd));
-  auto K = tensor("K", kK, kd, Strides(kd, kd));
-  auto V = tensor("V", kV, vd, Strides(vd, vd));
+  const std::vector<int64_t> qd = {batch, geo.heads, geo.sq, geo.d};
+  const std::vector<int64_t> kd = {batch, geo.heads, geo.sk, geo.d};
+  const std::vector<int64_t> vd = {batch, geo.heads, geo.sk, geo.dv};
+  const std::vector<int64_t> od = {batch, geo.heads, geo.sq, geo.dv};
+  auto Q = tensor("Q", kQ, qd, strides_of(geo.q));
+  auto K = tensor("K", kK, kd, strides_of(geo.k));
+  auto V = tensor("V", kV, vd, strides_of(geo.v));
   auto options = fe::graph::SDPA_attributes()
                      .set_name("attention")
                      .set_generate_stats(false)
@@ -99,21 +106,21 @@ absl::StatusOr<std::unique_ptr<fe::graph::Graph>> BuildGraph(const NodeContext& 
   if (node.has_input(3)) {
     std::vector<int64_t> md = MaskDims(node.inputs[3].dims);
     if (md[0] != 1) md[0] = batch;
-    const std::vector<int64_t> full = {batch, q[1], q[2], k[2]};
+    const std::vector<int64_t> full = {batch, geo.heads, geo.sq, geo.sk};
     auto bias = tensor("mask", kBias, md, Strides(md, full));
     bias->set_data_type(node.inputs[3].dtype == DataType::kFloat16 ? fe::DataType_t::HALF
                                                                    : fe::DataType_t::FLOAT);
     options.set_bias(bias);
   }
   if (p.causal) {
-    if (q[2] == k[2]) {
+    if (geo.sq == geo.sk) {
       options.set_causal_mask(true);
     } else {
       options.set_causal_mask_bottom_right(true);
     }
   }
   auto outputs = g->sdpa(Q, K, V, options);
-  outputs[0]->set_output(true).set_uid(kO).set_dim(od).set_stride(Strides(od, od));
+  outputs[0]->set_output(true).set_uid(kO).set_dim(od).set_stride(strides_of(geo.out));
   KILN_FE_RETURN_IF_ERROR(g->validate(), "validate");
   KILN_FE_RETURN_IF_ERROR(g->build_operation_graph(handle), "build_operation_graph");
   KILN_FE_RETURN_IF_ERROR(g->create_execution_plans({fe::HeurMode_t::A, fe::HeurMode_t::FALLBACK}),
@@ -132,8 +139,16 @@ absl::StatusOr<std::shared_ptr<GraphEntry>> EntryFor(const NodeContext& node, in
 
 class SdpaKernel : public Kernel {
  public:
-  SdpaKernel(BoundPlan max_plan, BoundPlan one_plan, int64_t max_batch)
-      : max_plan_(std::move(max_plan)), one_plan_(std::move(one_plan)), max_batch_(max_batch) {}
+  // `k_offset` and `v_offset`: bytes from Q to K and V in input 0 with
+  // layout packed_qkv (`packed`).
+  SdpaKernel(BoundPlan max_plan, BoundPlan one_plan, int64_t max_batch, bool packed,
+             int64_t k_offset, int64_t v_offset)
+      : max_plan_(std::move(max_plan)),
+        one_plan_(std::move(one_plan)),
+        max_batch_(max_batch),
+        packed_(packed),
+        k_offset_(k_offset),
+        v_offset_(v_offset) {}
 
   absl::Status Run(const KernelArgs& args) const override {
     cudnnHandle_t handle = ResourcesOf(args).cudnn();
@@ -160,7 +175,14 @@ class SdpaKernel : public Kernel {
     };
     void* ptrs[5];
     int n = 0;
-    for (int i = 0; i < 3; ++i) ptrs[n++] = at(args.inputs[i], ItemBytes(args.input_descs[i], false));
+    if (packed_) {  // Q, K and V in input 0: K and V from their offsets
+      char* q = at(args.inputs[0], ItemBytes(args.input_descs[0], false));
+      for (int64_t offset : {int64_t{0}, k_offset_, v_offset_}) ptrs[n++] = q + offset;
+    } else {
+      for (int i = 0; i < 3; ++i) {
+        ptrs[n++] = at(args.inputs[i], ItemBytes(args.input_descs[i], false));
+      }
+    }
     if (args.inputs.size() > 3 && args.inputs[3] != nullptr) {
       const TensorDesc& mask = args.input_descs[3];
       ptrs[n++] = at(args.inputs[3], ItemBytes(mask, mask.rank() < 4 || mask.dims[0] == 1));
@@ -173,6 +195,8 @@ class SdpaKernel : public Kernel {
 
   BoundPlan max_plan_, one_plan_;
   int64_t max_batch_;
+  bool packed_;
+  int64_t k_offset_, v_offset_;
 };
 
 class SdpaTactic : public CudaTactic {
@@ -182,19 +206,13 @@ class SdpaTactic : public CudaTactic {
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     for (int i = 0; i < 3; ++i) {
+      if (!node.has_input(i)) continue;  // K and V of layout packed_qkv
       if (node.inputs[i].dtype != DataType::kFloat16) {
         return absl::UnimplementedError("cuDNN's fused attention runs fp16 Q, K and V here");
       }
     }
     if (node.has_input(3) && node.inputs[3].rank() > 4) {
       return absl::UnimplementedError("the mask has rank above 4");
-    }
-    KILN_ASSIGN_OR_RETURN(AttentionParams params, AttentionParams::FromAttrs(node.attrs));
-    if (params.layout != AttentionLayout::kBhsd) {
-      // Strides for the other layouts are on branch wip/cuda-session5 until
-      // its conformance runs on a GPU.
-      return absl::UnimplementedError(absl::StrCat("layout ", AttentionLayoutName(params.layout),
-                                                   ": this tactic reads bhsd tensors only"));
     }
     return WorkspaceBytes(node).status();
   }
@@ -228,8 +246,13 @@ class SdpaTactic : public CudaTactic {
     if (node.max_batch > 1) {
       KILN_ASSIGN_OR_RETURN(one_plan, Bind(node, 1, one_name));
     }
-    return std::unique_ptr<Kernel>(
-        std::make_unique<SdpaKernel>(std::move(max_plan), std::move(one_plan), node.max_batch));
+    KILN_ASSIGN_OR_RETURN(AttentionParams params, AttentionParams::FromAttrs(node.attrs));
+    const bool packed = params.layout == AttentionLayout::kPackedQkv;
+    const AttentionGeometry g = AttentionGeometryOf(params.layout, node.inputs[0].dims, {}, {});
+    const int64_t elem = static_cast<int64_t>(DataTypeSize(node.inputs[0].dtype));
+    return std::unique_ptr<Kernel>(std::make_unique<SdpaKernel>(
+        std::move(max_plan), std::move(one_plan), node.max_batch, packed, g.k_offset * elem,
+        g.v_offset * elem));
   }
 
  private:

@@ -32,7 +32,9 @@ class BitShiftKernel : public Kernel {
 
 class BitShiftTactic : public CudaTactic {
  public:
-  BitShiftTactic() : CudaTactic("cuda.bit_shift.kernel.int", kBitShiftOp) {}
+  BitShiftTactic()
+      : CudaTactic("cuda.bit_shift.kernel.int", kBitShiftOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     KILN_RETURN_IF_ERROR(RequireRankAtMost(node, kernels::kMaxRank));

@@ -37,7 +37,8 @@ class CastKernel : public Kernel {
 
 class CastTactic : public CudaTactic {
  public:
-  CastTactic() : CudaTactic("cuda.cast.kernel", kCastOp) {}
+  CastTactic()
+      : CudaTactic("cuda.cast.kernel", kCastOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true) {}
   // Elementwise, so any layout works as long as input and output share it.
   absl::Status Supports(const NodeContext& node) const override {
     if (node.inputs[0].format != node.outputs[0].format) {

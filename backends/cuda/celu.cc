@@ -31,7 +31,8 @@ class CeluKernel : public Kernel {
 class CeluTactic : public CudaTactic {
  public:
   explicit CeluTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.celu.kernel.", DataTypeName(dtype)), kCeluOp),
+      : CudaTactic(absl::StrCat("cuda.celu.kernel.", DataTypeName(dtype)), kCeluOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

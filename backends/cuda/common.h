@@ -22,9 +22,12 @@ namespace cuda {
 class CudaTactic : public Tactic {
  public:
   // `accepts_nhwc`: see TacticInfo; such a tactic checks layouts in Supports.
-  CudaTactic(std::string name, std::string op, bool accepts_nhwc = false)
+  // `dynamic_shapes`: see TacticInfo; backends/cuda/DYNAMIC_SHAPES.md says
+  // which tactics set it and why the others do not.
+  CudaTactic(std::string name, std::string op, bool accepts_nhwc = false,
+             bool dynamic_shapes = false)
       : Tactic(TacticInfo{std::move(name), std::move(op), kBackend, /*is_reference=*/false,
-                          accepts_nhwc}) {}
+                          accepts_nhwc, dynamic_shapes}) {}
 };
 
 // OK when every present input and every output is fp32 and linear (NCHW /

@@ -33,7 +33,9 @@ class CompareKernel : public Kernel {
 
 class CompareTactic : public CudaTactic {
  public:
-  CompareTactic() : CudaTactic("cuda.compare.kernel.any", kCompareOp) {}
+  CompareTactic()
+      : CudaTactic("cuda.compare.kernel.any", kCompareOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     KILN_RETURN_IF_ERROR(RequireRankAtMost(node, kernels::kMaxRank));

@@ -62,7 +62,8 @@ class ConcatenationKernel : public Kernel {
 class ConcatenationTactic : public CudaTactic {
  public:
   ConcatenationTactic()
-      : CudaTactic("cuda.concatenation.copy2d", kConcatenationOp, /*accepts_nhwc=*/true) {}
+      : CudaTactic("cuda.concatenation.copy2d", kConcatenationOp, /*accepts_nhwc=*/true,
+                   /*dynamic_shapes=*/true) {}
   absl::Status Supports(const NodeContext& node) const override {
     const TensorFormat format = node.outputs[0].format;
     for (size_t i = 0; i < node.inputs.size(); ++i) {

@@ -52,7 +52,9 @@ class ConvIntegerKernel : public Kernel {
 
 class ConvIntegerTactic : public CudaTactic {
  public:
-  ConvIntegerTactic() : CudaTactic("cuda.conv_integer.direct.int32", kConvIntegerOp) {}
+  ConvIntegerTactic()
+      : CudaTactic("cuda.conv_integer.direct.int32", kConvIntegerOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -52,7 +52,8 @@ class CumSumKernel : public Kernel {
 class CumSumTactic : public CudaTactic {
  public:
   CumSumTactic(std::string name, Precision precision)
-      : CudaTactic(std::move(name), kCumSumOp), precision_(precision) {}
+      : CudaTactic(std::move(name), kCumSumOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
+        precision_(precision) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -58,7 +58,7 @@ class DeconvolutionNdTactic : public CudaTactic {
   explicit DeconvolutionNdTactic(DataType dtype)
       : CudaTactic(dtype == DataType::kFloat16 ? "cuda.deconvolution_nd.gather.fp16"
                                                : "cuda.deconvolution_nd.gather.fp32",
-                   kDeconvolutionNdOp),
+                   kDeconvolutionNdOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {

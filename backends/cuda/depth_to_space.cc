@@ -53,7 +53,9 @@ class DepthToSpaceKernel : public Kernel {
 
 class DepthToSpaceTactic : public CudaTactic {
  public:
-  DepthToSpaceTactic() : CudaTactic("cuda.depth_to_space.strided_copy.any", kDepthToSpaceOp) {}
+  DepthToSpaceTactic()
+      : CudaTactic("cuda.depth_to_space.strided_copy.any", kDepthToSpaceOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -35,7 +35,8 @@ class DetKernel : public Kernel {
 class DetTactic : public CudaTactic {
  public:
   explicit DetTactic(DataType dtype)
-      : CudaTactic(dtype == DataType::kFloat16 ? "cuda.det.lu.fp16" : "cuda.det.lu.fp32", kDetOp),
+      : CudaTactic(dtype == DataType::kFloat16 ? "cuda.det.lu.fp16" : "cuda.det.lu.fp32", kDetOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {

@@ -43,7 +43,7 @@ class DftTactic : public CudaTactic {
  public:
   explicit DftTactic(DataType dtype)
       : CudaTactic(dtype == DataType::kFloat16 ? "cuda.dft.direct.fp16" : "cuda.dft.direct.fp32",
-                   kDftOp),
+                   kDftOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {

@@ -62,9 +62,9 @@ class EinsumKernel : public Kernel {
 class EinsumTactic : public CudaTactic {
  public:
   explicit EinsumTactic(DataType dtype)
-      : CudaTactic(dtype == DataType::kFloat16 ? "cuda.einsum.direct.fp16"
-                                               : "cuda.einsum.direct.fp32",
-                   kEinsumOp),
+      : CudaTactic(
+            dtype == DataType::kFloat16 ? "cuda.einsum.direct.fp16" : "cuda.einsum.direct.fp32",
+            kEinsumOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {

@@ -94,8 +94,8 @@ absl::Status RequireLinearOrNhwc4d(const NodeContext& node) {
 class ElementWiseTactic : public CudaTactic {
  public:
   explicit ElementWiseTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.element_wise.kernel.", DataTypeName(dtype)),
-                   kElementWiseOp, /*accepts_nhwc=*/true),
+      : CudaTactic(absl::StrCat("cuda.element_wise.kernel.", DataTypeName(dtype)), kElementWiseOp,
+                   /*accepts_nhwc=*/true, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireDtype(node, dtype_));

@@ -40,7 +40,9 @@ class ExpandKernel : public Kernel {
 
 class ExpandTactic : public CudaTactic {
  public:
-  ExpandTactic() : CudaTactic("cuda.expand.strided_copy.any", kExpandOp) {}
+  ExpandTactic()
+      : CudaTactic("cuda.expand.strided_copy.any", kExpandOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -51,7 +51,9 @@ class EyeLikeKernel : public Kernel {
 
 class EyeLikeTactic : public CudaTactic {
  public:
-  EyeLikeTactic() : CudaTactic("cuda.eye_like.kernel.any", kEyeLikeOp) {}
+  EyeLikeTactic()
+      : CudaTactic("cuda.eye_like.kernel.any", kEyeLikeOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -1,5 +1,6 @@
-// cuda FullyConnected: Y = X · Wᵀ + b [then a fused ReLU] through cuBLASLt
-// with the BIAS, RELU or RELU_BIAS epilogue, one tactic per heuristic
+// cuda FullyConnected: Y = X · Wᵀ + b [then a fused ReLU or GELU] through
+// cuBLASLt with the BIAS, RELU(_BIAS) or, in fp16, GELU(_BIAS) epilogue (an
+// fp32 GELU runs as kiln's kernel after the GEMM: GemmTactic::TypedCall), one tactic per heuristic
 // algorithm and dtype (cuda.fully_connected.cublaslt.<i>.<fp32|fp16>; fp16
 // accumulates in fp32, fp32 is strict unless the build allows TF32).
 // W (K_out x K_in, row-major) is read as stored: in column-major terms it is
@@ -24,11 +25,6 @@ class FcTactic : public GemmTactic {
   absl::StatusOr<GemmCall> MakeCall(const NodeContext& node, absl::Span<const TensorDesc> inputs,
                                     absl::Span<const TensorDesc> outputs) const override {
     KILN_ASSIGN_OR_RETURN(FullyConnectedParams p, FullyConnectedParams::FromAttrs(node.attrs));
-    if (p.activation.has_value() && *p.activation != ActivationType::kRelu) {
-      return absl::UnimplementedError(absl::StrCat("fused activation ",
-                                                   ActivationTypeName(*p.activation),
-                                                   " has no cuBLASLt epilogue here"));
-    }
     if (inputs.size() < 2 || inputs[1].rank() != 2 || outputs.empty()) {
       return absl::InvalidArgumentError("FullyConnected needs 2-D weights");
     }
@@ -40,7 +36,7 @@ class FcTactic : public GemmTactic {
     call.shape.n = k_out == 0 ? 0 : outputs[0].volume() / k_out;
     call.shape.trans_a = true;
     call.shape.bias = inputs.size() > 2 && !inputs[2].name.empty();
-    call.shape.relu = p.activation.has_value();
+    call.activation = p.activation;
     call.a_input = 1;
     call.b_input = 0;
     call.bias_input = call.shape.bias ? 2 : -1;

@@ -39,7 +39,9 @@ class GatherKernel : public Kernel {
 
 class GatherTactic : public CudaTactic {
  public:
-  GatherTactic() : CudaTactic("cuda.gather.kernel", kGatherOp) {}
+  GatherTactic()
+      : CudaTactic("cuda.gather.kernel", kGatherOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -53,7 +53,9 @@ class GatherElementsKernel : public Kernel {
 
 class GatherElementsTactic : public CudaTactic {
  public:
-  GatherElementsTactic() : CudaTactic("cuda.gather_elements.kernel.any", kGatherElementsOp) {}
+  GatherElementsTactic()
+      : CudaTactic("cuda.gather_elements.kernel.any", kGatherElementsOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

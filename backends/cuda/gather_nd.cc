@@ -51,7 +51,9 @@ class GatherNDKernel : public Kernel {
 
 class GatherNDTactic : public CudaTactic {
  public:
-  GatherNDTactic() : CudaTactic("cuda.gather_nd.kernel.any", kGatherNDOp) {}
+  GatherNDTactic()
+      : CudaTactic("cuda.gather_nd.kernel.any", kGatherNDOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

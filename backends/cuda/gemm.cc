@@ -28,8 +28,10 @@ absl::Status SetBatch(cublasLtMatrixLayout_t layout, int64_t batch, int64_t stri
   return absl::OkStatus();
 }
 
-// The bias is added before the ReLU (cuBLASLt: "apply bias and then ReLU").
+// The bias is added before the ReLU or GELU (cuBLASLt: "apply bias and then
+// ReLU").
 cublasLtEpilogue_t EpilogueOf(const GemmShape& s) {
+  if (s.gelu) return s.bias ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
   if (s.relu) return s.bias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU;
   return s.bias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
 }
@@ -48,7 +50,7 @@ absl::Status InitDescs(const GemmShape& s, bool allow_tf32, GemmDescs& descs) {
       cublasLtMatmulDescSetAttribute(descs.op, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof(ta)));
   KILN_CUBLAS_RETURN_IF_ERROR(
       cublasLtMatmulDescSetAttribute(descs.op, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof(tb)));
-  if (s.bias || s.relu) {
+  if (s.bias || s.relu || s.gelu) {
     const cublasLtEpilogue_t epilogue = EpilogueOf(s);
     KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescSetAttribute(
         descs.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)));

@@ -6,12 +6,14 @@
 // one dtype (every tensor of the node fp32, or every one fp16).
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "backends/cuda/common.h"
 #include "backends/cuda/gemm.h"
+#include "backends/cuda/kernels/kernels.h"
 #include "backends/cuda/status.h"
 #include "graph/status_macros.h"
 
@@ -29,10 +31,16 @@ inline uint64_t GemmWorkspaceLimit(const NodeContext& node) {
   return node.target.workspace_limit > 0 ? node.target.workspace_limit : kGemmMaxWorkspace;
 }
 
-// A GEMM for one run: its shape and which input is cuBLAS's A, B, bias.
+// A GEMM for one run: its shape, which input is cuBLAS's A, B, bias, and the
+// layer's fused activation (MakeCall sets it; TypedCall turns it into an
+// epilogue or a pass after the GEMM).
 struct GemmCall {
   GemmShape shape;
   int a_input = 0, b_input = 1, bias_input = -1;
+  std::optional<ActivationType> activation;
+  // Applied in place over the output after the GEMM (kernels::Activation,
+  // the Activation op's formula) when no epilogue computes it exactly enough.
+  std::optional<ActivationType> activation_after;
 };
 
 // "fp32" / "fp16": the end of a GEMM tactic's name.
@@ -52,11 +60,31 @@ class GemmTactic : public CudaTactic {
                                             absl::Span<const TensorDesc> inputs,
                                             absl::Span<const TensorDesc> outputs) const = 0;
 
-  // MakeCall in this tactic's dtype.
+  // MakeCall in this tactic's dtype, its fused activation placed: ReLU in
+  // the epilogue (exact); GELU in cuBLASLt's GELU epilogue for fp16 (its
+  // tanh form is within 4.8e-4 of the erf form, under fp16's rounding of
+  // outputs above 0.25), and for fp32 as kiln's exact erf-form kernel over
+  // the output after the GEMM.
   absl::StatusOr<GemmCall> TypedCall(const NodeContext& node, absl::Span<const TensorDesc> inputs,
                                      absl::Span<const TensorDesc> outputs) const {
     KILN_ASSIGN_OR_RETURN(GemmCall call, MakeCall(node, inputs, outputs));
     call.shape.dtype = dtype_;
+    if (call.activation.has_value()) {
+      switch (*call.activation) {
+        case ActivationType::kRelu: call.shape.relu = true; break;
+        case ActivationType::kGelu:
+          if (dtype_ == DataType::kFloat16) {
+            call.shape.gelu = true;
+          } else {
+            call.activation_after = ActivationType::kGelu;
+          }
+          break;
+        default:
+          return absl::UnimplementedError(absl::StrCat("fused activation ",
+                                                       ActivationTypeName(*call.activation),
+                                                       " is not run by GEMM tactics"));
+      }
+    }
     return call;
   }
 
@@ -171,9 +199,20 @@ class GemmKernel : public Kernel {
             : nullptr;
     call.shape.bias = bias != nullptr;
     CudaResources& r = ResourcesOf(args);
-    return RunGemm(r.cublas_lt(), r.stream(), call.shape, state_, args.inputs[call.a_input],
-                   args.inputs[call.b_input], args.outputs[0], bias, args.workspace,
-                   args.workspace_size);
+    KILN_RETURN_IF_ERROR(RunGemm(r.cublas_lt(), r.stream(), call.shape, state_,
+                                 args.inputs[call.a_input], args.inputs[call.b_input],
+                                 args.outputs[0], bias, args.workspace, args.workspace_size));
+    if (!call.activation_after.has_value()) return absl::OkStatus();
+    const int type = static_cast<int>(*call.activation_after);
+    const int64_t n = args.output_descs[0].volume();
+    if (call.shape.dtype == DataType::kFloat16) {
+      __half* y = static_cast<__half*>(args.outputs[0]);
+      KILN_CUDA_RETURN_IF_ERROR(kernels::Activation<__half>(type, 0.0f, 0.0f, n, y, y, r.stream()));
+    } else {
+      float* y = static_cast<float*>(args.outputs[0]);
+      KILN_CUDA_RETURN_IF_ERROR(kernels::Activation<float>(type, 0.0f, 0.0f, n, y, y, r.stream()));
+    }
+    return absl::OkStatus();
   }
 
  private:

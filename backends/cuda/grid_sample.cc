@@ -54,7 +54,7 @@ class GridSampleTactic : public CudaTactic {
   explicit GridSampleTactic(DataType dtype)
       : CudaTactic(dtype == DataType::kFloat16 ? "cuda.grid_sample.kernel.fp16"
                                                : "cuda.grid_sample.kernel.fp32",
-                   kGridSampleOp),
+                   kGridSampleOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {

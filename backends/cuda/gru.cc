@@ -73,7 +73,7 @@ class GruTactic : public CudaTactic {
  public:
   explicit GruTactic(DataType dtype)
       : CudaTactic(dtype == DataType::kFloat16 ? "cuda.gru.kernel.fp16" : "cuda.gru.kernel.fp32",
-                   kGruOp),
+                   kGruOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   // Float tensors of this tactic's precision (sequence_lens is int32 or

@@ -35,7 +35,8 @@ class HardmaxKernel : public Kernel {
 class HardmaxTactic : public CudaTactic {
  public:
   explicit HardmaxTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.hardmax.kernel.", DataTypeName(dtype)), kHardmaxOp),
+      : CudaTactic(absl::StrCat("cuda.hardmax.kernel.", DataTypeName(dtype)), kHardmaxOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -26,7 +26,9 @@ class IdentityKernel : public Kernel {
 
 class IdentityTactic : public CudaTactic {
  public:
-  IdentityTactic() : CudaTactic("cuda.identity.memcpy", kIdentityOp) {}
+  IdentityTactic()
+      : CudaTactic("cuda.identity.memcpy", kIdentityOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
   absl::Status Supports(const NodeContext& node) const override {
     if (node.inputs[0].format != node.outputs[0].format) {
       return absl::UnimplementedError(absl::StrCat(

@@ -36,7 +36,7 @@ class InstanceNormalizationTactic : public CudaTactic {
  public:
   explicit InstanceNormalizationTactic(DataType dtype)
       : CudaTactic(absl::StrCat("cuda.instance_normalization.kernel.", DataTypeName(dtype)),
-                   kInstanceNormalizationOp),
+                   kInstanceNormalizationOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

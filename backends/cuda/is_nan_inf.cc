@@ -31,7 +31,8 @@ class IsNanInfKernel : public Kernel {
 class IsNanInfTactic : public CudaTactic {
  public:
   explicit IsNanInfTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.is_nan_inf.kernel.", DataTypeName(dtype)), kIsNanInfOp),
+      : CudaTactic(absl::StrCat("cuda.is_nan_inf.kernel.", DataTypeName(dtype)), kIsNanInfOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -37,8 +37,10 @@ class LayerNormalizationKernel : public Kernel {
     kernels::RightAlignedStrides(args.input_descs[1].dims, norm, shape.scale_strides);
     const bool has_bias = args.inputs.size() > 2 && args.inputs[2] != nullptr;
     if (has_bias) kernels::RightAlignedStrides(args.input_descs[2].dims, norm, shape.bias_strides);
+    const bool has_skip = args.inputs.size() > 3 && args.inputs[3] != nullptr;
     KILN_CUDA_RETURN_IF_ERROR(kernels::LayerNorm(
-        static_cast<int>(dtype_), shape, params_.epsilon, args.inputs[0], args.inputs[1],
+        static_cast<int>(dtype_), shape, params_.epsilon, args.inputs[0],
+        has_skip ? args.inputs[3] : nullptr, args.inputs[1],
         has_bias ? args.inputs[2] : nullptr, args.outputs[0],
         static_cast<float*>(args.outputs[1]), static_cast<float*>(args.outputs[2]),
         ResourcesOf(args).stream()));
@@ -54,13 +56,10 @@ class LayerNormalizationTactic : public CudaTactic {
  public:
   explicit LayerNormalizationTactic(DataType dtype)
       : CudaTactic(absl::StrCat("cuda.layer_normalization.kernel.", DataTypeName(dtype)),
-                   kLayerNormalizationOp),
+                   kLayerNormalizationOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
-    if (node.has_input(3)) {
-      return absl::UnimplementedError("the Skip input (skip-LayerNorm) is not implemented here");
-    }
     if (node.inputs[0].dtype != dtype_) {
       return absl::UnimplementedError(absl::StrCat("input is ", DataTypeName(node.inputs[0].dtype),
                                                    "; this tactic is ", DataTypeName(dtype_)));

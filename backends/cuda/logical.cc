@@ -36,7 +36,9 @@ class LogicalKernel : public Kernel {
 
 class LogicalTactic : public CudaTactic {
  public:
-  LogicalTactic() : CudaTactic("cuda.logical.kernel.bool", kLogicalOp) {}
+  LogicalTactic()
+      : CudaTactic("cuda.logical.kernel.bool", kLogicalOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     KILN_RETURN_IF_ERROR(RequireRankAtMost(node, kernels::kMaxRank));

@@ -39,7 +39,7 @@ class LpNormalizationTactic : public CudaTactic {
  public:
   explicit LpNormalizationTactic(DataType dtype)
       : CudaTactic(absl::StrCat("cuda.lp_normalization.kernel.", DataTypeName(dtype)),
-                   kLpNormalizationOp),
+                   kLpNormalizationOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -41,7 +41,8 @@ class LrnKernel : public Kernel {
 class LrnTactic : public CudaTactic {
  public:
   explicit LrnTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.lrn.kernel.", DataTypeName(dtype)), kLrnOp),
+      : CudaTactic(absl::StrCat("cuda.lrn.kernel.", DataTypeName(dtype)), kLrnOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatLinear(node, dtype_));

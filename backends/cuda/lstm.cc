@@ -76,7 +76,7 @@ class LstmTactic : public CudaTactic {
  public:
   explicit LstmTactic(DataType dtype)
       : CudaTactic(dtype == DataType::kFloat16 ? "cuda.lstm.kernel.fp16" : "cuda.lstm.kernel.fp32",
-                   kLstmOp),
+                   kLstmOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   // Float tensors of this tactic's precision (sequence_lens is int32 or

@@ -24,11 +24,6 @@ class MatMulTactic : public GemmTactic {
   absl::StatusOr<GemmCall> MakeCall(const NodeContext& node, absl::Span<const TensorDesc> inputs,
                                     absl::Span<const TensorDesc> outputs) const override {
     KILN_ASSIGN_OR_RETURN(MatMulParams p, MatMulParams::FromAttrs(node.attrs));
-    if (p.activation.has_value() && *p.activation != ActivationType::kRelu) {
-      return absl::UnimplementedError(absl::StrCat("fused activation ",
-                                                   ActivationTypeName(*p.activation),
-                                                   " has no cuBLASLt epilogue here"));
-    }
     if (inputs.size() < 2 || outputs.empty()) return absl::InvalidArgumentError("needs 2 inputs");
     const Dims& a = inputs[0].dims;
     const Dims& b = inputs[1].dims;
@@ -80,7 +75,7 @@ class MatMulTactic : public GemmTactic {
     KILN_ASSIGN_OR_RETURN(call.shape.stride_a, stride_of(b_batch, k * n, "B"));
     KILN_ASSIGN_OR_RETURN(call.shape.stride_b, stride_of(a_batch, m * k, "A"));
     call.shape.stride_c = m * n;
-    call.shape.relu = p.activation.has_value();  // CUBLASLT_EPILOGUE_RELU
+    call.activation = p.activation;
     call.a_input = 1;
     call.b_input = 0;
     return call;

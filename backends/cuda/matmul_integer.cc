@@ -48,7 +48,9 @@ class MatMulIntegerKernel : public Kernel {
 
 class MatMulIntegerTactic : public CudaTactic {
  public:
-  MatMulIntegerTactic() : CudaTactic("cuda.matmul_integer.direct.int32", kMatMulIntegerOp) {}
+  MatMulIntegerTactic()
+      : CudaTactic("cuda.matmul_integer.direct.int32", kMatMulIntegerOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -60,7 +60,7 @@ class MeanVarianceNormalizationTactic : public CudaTactic {
  public:
   explicit MeanVarianceNormalizationTactic(DataType dtype)
       : CudaTactic(absl::StrCat("cuda.mean_variance_normalization.kernel.", DataTypeName(dtype)),
-                   kMeanVarianceNormalizationOp),
+                   kMeanVarianceNormalizationOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

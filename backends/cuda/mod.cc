@@ -38,7 +38,9 @@ class ModKernel : public Kernel {
 class ModTactic : public CudaTactic {
  public:
   ModTactic(std::string suffix, std::vector<DataType> dtypes)
-      : CudaTactic("cuda.mod.kernel." + suffix, kModOp), dtypes_(std::move(dtypes)) {}
+      : CudaTactic("cuda.mod.kernel." + suffix, kModOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true),
+        dtypes_(std::move(dtypes)) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     KILN_RETURN_IF_ERROR(RequireRankAtMost(node, kernels::kMaxRank));

@@ -69,7 +69,9 @@ class OneHotKernel : public Kernel {
 
 class OneHotTactic : public CudaTactic {
  public:
-  OneHotTactic() : CudaTactic("cuda.one_hot.kernel.any", kOneHotOp) {}
+  OneHotTactic()
+      : CudaTactic("cuda.one_hot.kernel.any", kOneHotOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -40,7 +40,9 @@ class PaddingKernel : public Kernel {
 
 class PaddingTactic : public CudaTactic {
  public:
-  PaddingTactic() : CudaTactic("cuda.padding.kernel", kPaddingOp) {}
+  PaddingTactic()
+      : CudaTactic("cuda.padding.kernel", kPaddingOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

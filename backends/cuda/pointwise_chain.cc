@@ -82,7 +82,7 @@ class ChainTactic : public CudaTactic {
  public:
   explicit ChainTactic(DataType dtype)
       : CudaTactic(absl::StrCat("cuda.pointwise_chain.kernel.", DataTypeName(dtype)),
-                   kPointwiseChainOp, /*accepts_nhwc=*/true),
+                   kPointwiseChainOp, /*accepts_nhwc=*/true, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireDtype(node, dtype_));

@@ -63,10 +63,10 @@ class PoolingKernel : public Kernel {
 class PoolingTactic : public CudaTactic {
  public:
   PoolingTactic(TensorFormat format, DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.pooling.kernel.",
-                                format == TensorFormat::kNHWC ? "nhwc." : "nchw.",
-                                DataTypeName(dtype)),
-                   kPoolingOp, /*accepts_nhwc=*/format == TensorFormat::kNHWC),
+      : CudaTactic(
+            absl::StrCat("cuda.pooling.kernel.", format == TensorFormat::kNHWC ? "nhwc." : "nchw.",
+                         DataTypeName(dtype)),
+            kPoolingOp, /*accepts_nhwc=*/format == TensorFormat::kNHWC, /*dynamic_shapes=*/true),
         format_(format),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {

@@ -57,10 +57,11 @@ class PoolingNdTactic : public CudaTactic {
  public:
   // `with_indices`: the MaxPoolWithIndices op (fp32, two outputs).
   PoolingNdTactic(DataType dtype, bool with_indices)
-      : CudaTactic(with_indices ? "cuda.max_pool_with_indices.kernel.fp32"
+      : CudaTactic(with_indices                  ? "cuda.max_pool_with_indices.kernel.fp32"
                    : dtype == DataType::kFloat16 ? "cuda.pooling_nd.kernel.fp16"
                                                  : "cuda.pooling_nd.kernel.fp32",
-                   with_indices ? kMaxPoolWithIndicesOp : kPoolingNdOp),
+                   with_indices ? kMaxPoolWithIndicesOp : kPoolingNdOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true),
         dtype_(dtype),
         with_indices_(with_indices) {}
 

@@ -34,7 +34,8 @@ class PReluKernel : public Kernel {
 class PReluTactic : public CudaTactic {
  public:
   explicit PReluTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.prelu.kernel.", DataTypeName(dtype)), kPReluOp),
+      : CudaTactic(absl::StrCat("cuda.prelu.kernel.", DataTypeName(dtype)), kPReluOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -34,7 +34,9 @@ class RangeKernel : public Kernel {
 
 class RangeTactic : public CudaTactic {
  public:
-  RangeTactic() : CudaTactic("cuda.range.kernel.any", kRangeOp) {}
+  RangeTactic()
+      : CudaTactic("cuda.range.kernel.any", kRangeOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

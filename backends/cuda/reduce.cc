@@ -64,7 +64,8 @@ class ReduceKernel : public Kernel {
 class ReduceTactic : public CudaTactic {
  public:
   explicit ReduceTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.reduce.warp.", DataTypeName(dtype)), kReduceOp),
+      : CudaTactic(absl::StrCat("cuda.reduce.warp.", DataTypeName(dtype)), kReduceOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatLinear(node, dtype_));

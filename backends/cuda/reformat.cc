@@ -47,7 +47,9 @@ class ReformatKernel : public Kernel {
 
 class ReformatTactic : public CudaTactic {
  public:
-  ReformatTactic() : CudaTactic("cuda.reformat.kernel", kReformatOp, /*accepts_nhwc=*/true) {}
+  ReformatTactic()
+      : CudaTactic("cuda.reformat.kernel", kReformatOp, /*accepts_nhwc=*/true,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(ReformatParams::FromAttrs(node.attrs).status());

@@ -35,7 +35,9 @@ class ReverseSequenceKernel : public Kernel {
 
 class ReverseSequenceTactic : public CudaTactic {
  public:
-  ReverseSequenceTactic() : CudaTactic("cuda.reverse_sequence.kernel.any", kReverseSequenceOp) {}
+  ReverseSequenceTactic()
+      : CudaTactic("cuda.reverse_sequence.kernel.any", kReverseSequenceOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

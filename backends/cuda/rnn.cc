@@ -72,7 +72,7 @@ class RnnTactic : public CudaTactic {
  public:
   explicit RnnTactic(DataType dtype)
       : CudaTactic(dtype == DataType::kFloat16 ? "cuda.rnn.kernel.fp16" : "cuda.rnn.kernel.fp32",
-                   kRnnOp),
+                   kRnnOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   // Float tensors of this tactic's precision (sequence_lens is int32 or

@@ -52,7 +52,7 @@ class RoiAlignTactic : public CudaTactic {
   explicit RoiAlignTactic(DataType dtype)
       : CudaTactic(dtype == DataType::kFloat16 ? "cuda.roi_align.kernel.fp16"
                                                : "cuda.roi_align.kernel.fp32",
-                   kRoiAlignOp),
+                   kRoiAlignOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
 
   absl::Status Supports(const NodeContext& node) const override {

@@ -57,7 +57,8 @@ class ScaleKernel : public Kernel {
 class ScaleTactic : public CudaTactic {
  public:
   explicit ScaleTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.scale.kernel.", DataTypeName(dtype)), kScaleOp),
+      : CudaTactic(absl::StrCat("cuda.scale.kernel.", DataTypeName(dtype)), kScaleOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatLinear(node, dtype_));

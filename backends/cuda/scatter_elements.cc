@@ -70,7 +70,9 @@ class ScatterElementsKernel : public Kernel {
 class ScatterElementsTactic : public CudaTactic {
  public:
   ScatterElementsTactic(std::string name, Precision precision)
-      : CudaTactic(std::move(name), kScatterElementsOp), precision_(precision) {}
+      : CudaTactic(std::move(name), kScatterElementsOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true),
+        precision_(precision) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -83,7 +83,8 @@ class ScatterNDKernel : public Kernel {
 class ScatterNDTactic : public CudaTactic {
  public:
   ScatterNDTactic(std::string name, Precision precision)
-      : CudaTactic(std::move(name), kScatterNDOp), precision_(precision) {}
+      : CudaTactic(std::move(name), kScatterNDOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
+        precision_(precision) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -32,7 +32,8 @@ class ShrinkKernel : public Kernel {
 class ShrinkTactic : public CudaTactic {
  public:
   explicit ShrinkTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.shrink.kernel.", DataTypeName(dtype)), kShrinkOp),
+      : CudaTactic(absl::StrCat("cuda.shrink.kernel.", DataTypeName(dtype)), kShrinkOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -51,7 +51,9 @@ absl::Status RequireLinearSameType(const NodeContext& node) {
 
 class ShuffleCopyTactic : public CudaTactic {
  public:
-  ShuffleCopyTactic() : CudaTactic("cuda.shuffle.reshape_copy", kShuffleOp) {}
+  ShuffleCopyTactic()
+      : CudaTactic("cuda.shuffle.reshape_copy", kShuffleOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearSameType(node));
     KILN_ASSIGN_OR_RETURN(ShuffleParams params, ShuffleParams::FromAttrs(node.attrs));
@@ -170,7 +172,9 @@ class TransposeKernel : public Kernel {
 
 class ShuffleTransposeTactic : public CudaTactic {
  public:
-  ShuffleTransposeTactic() : CudaTactic("cuda.shuffle.transpose", kShuffleOp) {}
+  ShuffleTransposeTactic()
+      : CudaTactic("cuda.shuffle.transpose", kShuffleOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinearSameType(node));
     KILN_RETURN_IF_ERROR(RequireRankAtMost(node, kernels::kMaxRank));

@@ -60,7 +60,9 @@ class SliceKernel : public Kernel {
 
 class SliceTactic : public CudaTactic {
  public:
-  SliceTactic() : CudaTactic("cuda.slice.strided", kSliceOp) {}
+  SliceTactic()
+      : CudaTactic("cuda.slice.strided", kSliceOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -38,7 +38,8 @@ class SoftmaxKernel : public Kernel {
 class SoftmaxTactic : public CudaTactic {
  public:
   explicit SoftmaxTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.softmax.kernel.", DataTypeName(dtype)), kSoftMaxOp),
+      : CudaTactic(absl::StrCat("cuda.softmax.kernel.", DataTypeName(dtype)), kSoftMaxOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireFloatLinear(node, dtype_));

@@ -42,7 +42,9 @@ class SpaceToDepthKernel : public Kernel {
 
 class SpaceToDepthTactic : public CudaTactic {
  public:
-  SpaceToDepthTactic() : CudaTactic("cuda.space_to_depth.strided_copy.any", kSpaceToDepthOp) {}
+  SpaceToDepthTactic()
+      : CudaTactic("cuda.space_to_depth.strided_copy.any", kSpaceToDepthOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -81,7 +81,8 @@ class TfIdfVectorizerKernel : public Kernel {
 class TfIdfVectorizerTactic : public CudaTactic {
  public:
   TfIdfVectorizerTactic()
-      : CudaTactic("cuda.tf_idf_vectorizer.kernel.int32_int64", kTfIdfVectorizerOp) {}
+      : CudaTactic("cuda.tf_idf_vectorizer.kernel.int32_int64", kTfIdfVectorizerOp,
+                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

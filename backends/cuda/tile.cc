@@ -33,7 +33,9 @@ class TileKernel : public Kernel {
 
 class TileTactic : public CudaTactic {
  public:
-  TileTactic() : CudaTactic("cuda.tile.kernel.any", kTileOp) {}
+  TileTactic()
+      : CudaTactic("cuda.tile.kernel.any", kTileOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

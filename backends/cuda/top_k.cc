@@ -54,7 +54,8 @@ class TopKKernel : public Kernel {
 class TopKTactic : public CudaTactic {
  public:
   TopKTactic(std::string name, Precision precision)
-      : CudaTactic(std::move(name), kTopKOp), precision_(precision) {}
+      : CudaTactic(std::move(name), kTopKOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
+        precision_(precision) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -33,7 +33,9 @@ class TriluKernel : public Kernel {
 
 class TriluTactic : public CudaTactic {
  public:
-  TriluTactic() : CudaTactic("cuda.trilu.kernel.any", kTriluOp) {}
+  TriluTactic()
+      : CudaTactic("cuda.trilu.kernel.any", kTriluOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));

@@ -38,7 +38,7 @@ class UnaryTactic : public CudaTactic {
  public:
   explicit UnaryTactic(DataType dtype)
       : CudaTactic(absl::StrCat("cuda.unary.kernel.", DataTypeName(dtype)), kUnaryOp,
-                   /*accepts_nhwc=*/true),
+                   /*accepts_nhwc=*/true, /*dynamic_shapes=*/true),
         dtype_(dtype) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireDtype(node, dtype_));

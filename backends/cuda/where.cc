@@ -33,7 +33,9 @@ class WhereKernel : public Kernel {
 
 class WhereTactic : public CudaTactic {
  public:
-  WhereTactic() : CudaTactic("cuda.where.kernel.any", kWhereOp) {}
+  WhereTactic()
+      : CudaTactic("cuda.where.kernel.any", kWhereOp, /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true) {}
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
     return RequireRankAtMost(node, kernels::kMaxRank);

@@ -40,9 +40,9 @@ __global__ void AttentionRowsKernel(AttentionShape s, const T* __restrict__ q,
   const int64_t bh = row / s.sq;
   const int64_t b = bh / s.heads, h = bh % s.heads;
   const int64_t dv0 = blockIdx.y * static_cast<int64_t>(kMaxDvPerPass);  // this pass's columns
-  const T* q_row = q + row * s.d;
-  const T* k_bh = k + bh * s.sk * s.d;
-  const T* v_bh = v + bh * s.sk * s.dv;
+  const T* q_row = q + b * s.q.batch + h * s.q.head + i * s.q.seq;
+  const T* k_bh = k + b * s.k.batch + h * s.k.head;
+  const T* v_bh = v + b * s.v.batch + h * s.v.head;
   const M* mask_row =
       mask != nullptr ? mask + b * s.mask_strides[0] + h * s.mask_strides[1] + i * s.mask_strides[2]
                       : nullptr;
@@ -54,7 +54,7 @@ __global__ void AttentionRowsKernel(AttentionShape s, const T* __restrict__ q,
   float max = -INFINITY, sum = 0.0f;
   bool nan = false;
   for (int64_t j = 0; j <= last; ++j) {
-    const T* k_row = k_bh + j * s.d;
+    const T* k_row = k_bh + j * s.k.seq;
     float dot = 0.0f;
     for (int64_t e = lane; e < s.d; e += 32) dot = fmaf(ToFloat(q_row[e]), ToFloat(k_row[e]), dot);
     float logit = WarpSum(dot) * s.scale;
@@ -70,7 +70,7 @@ __global__ void AttentionRowsKernel(AttentionShape s, const T* __restrict__ q,
     const float p = expf(logit - new_max);
     max = new_max;
     sum = sum * rescale + p;
-    const T* v_row = v_bh + j * s.dv;
+    const T* v_row = v_bh + j * s.v.seq;
 #pragma unroll
     for (int t = 0; t < kMaxDvPerLane; ++t) {
       const int64_t e = dv0 + lane + 32 * t;
@@ -78,7 +78,7 @@ __global__ void AttentionRowsKernel(AttentionShape s, const T* __restrict__ q,
       acc[t] = fmaf(p, ve, acc[t] * rescale);
     }
   }
-  T* out_row = out + row * s.dv;
+  T* out_row = out + b * s.out.batch + h * s.out.head + i * s.out.seq;
   const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;  // no visible key: zeros
 #pragma unroll
   for (int t = 0; t < kMaxDvPerLane; ++t) {

@@ -74,8 +74,15 @@ cudaError_t DepthwiseConvNhwc(const DepthwiseShape& shape, const T* x, const T* 
 // j * mask_strides[3] (0 along a broadcast dim). One warp per query row,
 // fp32 inside (attention.cu).
 inline constexpr int kMaxDvPerPass = 256;  // output columns per pass over the keys
+// Each of q, k, v and out is addressed by element strides between batch
+// items, heads and sequence positions (a head's D elements contiguous):
+// ops/attention.h's AttentionGeometry, so every layout runs.
+struct AttentionStrides {
+  int64_t batch = 0, head = 0, seq = 0;
+};
 struct AttentionShape {
   int64_t batch, heads, sq, sk, d, dv;
+  AttentionStrides q, k, v, out;
   int64_t mask_strides[4] = {};
   float scale = 1.0f;
   bool causal = false;

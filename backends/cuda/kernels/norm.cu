@@ -2,8 +2,14 @@
 // striding over the row, block reductions in double (deterministic: each
 // warp's partial is combined in warp order). Every block loops over rows with
 // the same trip count, so the barriers inside the reductions are uniform.
+// LayerNormalization rows of up to 1024 elements with dense Scale and B (a
+// transformer's) take a warp each instead (LayerNormWarpKernel): the row in
+// registers, loaded and stored as 16-byte vectors, the sums in double with
+// warp shuffles, no division per element (the block kernel ran BERT-base's
+// LayerNorms at a seventh of memory bandwidth).
 #include <cuda_fp16.h>
 
+#include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/norm.h"
 
 namespace kiln {
@@ -60,21 +66,27 @@ __device__ __forceinline__ int64_t StridedOffset(int64_t j, int rank, const int6
 
 template <typename T>
 __global__ void LayerNormKernel(LayerNormShape shape, float epsilon, const T* __restrict__ x,
-                                const T* __restrict__ scale, const T* __restrict__ bias,
+                                const T* __restrict__ skip, const T* __restrict__ scale,
+                                const T* __restrict__ bias,
                                 T* __restrict__ y, float* __restrict__ mean_out,
                                 float* __restrict__ inv_std_out) {
   __shared__ double shared[kMaxThreads / kWarp];
   const int64_t n = shape.row_size;
   for (int64_t row = blockIdx.x; row < shape.rows; row += gridDim.x) {
     const T* in = x + row * n;
+    const T* skip_row = skip != nullptr ? skip + row * n : nullptr;
+    // X + Skip, summed in fp32 as cpu_ref's reference does.
+    auto at = [&](int64_t j) {
+      return skip_row != nullptr ? Load(in, j) + Load(skip_row, j) : Load(in, j);
+    };
     T* out = y + row * n;
     double sum = 0.0;
-    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) sum += Load(in, j);
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) sum += at(j);
     sum = BlockSum(sum, shared);
     const double mean = n > 0 ? sum / n : 0.0;
     double sq = 0.0;
     for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
-      const double dev = Load(in, j) - mean;
+      const double dev = at(j) - mean;
       sq += dev * dev;
     }
     sq = BlockSum(sq, shared);
@@ -82,7 +94,7 @@ __global__ void LayerNormKernel(LayerNormShape shape, float epsilon, const T* __
     const double inv_std = 1.0 / sqrt(var + static_cast<double>(epsilon));
     for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
       const int64_t s = StridedOffset(j, shape.norm_rank, shape.norm_dims, shape.scale_strides);
-      double v = (Load(in, j) - mean) * inv_std * Load(scale, s);
+      double v = (at(j) - mean) * inv_std * Load(scale, s);
       if (bias != nullptr) {
         v += Load(bias, StridedOffset(j, shape.norm_rank, shape.norm_dims, shape.bias_strides));
       }
@@ -93,6 +105,119 @@ __global__ void LayerNormKernel(LayerNormShape shape, float epsilon, const T* __
       inv_std_out[row] = static_cast<float>(inv_std);
     }
   }
+}
+
+// Sum of v over the warp, returned to every lane (a butterfly: every lane
+// adds in the same order, so all get the same bits).
+__device__ __forceinline__ double WarpSum(double v) {
+  for (int offset = kWarp / 2; offset > 0; offset /= 2) {
+    v += __shfl_xor_sync(0xffffffffu, v, offset);
+  }
+  return v;
+}
+
+constexpr int kWarpRowElements = 1024;  // per row, at most: 32 per lane
+constexpr int kWarpsPerBlock = 4;
+
+// One warp per row; lane l holds the V-element vectors l, l + 32, ... of the
+// row. Scale and B are dense over the normalized dims (offset = index in
+// the row); V divides the row; every pointer is 16-byte aligned.
+template <typename T, int V>
+__global__ void LayerNormWarpKernel(int64_t rows, int n, float epsilon, const T* __restrict__ x,
+                                    const T* __restrict__ skip, const T* __restrict__ scale, const T* __restrict__ bias,
+                                    T* __restrict__ y, float* __restrict__ mean_out,
+                                    float* __restrict__ inv_std_out) {
+  constexpr int kChunks = kWarpRowElements / (kWarp * V);
+  const int lane = threadIdx.x % kWarp;
+  const int64_t first = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / kWarp;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * kWarpsPerBlock;
+  for (int64_t row = first; row < rows; row += step) {
+    const T* in = x + row * n;
+    const T* skip_row = skip != nullptr ? skip + row * n : nullptr;
+    float v[kChunks][V];
+    double sum = 0.0;
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      const int e = (c * kWarp + lane) * V;
+      if (e < n) {
+        const Pack<T, V> p = *reinterpret_cast<const Pack<T, V>*>(in + e);
+#pragma unroll
+        for (int k = 0; k < V; ++k) v[c][k] = LoadFloat(p.v, k);
+        if (skip_row != nullptr) {  // X + Skip, summed in fp32 as cpu_ref's reference does
+          const Pack<T, V> q = *reinterpret_cast<const Pack<T, V>*>(skip_row + e);
+#pragma unroll
+          for (int k = 0; k < V; ++k) v[c][k] += LoadFloat(q.v, k);
+        }
+#pragma unroll
+        for (int k = 0; k < V; ++k) sum += v[c][k];
+      }
+    }
+    const double mean = WarpSum(sum) / n;
+    double sq = 0.0;
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      if ((c * kWarp + lane) * V < n) {
+#pragma unroll
+        for (int k = 0; k < V; ++k) {
+          const double dev = v[c][k] - mean;
+          sq += dev * dev;
+        }
+      }
+    }
+    const double inv_std = 1.0 / sqrt(WarpSum(sq) / n + static_cast<double>(epsilon));
+    T* out = y + row * n;
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      const int e = (c * kWarp + lane) * V;
+      if (e >= n) continue;
+      const Pack<T, V> s = *reinterpret_cast<const Pack<T, V>*>(scale + e);
+      Pack<T, V> b;
+      if (bias != nullptr) b = *reinterpret_cast<const Pack<T, V>*>(bias + e);
+      Pack<T, V> o;
+#pragma unroll
+      for (int k = 0; k < V; ++k) {
+        double r = (v[c][k] - mean) * inv_std * LoadFloat(s.v, k);
+        if (bias != nullptr) r += LoadFloat(b.v, k);
+        StoreFloat(o.v, k, static_cast<float>(r));
+      }
+      *reinterpret_cast<Pack<T, V>*>(out + e) = o;
+    }
+    if (lane == 0) {
+      mean_out[row] = static_cast<float>(mean);
+      inv_std_out[row] = static_cast<float>(inv_std);
+    }
+  }
+}
+
+// True when `strides` are the row-major strides of the normalized dims.
+bool Dense(const LayerNormShape& shape, const int64_t* strides) {
+  int64_t stride = 1;
+  for (int d = shape.norm_rank - 1; d >= 0; --d) {
+    if (shape.norm_dims[d] != 1 && strides[d] != stride) return false;
+    stride *= shape.norm_dims[d];
+  }
+  return true;
+}
+
+template <typename T>
+bool LaunchLayerNormWarp(const LayerNormShape& shape, float epsilon, const void* x,
+                         const void* skip, const void* scale, const void* bias, void* y, float* mean,
+                         float* inv_std_dev, cudaStream_t stream) {
+  constexpr int kVector = 16 / sizeof(T);
+  auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  if (shape.row_size == 0 || shape.row_size > kWarpRowElements || shape.row_size % kVector != 0 ||
+      !Dense(shape, shape.scale_strides) || (bias != nullptr && !Dense(shape, shape.bias_strides)) ||
+      !aligned(x) || !aligned(scale) || !aligned(y) || (bias != nullptr && !aligned(bias)) ||
+      (skip != nullptr && !aligned(skip))) {
+    return false;
+  }
+  const int64_t blocks = (shape.rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
+  LayerNormWarpKernel<T, kVector>
+      <<<static_cast<int>(blocks < kMaxBlocks ? blocks : kMaxBlocks), kWarpsPerBlock * kWarp, 0,
+         stream>>>(shape.rows, static_cast<int>(shape.row_size), epsilon,
+                   static_cast<const T*>(x), static_cast<const T*>(skip), static_cast<const T*>(scale),
+                   static_cast<const T*>(bias), static_cast<T*>(y), mean, inv_std_dev);
+  return true;
 }
 
 // ---- InstanceNormalization ----
@@ -237,17 +362,25 @@ __global__ void HardmaxKernel(int64_t rows, int64_t length, int64_t inner,
 }  // namespace
 
 cudaError_t LayerNorm(int dtype, const LayerNormShape& shape, float epsilon, const void* x,
-                      const void* scale, const void* bias, void* y, float* mean,
-                      float* inv_std_dev, cudaStream_t stream) {
+                      const void* skip, const void* scale, const void* bias, void* y,
+                      float* mean, float* inv_std_dev, cudaStream_t stream) {
   if (shape.rows == 0) return cudaSuccess;
+  const bool warp = dtype == kFloat16
+                        ? LaunchLayerNormWarp<__half>(shape, epsilon, x, skip, scale, bias, y,
+                                                      mean, inv_std_dev, stream)
+                        : LaunchLayerNormWarp<float>(shape, epsilon, x, skip, scale, bias, y, mean,
+                                                     inv_std_dev, stream);
+  if (warp) return cudaGetLastError();
   const int threads = Threads(shape.row_size);
   if (dtype == kFloat16) {
     LayerNormKernel<__half><<<Blocks(shape.rows), threads, 0, stream>>>(
-        shape, epsilon, static_cast<const __half*>(x), static_cast<const __half*>(scale),
+        shape, epsilon, static_cast<const __half*>(x), static_cast<const __half*>(skip),
+        static_cast<const __half*>(scale),
         static_cast<const __half*>(bias), static_cast<__half*>(y), mean, inv_std_dev);
   } else {
     LayerNormKernel<float><<<Blocks(shape.rows), threads, 0, stream>>>(
-        shape, epsilon, static_cast<const float*>(x), static_cast<const float*>(scale),
+        shape, epsilon, static_cast<const float*>(x), static_cast<const float*>(skip),
+        static_cast<const float*>(scale),
         static_cast<const float*>(bias), static_cast<float*>(y), mean, inv_std_dev);
   }
   return cudaGetLastError();

@@ -22,7 +22,9 @@ namespace kernels {
 // LayerNormalization over rows of `row_size` elements. The normalized dims
 // are norm_dims; Scale and B read element j of a row at the offset given by
 // their strides over norm_dims (0 along broadcast dims). bias may be nullptr.
-// mean and inv_std_dev (fp32, one per row) are always written.
+// mean and inv_std_dev (fp32, one per row) are always written. skip, when not
+// nullptr, is added to x element by element (in fp32) before normalizing
+// (skip-LayerNorm).
 struct LayerNormShape {
   int64_t rows = 0;
   int64_t row_size = 0;
@@ -32,8 +34,8 @@ struct LayerNormShape {
   int64_t bias_strides[kMaxRank] = {};
 };
 cudaError_t LayerNorm(int dtype, const LayerNormShape& shape, float epsilon, const void* x,
-                      const void* scale, const void* bias, void* y, float* mean,
-                      float* inv_std_dev, cudaStream_t stream);
+                      const void* skip, const void* scale, const void* bias, void* y,
+                      float* mean, float* inv_std_dev, cudaStream_t stream);
 
 // InstanceNormalization of (batch, channels, plane): scale and bias hold one
 // value per channel.
