@@ -61,10 +61,11 @@ class GemmTactic : public CudaTactic {
                                             absl::Span<const TensorDesc> outputs) const = 0;
 
   // MakeCall in this tactic's dtype, its fused activation placed: ReLU in
-  // the epilogue (exact); GELU in cuBLASLt's GELU epilogue for fp16 (its
-  // tanh form is within 4.8e-4 of the erf form, under fp16's rounding of
-  // outputs above 0.25), and for fp32 as kiln's exact erf-form kernel over
-  // the output after the GEMM.
+  // the epilogue (exact); GELU's tanh form in cuBLASLt's GELU epilogue, which
+  // computes that form; the erf form in the same epilogue for fp16 (the tanh
+  // form is within 4.8e-4 of it, under fp16's rounding of outputs above
+  // 0.25), and for fp32 as kiln's exact erf-form kernel over the output after
+  // the GEMM.
   absl::StatusOr<GemmCall> TypedCall(const NodeContext& node, absl::Span<const TensorDesc> inputs,
                                      absl::Span<const TensorDesc> outputs) const {
     KILN_ASSIGN_OR_RETURN(GemmCall call, MakeCall(node, inputs, outputs));
@@ -72,6 +73,7 @@ class GemmTactic : public CudaTactic {
     if (call.activation.has_value()) {
       switch (*call.activation) {
         case ActivationType::kRelu: call.shape.relu = true; break;
+        case ActivationType::kGeluTanh: call.shape.gelu = true; break;
         case ActivationType::kGelu:
           if (dtype_ == DataType::kFloat16) {
             call.shape.gelu = true;
