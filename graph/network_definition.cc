@@ -8,7 +8,6 @@
 #include "graph/op_registry.h"
 
 namespace kiln {
-namespace {
 
 absl::StatusOr<std::vector<TensorDesc>> InferNode(const Graph& graph, const Node& node) {
   std::vector<TensorDesc> descs;
@@ -25,8 +24,6 @@ absl::StatusOr<std::vector<TensorDesc>> InferNode(const Graph& graph, const Node
   InferenceContext ctx{node.name, node.op, node.attrs, descs, constants};
   return OpRegistry::Global().Infer(ctx);
 }
-
-}  // namespace
 
 absl::Status NetworkDefinition::CheckNewName(absl::string_view what, absl::string_view name) const {
   if (name.empty()) {

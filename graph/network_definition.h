@@ -73,6 +73,9 @@ class NetworkDefinition {
 // dims; updates the tensor descs in place. Used by the builder when it sets
 // the max batch and by the runtime for each batch size.
 absl::Status ReinferShapes(Graph& graph);
+// The output descs (names empty) that `node`'s op infers from its inputs in
+// `graph`; how a pass checks a layer it is about to make.
+absl::StatusOr<std::vector<TensorDesc>> InferNode(const Graph& graph, const Node& node);
 
 }  // namespace kiln
 

@@ -27,6 +27,7 @@
 #include "optimizer/passes/fuse_matmul_bias.h"
 #include "optimizer/passes/fuse_pointwise.h"
 #include "optimizer/passes/fuse_qkv.h"
+#include "optimizer/passes/fuse_embedding_layer_norm.h"
 #include "optimizer/passes/fuse_skip_layer_norm.h"
 #include "optimizer/passes/topological_sort.h"
 #include "optimizer/precision_assignment.h"
@@ -82,7 +83,9 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 // Sort, then drop dead layers before anything spends work on them; fold
 // constants before fold-scale (whose scale and shift may be computed ones)
 // and fold-scale before the fusions, so Convolution -> BatchNorm (a Scale) ->
-// ReLU ends as one layer. fuse-layer-norm and fuse-gelu come after folding
+// ReLU ends as one layer. fuse-embedding-layer-norm after folding (the
+// position lookup of constant ids is a constant by then) and after
+// fuse-skip-layer-norm, whose Skip input it reads as one more term. fuse-layer-norm and fuse-gelu come after folding
 // (an exporter's epsilon, sqrt(2) or Pow exponent may be computed or cast
 // constants) and before the other fusions: fuse-gelu before
 // fuse-conv-epilogue, so Convolution -> decomposed GELU ends as one
@@ -115,6 +118,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
   FuseActivation fuse_activation(config.backends);
   FuseLayerNorm fuse_layer_norm(config.backends);
   FuseSkipLayerNorm fuse_skip_layer_norm(config.backends);
+  FuseEmbeddingLayerNorm fuse_embedding_layer_norm(config.backends);
   FuseGelu fuse_gelu(config.backends);
   FuseAttention fuse_attention(config.backends);
   FoldAttentionTransposes fold_attention_transposes(config.backends);
@@ -128,6 +132,7 @@ absl::Status RunPasses(Graph& graph, const BuildConfig& config) {
                                &fold_scale,
                                &fuse_layer_norm,
                                &fuse_skip_layer_norm,
+                               &fuse_embedding_layer_norm,
                                &fuse_gelu,
                                &fuse_attention,
                                &fold_attention_transposes,

@@ -39,6 +39,7 @@ _CUDA_OPS_NORM = [
     "instance_normalization",
     "is_nan_inf",
     "layer_normalization",
+    "embedding_layer_norm",
     "logical",
     "lp_normalization",
     "mean_variance_normalization",

@@ -14,6 +14,7 @@
 #include "importers/onnx/onnx_importer.h"
 #include "ops/activation.h"
 #include "ops/attention.h"
+#include "ops/embedding_layer_norm.h"
 #include "ops/fully_connected.h"
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
@@ -48,7 +49,7 @@ TEST(BertTinyTest, FusesAttentionAndGeluAndMatchesPyTorch) {
   auto plan = Builder::Build(*network, config);
   ASSERT_TRUE(plan.ok()) << plan.status();
 
-  int attention = 0, gelu = 0, linear = 0, activations = 0, packed = 0;
+  int attention = 0, gelu = 0, linear = 0, activations = 0, packed = 0, embedding = 0;
   for (const auto& node : plan->nodes) {
     if (node.op == kAttentionOp) {
       ++attention;
@@ -57,6 +58,7 @@ TEST(BertTinyTest, FusesAttentionAndGeluAndMatchesPyTorch) {
       packed += p->layout == AttentionLayout::kPackedQkv;
     }
     if (node.op == kActivationOp) ++activations;
+    if (node.op == kEmbeddingLayerNormOp) ++embedding;
     if (node.op == kFullyConnectedOp) {
       ++linear;
       auto p = FullyConnectedParams::FromAttrs(node.attrs);
@@ -65,6 +67,8 @@ TEST(BertTinyTest, FusesAttentionAndGeluAndMatchesPyTorch) {
     }
   }
   EXPECT_EQ(attention, 2) << "one Attention layer per encoder layer";
+  EXPECT_EQ(embedding, 1) << "the word and token-type lookups, the position embeddings and the "
+                             "LayerNorm as one layer (fuse-embedding-layer-norm)";
   EXPECT_EQ(gelu, 2) << "per encoder layer, the FFN's GELU (fuse-gelu) fused into its first "
                         "FullyConnected (fuse-activation)";
   EXPECT_EQ(activations, 0);

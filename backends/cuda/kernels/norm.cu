@@ -220,6 +220,133 @@ bool LaunchLayerNormWarp(const LayerNormShape& shape, float epsilon, const void*
   return true;
 }
 
+// ---- EmbeddingLayerNorm ----
+
+__device__ __forceinline__ int64_t ReadId(const void* ids, bool is_64, int64_t i) {
+  return is_64 ? static_cast<const int64_t*>(ids)[i]
+               : static_cast<int64_t>(static_cast<const int32_t*>(ids)[i]);
+}
+
+// The row of `table` (`size` rows of `width`) that id `i` of `ids` names, or
+// nullptr when the id is out of range.
+template <typename T>
+__device__ __forceinline__ const T* TableRow(const void* ids, bool is_64, int64_t i,
+                                             const T* table, int64_t size, int width) {
+  int64_t id = ReadId(ids, is_64, i);
+  if (id < -size || id >= size) return nullptr;
+  if (id < 0) id += size;
+  return table + id * width;
+}
+
+// Adds the V elements at `e` of `row` (nullptr: zeros) to `v`.
+template <typename T, int V>
+__device__ __forceinline__ void AddRow(const T* row, int e, float (&v)[V]) {
+  if (row == nullptr) return;
+  const Pack<T, V> p = *reinterpret_cast<const Pack<T, V>*>(row + e);
+#pragma unroll
+  for (int k = 0; k < V; ++k) v[k] += LoadFloat(p.v, k);
+}
+
+// One warp per row, as LayerNormWarpKernel: lane l holds the V-element
+// vectors l, l + 32, ... of the summed row.
+template <typename T, int V>
+__global__ void EmbedLayerNormKernel(EmbedLayerNormShape s, float epsilon,
+                                     const void* __restrict__ ids, const T* __restrict__ table,
+                                     const void* __restrict__ segment_ids,
+                                     const T* __restrict__ segment_table,
+                                     const T* __restrict__ addend, const T* __restrict__ scale,
+                                     const T* __restrict__ bias, T* __restrict__ y) {
+  constexpr int kChunks = kEmbedLayerNormMaxWidth / (kWarp * V);
+  const int n = s.width;
+  const int lane = threadIdx.x % kWarp;
+  const int64_t first = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / kWarp;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * kWarpsPerBlock;
+  for (int64_t row = first; row < s.rows; row += step) {
+    const T* word = TableRow(ids, s.ids_64, row, table, s.table_rows, n);
+    const T* segment = s.segment_rows > 0 ? TableRow(segment_ids, s.segment_ids_64, row,
+                                                     segment_table, s.segment_rows, n)
+                                          : nullptr;
+    const T* extra = s.addend_rows > 0 ? addend + (row % s.addend_rows) * n : nullptr;
+    float v[kChunks][V];
+    double sum = 0.0;
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      const int e = (c * kWarp + lane) * V;
+      if (e < n) {
+#pragma unroll
+        for (int k = 0; k < V; ++k) v[c][k] = 0.0f;
+        AddRow<T, V>(word, e, v[c]);
+        AddRow<T, V>(segment, e, v[c]);
+        AddRow<T, V>(extra, e, v[c]);
+#pragma unroll
+        for (int k = 0; k < V; ++k) sum += v[c][k];
+      }
+    }
+    const double mean = WarpSum(sum) / n;
+    double sq = 0.0;
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      if ((c * kWarp + lane) * V < n) {
+#pragma unroll
+        for (int k = 0; k < V; ++k) {
+          const double dev = v[c][k] - mean;
+          sq += dev * dev;
+        }
+      }
+    }
+    const double inv_std = 1.0 / sqrt(WarpSum(sq) / n + static_cast<double>(epsilon));
+    T* out = y + row * n;
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      const int e = (c * kWarp + lane) * V;
+      if (e >= n) continue;
+      const Pack<T, V> sc = *reinterpret_cast<const Pack<T, V>*>(scale + e);
+      Pack<T, V> b;
+      if (bias != nullptr) b = *reinterpret_cast<const Pack<T, V>*>(bias + e);
+      Pack<T, V> o;
+#pragma unroll
+      for (int k = 0; k < V; ++k) {
+        double r = (v[c][k] - mean) * inv_std * LoadFloat(sc.v, k);
+        if (bias != nullptr) r += LoadFloat(b.v, k);
+        StoreFloat(o.v, k, static_cast<float>(r));
+      }
+      *reinterpret_cast<Pack<T, V>*>(out + e) = o;
+    }
+  }
+}
+
+template <typename T, int V>
+void LaunchEmbedLayerNorm(const EmbedLayerNormShape& shape, float epsilon, const void* ids,
+                          const void* table, const void* segment_ids, const void* segment_table,
+                          const void* addend, const void* scale, const void* bias, void* y,
+                          cudaStream_t stream) {
+  const int64_t blocks = (shape.rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
+  EmbedLayerNormKernel<T, V>
+      <<<static_cast<int>(blocks < kMaxBlocks ? blocks : kMaxBlocks), kWarpsPerBlock * kWarp, 0,
+         stream>>>(shape, epsilon, ids, static_cast<const T*>(table), segment_ids,
+                   static_cast<const T*>(segment_table), static_cast<const T*>(addend),
+                   static_cast<const T*>(scale), static_cast<const T*>(bias), static_cast<T*>(y));
+}
+
+// 16-byte vectors where every pointer and the width allow them, else single
+// elements.
+template <typename T>
+void DispatchEmbedLayerNorm(const EmbedLayerNormShape& shape, float epsilon, const void* ids,
+                            const void* table, const void* segment_ids, const void* segment_table,
+                            const void* addend, const void* scale, const void* bias, void* y,
+                            cudaStream_t stream) {
+  constexpr int kVector = 16 / sizeof(T);
+  auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  if (shape.width % kVector == 0 && aligned(table) && aligned(segment_table) &&
+      aligned(addend) && aligned(scale) && aligned(bias) && aligned(y)) {
+    LaunchEmbedLayerNorm<T, kVector>(shape, epsilon, ids, table, segment_ids, segment_table,
+                                     addend, scale, bias, y, stream);
+  } else {
+    LaunchEmbedLayerNorm<T, 1>(shape, epsilon, ids, table, segment_ids, segment_table, addend,
+                               scale, bias, y, stream);
+  }
+}
+
 // ---- InstanceNormalization ----
 
 template <typename T>
@@ -382,6 +509,22 @@ cudaError_t LayerNorm(int dtype, const LayerNormShape& shape, float epsilon, con
         shape, epsilon, static_cast<const float*>(x), static_cast<const float*>(skip),
         static_cast<const float*>(scale),
         static_cast<const float*>(bias), static_cast<float*>(y), mean, inv_std_dev);
+  }
+  return cudaGetLastError();
+}
+
+cudaError_t EmbedLayerNorm(int dtype, const EmbedLayerNormShape& shape, float epsilon,
+                           const void* ids, const void* table, const void* segment_ids,
+                           const void* segment_table, const void* addend, const void* scale,
+                           const void* bias, void* y, cudaStream_t stream) {
+  if (shape.rows == 0 || shape.width == 0) return cudaSuccess;
+  if (shape.width > kEmbedLayerNormMaxWidth) return cudaErrorInvalidValue;
+  if (dtype == kFloat16) {
+    DispatchEmbedLayerNorm<__half>(shape, epsilon, ids, table, segment_ids, segment_table, addend,
+                                   scale, bias, y, stream);
+  } else {
+    DispatchEmbedLayerNorm<float>(shape, epsilon, ids, table, segment_ids, segment_table, addend,
+                                  scale, bias, y, stream);
   }
   return cudaGetLastError();
 }

@@ -37,6 +37,29 @@ cudaError_t LayerNorm(int dtype, const LayerNormShape& shape, float epsilon, con
                       const void* skip, const void* scale, const void* bias, void* y,
                       float* mean, float* inv_std_dev, cudaStream_t stream);
 
+// EmbeddingLayerNorm (ops/embedding_layer_norm.h): per row r of `rows`,
+// e = table[ids[r]] (+ segment_table[segment_ids[r]]) (+ addend row
+// r % addend_rows), summed in fp32 in that order, then LayerNorm over the
+// `width` elements with dense scale and bias (bias may be nullptr). Ids are
+// int64 when ids_64 (else int32); a negative id counts from the end; one
+// outside [-rows of its table, rows) reads as a zero row. One warp per row,
+// width <= 1024; 16-byte vectors when every pointer is 16-byte aligned and
+// the width a multiple of the vector.
+struct EmbedLayerNormShape {
+  int64_t rows = 0;
+  int width = 0;
+  int64_t table_rows = 0;
+  int64_t segment_rows = 0;  // 0: no segment table
+  int64_t addend_rows = 0;   // 0: no addend
+  bool ids_64 = false;
+  bool segment_ids_64 = false;
+};
+inline constexpr int kEmbedLayerNormMaxWidth = 1024;
+cudaError_t EmbedLayerNorm(int dtype, const EmbedLayerNormShape& shape, float epsilon,
+                           const void* ids, const void* table, const void* segment_ids,
+                           const void* segment_table, const void* addend, const void* scale,
+                           const void* bias, void* y, cudaStream_t stream);
+
 // InstanceNormalization of (batch, channels, plane): scale and bias hold one
 // value per channel.
 cudaError_t InstanceNorm(int dtype, int64_t batch, int64_t channels, int64_t plane,
