@@ -1,5 +1,6 @@
 #include "ops/embedding_layer_norm.h"
 
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,11 @@ namespace kiln {
 namespace {
 
 bool IsIndexType(DataType t) { return t == DataType::kInt32 || t == DataType::kInt64; }
+
+// "fp32[10x4]".
+std::string TypeAndDims(const TensorDesc& t) {
+  return absl::StrCat(DataTypeName(t.dtype), "[", DimsString(t.dims), "]");
+}
 
 absl::StatusOr<std::vector<TensorDesc>> InferEmbeddingLayerNorm(const InferenceContext& ctx) {
   absl::StatusOr<EmbeddingLayerNormParams> params = EmbeddingLayerNormParams::FromAttrs(ctx.attrs);
@@ -26,7 +32,7 @@ absl::StatusOr<std::vector<TensorDesc>> InferEmbeddingLayerNorm(const InferenceC
     return ctx.Error("Ids '", ids.name, "' is ", DataTypeName(ids.dtype), "; expected int32 or int64");
   }
   if (!IsFloatType(table.dtype) || table.rank() != 2) {
-    return ctx.Error("Table '", table.name, "' is ", table.ToString(), "; expected fp32 or fp16 [V, C]");
+    return ctx.Error("Table '", table.name, "' is ", TypeAndDims(table), "; expected fp32 or fp16 [V, C]");
   }
   const int64_t c = table.dims[1];
   Dims out = ids.dims;
@@ -38,11 +44,11 @@ absl::StatusOr<std::vector<TensorDesc>> InferEmbeddingLayerNorm(const InferenceC
     const TensorDesc& seg = ctx.inputs[kEmbedSegmentIds];
     const TensorDesc& seg_table = ctx.inputs[kEmbedSegmentTable];
     if (!IsIndexType(seg.dtype) || seg.dims != ids.dims) {
-      return ctx.Error("SegmentIds '", seg.name, "' is ", seg.ToString(), "; expected int32 or int64 [",
+      return ctx.Error("SegmentIds '", seg.name, "' is ", TypeAndDims(seg), "; expected int32 or int64 [",
                        DimsString(ids.dims), "] like Ids");
     }
     if (seg_table.dtype != table.dtype || seg_table.rank() != 2 || seg_table.dims[1] != c) {
-      return ctx.Error("SegmentTable '", seg_table.name, "' is ", seg_table.ToString(), "; expected ",
+      return ctx.Error("SegmentTable '", seg_table.name, "' is ", TypeAndDims(seg_table), "; expected ",
                        DataTypeName(table.dtype), " [T, ", c, "] like Table");
     }
   }
@@ -60,7 +66,7 @@ absl::StatusOr<std::vector<TensorDesc>> InferEmbeddingLayerNorm(const InferenceC
       ok = d == o;
     }
     if (!ok) {
-      return ctx.Error("Addend '", addend.name, "' is ", addend.ToString(), "; expected ",
+      return ctx.Error("Addend '", addend.name, "' is ", TypeAndDims(addend), "; expected ",
                        DataTypeName(table.dtype), " with dims that end like [", DimsString(out),
                        "], any leading ones broadcast");
     }
@@ -69,7 +75,7 @@ absl::StatusOr<std::vector<TensorDesc>> InferEmbeddingLayerNorm(const InferenceC
     if (!ctx.has_input(i)) continue;
     const TensorDesc& t = ctx.inputs[i];
     if (t.dtype != table.dtype || t.dims != Dims{c}) {
-      return ctx.Error(i == kEmbedScale ? "Scale '" : "B '", t.name, "' is ", t.ToString(),
+      return ctx.Error(i == kEmbedScale ? "Scale '" : "B '", t.name, "' is ", TypeAndDims(t),
                        "; expected ", DataTypeName(table.dtype), " [", c, "]");
     }
   }

@@ -368,7 +368,7 @@ bool PrecisionFlexibleOp(absl::string_view op) {
       "FullyConnected", "Identity",     "LRN",         "MatMul",        "Padding",
       "Pooling",       "Reduce",        "Scale",       "Shuffle",       "Slice",
       "SoftMax",       "Unary",         "Gather",      "LayerNormalization",
-      "InstanceNormalization", "PointwiseChain", "Attention"};
+      "InstanceNormalization", "PointwiseChain", "Attention", "EmbeddingLayerNorm"};
   return ops->count(op) > 0;
 }
 

@@ -30,8 +30,8 @@ Weights RandomIds(DataType dtype, const Dims& dims, int64_t rows, std::mt19937& 
 // (the vector path), BERT's 768, and odd ones (the element path).
 OpCase RandomCase(DataType dtype, std::mt19937& rng, int64_t width = 0) {
   const int64_t b = SmallDim(rng, 4), s = SmallDim(rng, 9);
-  if (width == 0) {
-    width = Chance(rng, 0.3) ? 2 * SmallDim(rng, 40) + 1 : 8 * SmallDim(rng, 16);
+  if (width == 0) {  // up to 1024: several vectors per lane
+    width = Chance(rng, 0.3) ? 2 * SmallDim(rng, 200) + 1 : 8 * SmallDim(rng, 128);
   }
   const DataType ids_type = Chance(rng, 0.5) ? DataType::kInt64 : DataType::kInt32;
   const int64_t vocab = SmallDim(rng, 30);
@@ -79,10 +79,19 @@ TEST_P(EmbeddingLayerNormConformanceTest, Fp16RandomShapes) {
   CheckCases(Cases(DataType::kFloat16, 12, rng));
 }
 
-TEST_P(EmbeddingLayerNormConformanceTest, BertWidth) {
+TEST_P(EmbeddingLayerNormConformanceTest, Fp32BertWidth) {
   std::mt19937 rng = Rng(3);
   CheckCases(Cases(DataType::kFloat32, 3, rng, 768));
+}
+
+TEST_P(EmbeddingLayerNormConformanceTest, Fp16BertWidth) {
+  std::mt19937 rng = Rng(4);
   CheckCases(Cases(DataType::kFloat16, 3, rng, 768));
+}
+
+TEST_P(EmbeddingLayerNormConformanceTest, Fp16WidestRows) {
+  std::mt19937 rng = Rng(5);
+  CheckCases(Cases(DataType::kFloat16, 2, rng, 1024));
 }
 
 KILN_CONFORMANCE_INSTANTIATE(EmbeddingLayerNormConformanceTest, kEmbeddingLayerNormOp);
