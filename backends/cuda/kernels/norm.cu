@@ -119,6 +119,51 @@ __device__ __forceinline__ double WarpSum(double v) {
 constexpr int kWarpRowElements = 1024;  // per row, at most: 32 per lane
 constexpr int kWarpsPerBlock = 4;
 
+// The second half of a warp-per-row LayerNorm: lane `lane` holds the
+// V-element vectors lane, lane + 32, ... of a row of `n` summed values in `v`
+// and `sum` their partial sum; computes the row's mean and 1/std in double
+// (warp butterflies, so every lane has the same bits) and writes
+// (v - mean) * inv_std * scale + bias to `out` (bias may be nullptr).
+template <typename T, int V, int kChunks>
+__device__ __forceinline__ void NormalizeRowInRegisters(const float (&v)[kChunks][V], double sum,
+                                                        int n, int lane, float epsilon,
+                                                        const T* __restrict__ scale,
+                                                        const T* __restrict__ bias,
+                                                        T* __restrict__ out, double* mean_out,
+                                                        double* inv_std_out) {
+  const double mean = WarpSum(sum) / n;
+  double sq = 0.0;
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    if ((c * kWarp + lane) * V < n) {
+#pragma unroll
+      for (int k = 0; k < V; ++k) {
+        const double dev = v[c][k] - mean;
+        sq += dev * dev;
+      }
+    }
+  }
+  const double inv_std = 1.0 / sqrt(WarpSum(sq) / n + static_cast<double>(epsilon));
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * kWarp + lane) * V;
+    if (e >= n) continue;
+    const Pack<T, V> s = *reinterpret_cast<const Pack<T, V>*>(scale + e);
+    Pack<T, V> b;
+    if (bias != nullptr) b = *reinterpret_cast<const Pack<T, V>*>(bias + e);
+    Pack<T, V> o;
+#pragma unroll
+    for (int k = 0; k < V; ++k) {
+      double r = (v[c][k] - mean) * inv_std * LoadFloat(s.v, k);
+      if (bias != nullptr) r += LoadFloat(b.v, k);
+      StoreFloat(o.v, k, static_cast<float>(r));
+    }
+    *reinterpret_cast<Pack<T, V>*>(out + e) = o;
+  }
+  *mean_out = mean;
+  *inv_std_out = inv_std;
+}
+
 // One warp per row; lane l holds the V-element vectors l, l + 32, ... of the
 // row. Scale and B are dense over the normalized dims (offset = index in
 // the row); V divides the row; every pointer is 16-byte aligned.
@@ -152,36 +197,9 @@ __global__ void LayerNormWarpKernel(int64_t rows, int n, float epsilon, const T*
         for (int k = 0; k < V; ++k) sum += v[c][k];
       }
     }
-    const double mean = WarpSum(sum) / n;
-    double sq = 0.0;
-#pragma unroll
-    for (int c = 0; c < kChunks; ++c) {
-      if ((c * kWarp + lane) * V < n) {
-#pragma unroll
-        for (int k = 0; k < V; ++k) {
-          const double dev = v[c][k] - mean;
-          sq += dev * dev;
-        }
-      }
-    }
-    const double inv_std = 1.0 / sqrt(WarpSum(sq) / n + static_cast<double>(epsilon));
-    T* out = y + row * n;
-#pragma unroll
-    for (int c = 0; c < kChunks; ++c) {
-      const int e = (c * kWarp + lane) * V;
-      if (e >= n) continue;
-      const Pack<T, V> s = *reinterpret_cast<const Pack<T, V>*>(scale + e);
-      Pack<T, V> b;
-      if (bias != nullptr) b = *reinterpret_cast<const Pack<T, V>*>(bias + e);
-      Pack<T, V> o;
-#pragma unroll
-      for (int k = 0; k < V; ++k) {
-        double r = (v[c][k] - mean) * inv_std * LoadFloat(s.v, k);
-        if (bias != nullptr) r += LoadFloat(b.v, k);
-        StoreFloat(o.v, k, static_cast<float>(r));
-      }
-      *reinterpret_cast<Pack<T, V>*>(out + e) = o;
-    }
+    double mean = 0.0, inv_std = 0.0;
+    NormalizeRowInRegisters<T, V, kChunks>(v, sum, n, lane, epsilon, scale, bias, y + row * n,
+                                           &mean, &inv_std);
     if (lane == 0) {
       mean_out[row] = static_cast<float>(mean);
       inv_std_out[row] = static_cast<float>(inv_std);
@@ -282,36 +300,9 @@ __global__ void EmbedLayerNormKernel(EmbedLayerNormShape s, float epsilon,
         for (int k = 0; k < V; ++k) sum += v[c][k];
       }
     }
-    const double mean = WarpSum(sum) / n;
-    double sq = 0.0;
-#pragma unroll
-    for (int c = 0; c < kChunks; ++c) {
-      if ((c * kWarp + lane) * V < n) {
-#pragma unroll
-        for (int k = 0; k < V; ++k) {
-          const double dev = v[c][k] - mean;
-          sq += dev * dev;
-        }
-      }
-    }
-    const double inv_std = 1.0 / sqrt(WarpSum(sq) / n + static_cast<double>(epsilon));
-    T* out = y + row * n;
-#pragma unroll
-    for (int c = 0; c < kChunks; ++c) {
-      const int e = (c * kWarp + lane) * V;
-      if (e >= n) continue;
-      const Pack<T, V> sc = *reinterpret_cast<const Pack<T, V>*>(scale + e);
-      Pack<T, V> b;
-      if (bias != nullptr) b = *reinterpret_cast<const Pack<T, V>*>(bias + e);
-      Pack<T, V> o;
-#pragma unroll
-      for (int k = 0; k < V; ++k) {
-        double r = (v[c][k] - mean) * inv_std * LoadFloat(sc.v, k);
-        if (bias != nullptr) r += LoadFloat(b.v, k);
-        StoreFloat(o.v, k, static_cast<float>(r));
-      }
-      *reinterpret_cast<Pack<T, V>*>(out + e) = o;
-    }
+    double mean = 0.0, inv_std = 0.0;
+    NormalizeRowInRegisters<T, V, kChunks>(v, sum, n, lane, epsilon, scale, bias, y + row * n,
+                                           &mean, &inv_std);
   }
 }
 
