@@ -10,11 +10,11 @@ namespace kiln {
 namespace {
 
 constexpr ActivationType kAllTypes[] = {
-    ActivationType::kRelu,        ActivationType::kSigmoid,         ActivationType::kTanh,
-    ActivationType::kLeakyRelu,   ActivationType::kElu,             ActivationType::kSelu,
-    ActivationType::kClip,        ActivationType::kSoftplus,        ActivationType::kSoftsign,
-    ActivationType::kHardSigmoid, ActivationType::kScaledTanh,      ActivationType::kThresholdedRelu,
-    ActivationType::kGelu,        ActivationType::kHardSwish,       ActivationType::kGeluTanh,
+    ActivationType::kRelu,        ActivationType::kSigmoid,    ActivationType::kTanh,
+    ActivationType::kLeakyRelu,   ActivationType::kElu,        ActivationType::kSelu,
+    ActivationType::kClip,        ActivationType::kSoftplus,   ActivationType::kSoftsign,
+    ActivationType::kHardSigmoid, ActivationType::kScaledTanh, ActivationType::kThresholdedRelu,
+    ActivationType::kGelu,        ActivationType::kHardSwish,  ActivationType::kGeluTanh,
 };
 
 absl::StatusOr<std::vector<TensorDesc>> InferActivation(const InferenceContext& ctx) {

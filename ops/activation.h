@@ -23,8 +23,21 @@ inline constexpr char kActivationOp[] = "Activation";
 //   kGeluTanh: the tanh form of GELU, 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3)))
 //              (ONNX Gelu with approximate="tanh"; cuBLASLt's GELU epilogue)
 enum class ActivationType {
-  kRelu, kSigmoid, kTanh, kLeakyRelu, kElu, kSelu, kClip, kSoftplus, kSoftsign,
-  kHardSigmoid, kScaledTanh, kThresholdedRelu, kGelu, kHardSwish, kGeluTanh,
+  kRelu,
+  kSigmoid,
+  kTanh,
+  kLeakyRelu,
+  kElu,
+  kSelu,
+  kClip,
+  kSoftplus,
+  kSoftsign,
+  kHardSigmoid,
+  kScaledTanh,
+  kThresholdedRelu,
+  kGelu,
+  kHardSwish,
+  kGeluTanh,
 };
 
 absl::string_view ActivationTypeName(ActivationType type);  // "relu", "leaky_relu", ...

@@ -22,17 +22,22 @@ absl::StatusOr<std::vector<TensorDesc>> InferEmbeddingLayerNorm(const InferenceC
   if (!params.ok()) return ctx.Error(params.status().message());
   for (int i : {kEmbedIds, kEmbedTable, kEmbedScale}) {
     if (!ctx.has_input(i)) {
-      return ctx.Error("input ", i, " (", i == kEmbedIds ? "Ids" : i == kEmbedTable ? "Table" : "Scale",
+      return ctx.Error("input ", i, " (",
+                       i == kEmbedIds     ? "Ids"
+                       : i == kEmbedTable ? "Table"
+                                          : "Scale",
                        ") is missing; it is required");
     }
   }
   const TensorDesc& ids = ctx.inputs[kEmbedIds];
   const TensorDesc& table = ctx.inputs[kEmbedTable];
   if (!IsIndexType(ids.dtype)) {
-    return ctx.Error("Ids '", ids.name, "' is ", DataTypeName(ids.dtype), "; expected int32 or int64");
+    return ctx.Error("Ids '", ids.name, "' is ", DataTypeName(ids.dtype),
+                     "; expected int32 or int64");
   }
   if (!IsFloatType(table.dtype) || table.rank() != 2) {
-    return ctx.Error("Table '", table.name, "' is ", TypeAndDims(table), "; expected fp32 or fp16 [V, C]");
+    return ctx.Error("Table '", table.name, "' is ", TypeAndDims(table),
+                     "; expected fp32 or fp16 [V, C]");
   }
   const int64_t c = table.dims[1];
   Dims out = ids.dims;
@@ -44,12 +49,12 @@ absl::StatusOr<std::vector<TensorDesc>> InferEmbeddingLayerNorm(const InferenceC
     const TensorDesc& seg = ctx.inputs[kEmbedSegmentIds];
     const TensorDesc& seg_table = ctx.inputs[kEmbedSegmentTable];
     if (!IsIndexType(seg.dtype) || seg.dims != ids.dims) {
-      return ctx.Error("SegmentIds '", seg.name, "' is ", TypeAndDims(seg), "; expected int32 or int64 [",
-                       DimsString(ids.dims), "] like Ids");
+      return ctx.Error("SegmentIds '", seg.name, "' is ", TypeAndDims(seg),
+                       "; expected int32 or int64 [", DimsString(ids.dims), "] like Ids");
     }
     if (seg_table.dtype != table.dtype || seg_table.rank() != 2 || seg_table.dims[1] != c) {
-      return ctx.Error("SegmentTable '", seg_table.name, "' is ", TypeAndDims(seg_table), "; expected ",
-                       DataTypeName(table.dtype), " [T, ", c, "] like Table");
+      return ctx.Error("SegmentTable '", seg_table.name, "' is ", TypeAndDims(seg_table),
+                       "; expected ", DataTypeName(table.dtype), " [T, ", c, "] like Table");
     }
   }
   if (ctx.has_input(kEmbedAddend)) {

@@ -34,8 +34,8 @@ struct EmbeddingLayerNormParams {
 };
 
 // Input slots.
-inline constexpr int kEmbedIds = 0, kEmbedTable = 1, kEmbedSegmentIds = 2,
-                     kEmbedSegmentTable = 3, kEmbedAddend = 4, kEmbedScale = 5, kEmbedBias = 6;
+inline constexpr int kEmbedIds = 0, kEmbedTable = 1, kEmbedSegmentIds = 2, kEmbedSegmentTable = 3,
+                     kEmbedAddend = 4, kEmbedScale = 5, kEmbedBias = 6;
 
 }  // namespace kiln
 

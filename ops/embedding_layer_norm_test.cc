@@ -55,9 +55,8 @@ absl::Status AddWith(DataType ids_type, Dims table, std::optional<Dims> segment_
     return dims.has_value() ? *net.AddConstant(name, Weights(DataType::kFloat32, *dims)) : -1;
   };
   in.push_back(constant("table", table));
-  in.push_back(segment_ids.has_value() ? *net.AddInput("segment_ids", DataType::kInt64,
-                                                       *segment_ids)
-                                       : -1);
+  in.push_back(
+      segment_ids.has_value() ? *net.AddInput("segment_ids", DataType::kInt64, *segment_ids) : -1);
   in.push_back(constant("segment_table", segment_table));
   in.push_back(constant("addend", addend));
   in.push_back(constant("scale", scale));

@@ -201,8 +201,9 @@ TEST(MatMulTest, FusedActivationRoundTripsAndRejectsOthers) {
   for (const char* type : {"tanh", "sigmoid"}) {
     AttrMap bad = MatMulParams{}.ToAttrs();
     bad.Set(kFusedActivationAttr, type);
-    ExpectError(net.AddLayer1("mm_bad", kMatMulOp, {a, b}, bad),
-                {"'mm_bad'", "only relu, gelu and gelu_tanh can be fused", "separate Activation layer"});
+    ExpectError(
+        net.AddLayer1("mm_bad", kMatMulOp, {a, b}, bad),
+        {"'mm_bad'", "only relu, gelu and gelu_tanh can be fused", "separate Activation layer"});
   }
 }
 

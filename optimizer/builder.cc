@@ -22,12 +22,12 @@
 #include "optimizer/passes/fuse_activation.h"
 #include "optimizer/passes/fuse_attention.h"
 #include "optimizer/passes/fuse_conv_epilogue.h"
+#include "optimizer/passes/fuse_embedding_layer_norm.h"
 #include "optimizer/passes/fuse_gelu.h"
 #include "optimizer/passes/fuse_layer_norm.h"
 #include "optimizer/passes/fuse_matmul_bias.h"
 #include "optimizer/passes/fuse_pointwise.h"
 #include "optimizer/passes/fuse_qkv.h"
-#include "optimizer/passes/fuse_embedding_layer_norm.h"
 #include "optimizer/passes/fuse_skip_layer_norm.h"
 #include "optimizer/passes/topological_sort.h"
 #include "optimizer/precision_assignment.h"
@@ -85,8 +85,8 @@ absl::Status ValidateConfig(const BuildConfig& config) {
 // and fold-scale before the fusions, so Convolution -> BatchNorm (a Scale) ->
 // ReLU ends as one layer. fuse-embedding-layer-norm after folding (the
 // position lookup of constant ids is a constant by then) and after
-// fuse-skip-layer-norm, whose Skip input it reads as one more term. fuse-layer-norm and fuse-gelu come after folding
-// (an exporter's epsilon, sqrt(2) or Pow exponent may be computed or cast
+// fuse-skip-layer-norm, whose Skip input it reads as one more term. fuse-layer-norm and fuse-gelu
+// come after folding (an exporter's epsilon, sqrt(2) or Pow exponent may be computed or cast
 // constants) and before the other fusions: fuse-gelu before
 // fuse-conv-epilogue, so Convolution -> decomposed GELU ends as one
 // Convolution with a fused Gelu; both before fuse-pointwise, which would

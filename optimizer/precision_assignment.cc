@@ -363,12 +363,30 @@ double RankingCost(double ms, DataType dtype, bool allow_fp16) {
 }
 
 bool PrecisionFlexibleOp(absl::string_view op) {
-  static const std::set<std::string, std::less<>>* ops = new std::set<std::string, std::less<>>{
-      "Activation",    "Concatenation", "Convolution", "Deconvolution", "ElementWise",
-      "FullyConnected", "Identity",     "LRN",         "MatMul",        "Padding",
-      "Pooling",       "Reduce",        "Scale",       "Shuffle",       "Slice",
-      "SoftMax",       "Unary",         "Gather",      "LayerNormalization",
-      "InstanceNormalization", "PointwiseChain", "Attention", "EmbeddingLayerNorm"};
+  static const std::set<std::string, std::less<>>* ops =
+      new std::set<std::string, std::less<>>{"Activation",
+                                             "Concatenation",
+                                             "Convolution",
+                                             "Deconvolution",
+                                             "ElementWise",
+                                             "FullyConnected",
+                                             "Identity",
+                                             "LRN",
+                                             "MatMul",
+                                             "Padding",
+                                             "Pooling",
+                                             "Reduce",
+                                             "Scale",
+                                             "Shuffle",
+                                             "Slice",
+                                             "SoftMax",
+                                             "Unary",
+                                             "Gather",
+                                             "LayerNormalization",
+                                             "InstanceNormalization",
+                                             "PointwiseChain",
+                                             "Attention",
+                                             "EmbeddingLayerNorm"};
   return ops->count(op) > 0;
 }
 

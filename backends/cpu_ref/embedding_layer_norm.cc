@@ -1,6 +1,8 @@
 // cpu_ref EmbeddingLayerNorm: the unfused math of ops/embedding_layer_norm.h
 // row by row: gather, sum in fp32 (as the Adds of the unfused network would
 // in fp32), then LayerNormalization's two passes accumulated in double.
+#include "ops/embedding_layer_norm.h"
+
 #include <cmath>
 #include <string>
 #include <utility>
@@ -10,7 +12,6 @@
 #include "backends/cpu_ref/common.h"
 #include "backends/tactic_registry.h"
 #include "graph/status_macros.h"
-#include "ops/embedding_layer_norm.h"
 
 namespace kiln {
 namespace cpu_ref {
@@ -39,18 +40,18 @@ class EmbeddingLayerNormKernel : public Fp32Kernel {
       const int64_t size = args.input_descs[table].dims[0];
       int64_t id = ReadId(args.inputs[ids], args.input_descs[ids].dtype, i);
       if (id < -size || id >= size) {
-        return absl::OutOfRangeError(absl::StrCat(
-            "layer '", layer_, "' (", kEmbeddingLayerNormOp, "): id ", id, " at position ", i,
-            " of '", args.input_descs[ids].name, "' is out of range for table '",
-            args.input_descs[table].name, "' of ", size, " rows; expected ", -size, "..",
-            size - 1));
+        return absl::OutOfRangeError(
+            absl::StrCat("layer '", layer_, "' (", kEmbeddingLayerNormOp, "): id ", id,
+                         " at position ", i, " of '", args.input_descs[ids].name,
+                         "' is out of range for table '", args.input_descs[table].name, "' of ",
+                         size, " rows; expected ", -size, "..", size - 1));
       }
       if (id < 0) id += size;
       return static_cast<const float*>(args.inputs[table]) + id * c;
     };
     const bool segments = present(kEmbedSegmentIds);
-    const auto* addend = present(kEmbedAddend) ? static_cast<const float*>(args.inputs[kEmbedAddend])
-                                               : nullptr;
+    const auto* addend =
+        present(kEmbedAddend) ? static_cast<const float*>(args.inputs[kEmbedAddend]) : nullptr;
     const int64_t addend_rows = addend != nullptr ? args.input_descs[kEmbedAddend].volume() / c : 1;
     const auto* scale = static_cast<const float*>(args.inputs[kEmbedScale]);
     const auto* bias =

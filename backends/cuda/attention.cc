@@ -27,10 +27,9 @@ class AttentionKernel : public Kernel {
 
   absl::Status Run(const KernelArgs& args) const override {
     const bool packed = params_.layout == AttentionLayout::kPackedQkv;
-    const AttentionGeometry g =
-        AttentionGeometryOf(params_.layout, args.input_descs[0].dims,
-                            packed ? Dims{} : args.input_descs[1].dims,
-                            packed ? Dims{} : args.input_descs[2].dims);
+    const AttentionGeometry g = AttentionGeometryOf(params_.layout, args.input_descs[0].dims,
+                                                    packed ? Dims{} : args.input_descs[1].dims,
+                                                    packed ? Dims{} : args.input_descs[2].dims);
     kernels::AttentionShape s;
     s.batch = g.batch;
     s.heads = g.heads;

@@ -250,9 +250,9 @@ class SdpaTactic : public CudaTactic {
     const bool packed = params.layout == AttentionLayout::kPackedQkv;
     const AttentionGeometry g = AttentionGeometryOf(params.layout, node.inputs[0].dims, {}, {});
     const int64_t elem = static_cast<int64_t>(DataTypeSize(node.inputs[0].dtype));
-    return std::unique_ptr<Kernel>(std::make_unique<SdpaKernel>(
-        std::move(max_plan), std::move(one_plan), node.max_batch, packed, g.k_offset * elem,
-        g.v_offset * elem));
+    return std::unique_ptr<Kernel>(
+        std::make_unique<SdpaKernel>(std::move(max_plan), std::move(one_plan), node.max_batch,
+                                     packed, g.k_offset * elem, g.v_offset * elem));
   }
 
  private:

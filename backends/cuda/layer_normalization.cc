@@ -40,9 +40,8 @@ class LayerNormalizationKernel : public Kernel {
     const bool has_skip = args.inputs.size() > 3 && args.inputs[3] != nullptr;
     KILN_CUDA_RETURN_IF_ERROR(kernels::LayerNorm(
         static_cast<int>(dtype_), shape, params_.epsilon, args.inputs[0],
-        has_skip ? args.inputs[3] : nullptr, args.inputs[1],
-        has_bias ? args.inputs[2] : nullptr, args.outputs[0],
-        static_cast<float*>(args.outputs[1]), static_cast<float*>(args.outputs[2]),
+        has_skip ? args.inputs[3] : nullptr, args.inputs[1], has_bias ? args.inputs[2] : nullptr,
+        args.outputs[0], static_cast<float*>(args.outputs[1]), static_cast<float*>(args.outputs[2]),
         ResourcesOf(args).stream()));
     return absl::OkStatus();
   }

@@ -275,8 +275,8 @@ TEST(OnnxImporterTest, GeluBothForms) {
     ASSERT_EQ(out[0].size(), 4u);
     const double erf_form[] = {-0.00404969409489031, -0.15865525393145707, 0.8413447460685429,
                                2.99595030590511};
-    const double tanh_form[] = {-0.0036373920817729943, -0.15880800939172324,
-                                0.8411919906082768, 2.996362607918227};
+    const double tanh_form[] = {-0.0036373920817729943, -0.15880800939172324, 0.8411919906082768,
+                                2.996362607918227};
     for (int i = 0; i < 4; ++i) {
       EXPECT_NEAR(out[0][i], approximate == "tanh" ? tanh_form[i] : erf_form[i], 1e-6) << i;
     }

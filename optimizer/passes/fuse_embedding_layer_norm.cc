@@ -159,12 +159,11 @@ absl::StatusOr<std::optional<Match>> FindMatch(const MatchContext& ctx, NodeId n
   if (!out.ok()) return skip(std::string(out.status().message()));
   const TensorDesc& y = graph.tensor(ln.outputs[0]).desc;
   if ((*out)[0].dims != y.dims || (*out)[0].dtype != y.dtype) {
-    return skip(absl::StrCat("the fused layer would write ", (*out)[0].ToString(), ", not ",
-                             y.ToString()));
+    return skip(
+        absl::StrCat("the fused layer would write ", (*out)[0].ToString(), ", not ", y.ToString()));
   }
   const NodeContext node = NodeContextFromGraph(graph, m.fused, /*max_batch=*/1, TargetOptions{});
-  if (!SomeTacticRuns(backends, node, kPass, "an EmbeddingLayerNorm",
-                      DescribeLayer(ln), logger)) {
+  if (!SomeTacticRuns(backends, node, kPass, "an EmbeddingLayerNorm", DescribeLayer(ln), logger)) {
     return std::nullopt;
   }
   m.removed = sums;

@@ -38,11 +38,11 @@ std::vector<float> Random(int64_t n, std::mt19937& rng, float lo = -1.0f, float 
 }
 
 struct Options {
-  bool segments = true;         // the token-type lookup
-  bool positions = true;        // the position embeddings [1, S, C] (a constant)
-  bool sum_is_output = false;   // word + type is a network output too
-  bool mean_is_output = false;  // the LN's Mean is a network output
-  bool third_lookup = false;    // a third table lookup is added in
+  bool segments = true;           // the token-type lookup
+  bool positions = true;          // the position embeddings [1, S, C] (a constant)
+  bool sum_is_output = false;     // word + type is a network output too
+  bool mean_is_output = false;    // the LN's Mean is a network output
+  bool third_lookup = false;      // a third table lookup is added in
   bool word_table_input = false;  // the word table is a network input, not a constant
 };
 
@@ -65,8 +65,8 @@ NetworkDefinition Embeddings(const Options& o, std::mt19937& rng) {
     if (o.sum_is_output) EXPECT_TRUE(net.MarkOutput(sum).ok());
   }
   if (o.third_lookup) {
-    const TensorId table =
-        *net.AddConstant("third_table", Weights::FromFloats({kTypes, kC}, Random(kTypes * kC, rng)));
+    const TensorId table = *net.AddConstant(
+        "third_table", Weights::FromFloats({kTypes, kC}, Random(kTypes * kC, rng)));
     const TensorId third = *AddGather(net, "third", table, type_ids);
     sum = *AddElementWise(net, "plus_third", sum, third, ElementWiseOp::kSum);
   }
@@ -176,8 +176,8 @@ TEST(FuseEmbeddingLayerNormTest, FusesOnlyWhereATacticRunsIt) {
 
 // Builds `net` on cpu_ref (expecting `layers` layers), runs it at batch kB
 // on `ids` and `type_ids`, and returns "y".
-std::vector<float> BuildAndRun(const NetworkDefinition& net, int layers,
-                               std::vector<int64_t> ids, std::vector<int64_t> type_ids) {
+std::vector<float> BuildAndRun(const NetworkDefinition& net, int layers, std::vector<int64_t> ids,
+                               std::vector<int64_t> type_ids) {
   BuildConfig config;
   config.max_batch = kB;
   auto plan = Builder::Build(net, config);

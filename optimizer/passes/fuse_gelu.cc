@@ -292,9 +292,8 @@ std::string WhyBroadcasts(const Graph& graph, const Match& match) {
 
 // The layers of the GELU around `f`, its Erf or Tanh; false and why not.
 absl::StatusOr<bool> MatchAround(const Context& ctx, NodeId f, Match& match, std::string* why) {
-  KILN_ASSIGN_OR_RETURN(const bool input, match.tanh_form
-                                              ? MatchTanhInput(ctx, f, match, why)
-                                              : MatchScaledInput(ctx, f, match, why));
+  KILN_ASSIGN_OR_RETURN(const bool input, match.tanh_form ? MatchTanhInput(ctx, f, match, why)
+                                                          : MatchScaledInput(ctx, f, match, why));
   if (!input) return false;
   match.nodes.push_back(f);
   KILN_ASSIGN_OR_RETURN(const TensorId p, MatchOnePlus(ctx, f, match, why));

@@ -86,8 +86,8 @@ TensorId Mul(NetworkDefinition& net, const std::string& name, TensorId a, Tensor
 
 // x (dims) -> `form` (the tanh form when `tanh` is given) -> "y" (not
 // marked as an output).
-Decomposed Build(const Form& form, Dims dims = {2, 8}, NetworkDefinition net = {},
-                 TensorId x = -1, const TanhFront* tanh = nullptr) {
+Decomposed Build(const Form& form, Dims dims = {2, 8}, NetworkDefinition net = {}, TensorId x = -1,
+                 const TanhFront* tanh = nullptr) {
   Decomposed n;
   n.x = x >= 0 ? x : *net.AddInput("x", form.dtype, dims);
   auto constant = [&](const std::string& name, float v, Dims d = {1}) {
@@ -346,12 +346,13 @@ TEST(FuseGeluTest, AcceptsEveryTanhFormOrder) {
 }
 
 TEST(FuseGeluTest, DoesNotFuseATanhFormWithOtherConstants) {
-  const std::vector<std::string> layers = {"half",  "cube",    "kappa", "inner",
+  const std::vector<std::string> layers = {"half",  "cube", "kappa",   "inner",
                                            "scale", "tanh", "add_one", "y"};
   TanhFront kappa;
   kappa.kappa = 0.0447f;
-  ExpectNotFused(Net(Form{}, {2, 8}, &kappa), layers,
-                 {"not fusing at 'tanh' (Activation)", "'inner' (ElementWise) is not x + 0.044715 * x^3"});
+  ExpectNotFused(
+      Net(Form{}, {2, 8}, &kappa), layers,
+      {"not fusing at 'tanh' (Activation)", "'inner' (ElementWise) is not x + 0.044715 * x^3"});
   TanhFront beta;
   beta.beta = 0.8f;
   ExpectNotFused(Net(Form{}, {2, 8}, &beta), layers,
@@ -446,8 +447,8 @@ TEST(FuseGeluTest, RandomTanhFormsComputeTheSameOnCpuRef) {
     form.grouping = static_cast<Form::Grouping>(pick(rng) % 3);
     form.one_first = pick(rng) % 2;
     const Dims dims = {2, 1 + pick(rng) % 40};
-    SCOPED_TRACE(testing::Message() << "round " << round << " cube " << tanh.cube
-                                    << " grouping " << form.grouping);
+    SCOPED_TRACE(testing::Message()
+                 << "round " << round << " cube " << tanh.cube << " grouping " << form.grouping);
     Decomposed fused = Build(form, dims, {}, -1, &tanh);
     ASSERT_TRUE(fused.net.MarkOutput(fused.y).ok());
     Decomposed unfused = Build(form, dims, {}, -1, &tanh);  // its Tanh an output too
@@ -458,7 +459,8 @@ TEST(FuseGeluTest, RandomTanhFormsComputeTheSameOnCpuRef) {
     BuildConfig config;
     config.max_batch = 2;
     const int unfused_layers = tanh.cube == TanhFront::kPow ? 8 : 9;
-    const std::vector<float> want = testutil::BuildAndRunY(unfused.net, config, unfused_layers, x, 2);
+    const std::vector<float> want =
+        testutil::BuildAndRunY(unfused.net, config, unfused_layers, x, 2);
     const std::vector<float> got = testutil::BuildAndRunY(fused.net, config, 1, x, 2);
     ASSERT_EQ(got.size(), x.size());
     ASSERT_EQ(want.size(), got.size());

@@ -18,11 +18,11 @@ namespace conformance {
 namespace {
 
 constexpr ActivationType kAllTypes[] = {
-    ActivationType::kRelu,       ActivationType::kSigmoid,    ActivationType::kTanh,
-    ActivationType::kLeakyRelu,  ActivationType::kElu,        ActivationType::kSelu,
-    ActivationType::kClip,       ActivationType::kSoftplus,   ActivationType::kSoftsign,
+    ActivationType::kRelu,        ActivationType::kSigmoid,    ActivationType::kTanh,
+    ActivationType::kLeakyRelu,   ActivationType::kElu,        ActivationType::kSelu,
+    ActivationType::kClip,        ActivationType::kSoftplus,   ActivationType::kSoftsign,
     ActivationType::kHardSigmoid, ActivationType::kScaledTanh, ActivationType::kThresholdedRelu,
-    ActivationType::kGelu,       ActivationType::kHardSwish,  ActivationType::kGeluTanh,
+    ActivationType::kGelu,        ActivationType::kHardSwish,  ActivationType::kGeluTanh,
 };
 
 bool IsSelection(ActivationType type) {

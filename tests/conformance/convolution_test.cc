@@ -100,9 +100,9 @@ std::vector<OpCase> NetworkSizedCases(DataType dtype, std::mt19937& rng) {
 // and without a residual input, with and without a bias.
 std::vector<OpCase> FusedEpilogueCases(DataType dtype, std::mt19937& rng) {
   const ActivationParams activations[] = {
-      {ActivationType::kRelu},          {ActivationType::kClip, 0.0f, 6.0f},
-      {ActivationType::kSigmoid},       {ActivationType::kLeakyRelu, 0.1f},
-      {ActivationType::kGelu},          {ActivationType::kHardSwish},
+      {ActivationType::kRelu},    {ActivationType::kClip, 0.0f, 6.0f},
+      {ActivationType::kSigmoid}, {ActivationType::kLeakyRelu, 0.1f},
+      {ActivationType::kGelu},    {ActivationType::kHardSwish},
       {ActivationType::kGeluTanh}};
   std::vector<OpCase> cases;
   int i = 0;

@@ -7,11 +7,12 @@
 // fp16 <= 5e-3 (kFp16RelL2). Ids are int32 or int64 in [-V, V) (negative ones
 // count from the end).
 
+#include "ops/embedding_layer_norm.h"
+
 #include <random>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "ops/embedding_layer_norm.h"
 #include "tests/conformance/harness.h"
 
 namespace kiln {
@@ -19,8 +20,7 @@ namespace conformance {
 namespace {
 
 Weights RandomIds(DataType dtype, const Dims& dims, int64_t rows, std::mt19937& rng) {
-  return RandomTensor(dtype, dims, rng, -static_cast<double>(rows),
-                      static_cast<double>(rows - 1));
+  return RandomTensor(dtype, dims, rng, -static_cast<double>(rows), static_cast<double>(rows - 1));
 }
 
 // Ids [B, S] (a network input: dim 0 is the batch); a word table of V rows;
@@ -50,7 +50,9 @@ OpCase RandomCase(DataType dtype, std::mt19937& rng, int64_t width = 0) {
   }
   if (Chance(rng, 0.5)) {
     switch (UniformInt(rng, 0, 2)) {
-      case 0: c.inputs[kEmbedAddend] = Constant(RandomFloatTensor(dtype, {1, s, width}, rng)); break;
+      case 0:
+        c.inputs[kEmbedAddend] = Constant(RandomFloatTensor(dtype, {1, s, width}, rng));
+        break;
       case 1: c.inputs[kEmbedAddend] = Constant(RandomFloatTensor(dtype, {s, width}, rng)); break;
       default: c.inputs[kEmbedAddend] = Input(RandomFloatTensor(dtype, {b, s, width}, rng));
     }

@@ -15,8 +15,21 @@ namespace kernels {
 
 // kiln::ActivationType's order.
 enum ActivationKind : int {
-  kRelu = 0, kSigmoid, kTanh, kLeakyRelu, kElu, kSelu, kClip, kSoftplus, kSoftsign,
-  kHardSigmoid, kScaledTanh, kThresholdedRelu, kGelu, kHardSwish, kGeluTanh,
+  kRelu = 0,
+  kSigmoid,
+  kTanh,
+  kLeakyRelu,
+  kElu,
+  kSelu,
+  kClip,
+  kSoftplus,
+  kSoftsign,
+  kHardSigmoid,
+  kScaledTanh,
+  kThresholdedRelu,
+  kGelu,
+  kHardSwish,
+  kGeluTanh,
 };
 
 template <int kType>

@@ -34,8 +34,8 @@ struct LayerNormShape {
   int64_t bias_strides[kMaxRank] = {};
 };
 cudaError_t LayerNorm(int dtype, const LayerNormShape& shape, float epsilon, const void* x,
-                      const void* skip, const void* scale, const void* bias, void* y,
-                      float* mean, float* inv_std_dev, cudaStream_t stream);
+                      const void* skip, const void* scale, const void* bias, void* y, float* mean,
+                      float* inv_std_dev, cudaStream_t stream);
 
 // EmbeddingLayerNorm (ops/embedding_layer_norm.h): per row r of `rows`,
 // e = table[ids[r]] (+ segment_table[segment_ids[r]]) (+ addend row
