@@ -7,6 +7,7 @@
 #include <cuda_fp16.h>
 
 #include "backends/cuda/common.h"
+#include "backends/cuda/kernels/activation_device.h"
 #include "backends/cuda/kernels/kernels.h"
 #include "backends/cuda/status.h"
 #include "backends/tactic_registry.h"
@@ -15,6 +16,13 @@
 namespace kiln {
 namespace cuda {
 namespace {
+
+// The device kernels take the type as kiln::ActivationType's int value.
+static_assert(static_cast<int>(ActivationType::kRelu) == kernels::kRelu &&
+                  static_cast<int>(ActivationType::kGelu) == kernels::kGelu &&
+                  static_cast<int>(ActivationType::kHardSwish) == kernels::kHardSwish &&
+                  static_cast<int>(ActivationType::kGeluTanh) == kernels::kGeluTanh,
+              "kernels::ActivationKind must follow kiln::ActivationType's order");
 
 template <typename T>
 class ActivationKernel : public Kernel {

@@ -30,13 +30,6 @@ using testutil::Names;
 
 constexpr int64_t kB = 2, kS = 5, kC = 16, kVocab = 11, kTypes = 2;
 
-std::vector<float> Random(int64_t n, std::mt19937& rng, float lo = -1.0f, float hi = 1.0f) {
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
 struct Options {
   bool segments = true;           // the token-type lookup
   bool positions = true;          // the position embeddings [1, S, C] (a constant)
@@ -55,31 +48,31 @@ NetworkDefinition Embeddings(const Options& o, std::mt19937& rng) {
       o.word_table_input
           ? *net.AddInput("word_table", DataType::kFloat32, {kVocab, kC}, /*batched=*/false)
           : *net.AddConstant("word_table",
-                             Weights::FromFloats({kVocab, kC}, Random(kVocab * kC, rng)));
+                             testutil::RandomFloats({kVocab, kC}, rng));
   TensorId sum = *AddGather(net, "word", word_table, ids);
   if (o.segments) {
     const TensorId table =
-        *net.AddConstant("type_table", Weights::FromFloats({kTypes, kC}, Random(kTypes * kC, rng)));
+        *net.AddConstant("type_table", testutil::RandomFloats({kTypes, kC}, rng));
     const TensorId type = *AddGather(net, "type", table, type_ids);
     sum = *AddElementWise(net, "word_plus_type", sum, type, ElementWiseOp::kSum);
     if (o.sum_is_output) EXPECT_TRUE(net.MarkOutput(sum).ok());
   }
   if (o.third_lookup) {
     const TensorId table = *net.AddConstant(
-        "third_table", Weights::FromFloats({kTypes, kC}, Random(kTypes * kC, rng)));
+        "third_table", testutil::RandomFloats({kTypes, kC}, rng));
     const TensorId third = *AddGather(net, "third", table, type_ids);
     sum = *AddElementWise(net, "plus_third", sum, third, ElementWiseOp::kSum);
   }
   if (o.positions) {
     const TensorId pos =
-        *net.AddConstant("positions", Weights::FromFloats({1, kS, kC}, Random(kS * kC, rng)));
+        *net.AddConstant("positions", testutil::RandomFloats({1, kS, kC}, rng));
     sum = *AddElementWise(net, "plus_positions", sum, pos, ElementWiseOp::kSum);
   }
   LayerNormalizationParams p;
   p.epsilon = 1e-12f;
   const TensorId y = *AddLayerNormalization(net, "ln", sum, p,
-                                            Weights::FromFloats({kC}, Random(kC, rng, 0.5f, 2.0f)),
-                                            Weights::FromFloats({kC}, Random(kC, rng)));
+                                            testutil::RandomFloats({kC}, rng, 0.5f, 2.0f),
+                                            testutil::RandomFloats({kC}, rng));
   EXPECT_TRUE(net.RenameTensor(y, "y").ok());
   EXPECT_TRUE(net.MarkOutput(y).ok());
   if (o.mean_is_output) {

@@ -383,6 +383,41 @@ TEST(FuseGeluTest, DoesNothingWithoutATacticOnTheBuildsBackends) {
 
 // ---- Built networks: the fused one computes what the unfused one did. ----
 
+// Builds `form` (the tanh form when `tanh` is given) over x of `dims` twice:
+// as is, and with the Erf's or Tanh's output an output too, so nothing
+// fuses (`unfused_layers` layers). Runs both at batch dims[0] and 1 on `x`
+// and expects them to agree within `tolerance` per element (relative to 1 +
+// |want|: the layers round after each step, the Gelu once) and 1e-5 in
+// relative L2. Returns the worst relative L2.
+double ExpectFusedMatchesUnfused(const Form& form, const Dims& dims, const TanhFront* tanh,
+                                 int unfused_layers, const std::vector<float>& x,
+                                 double tolerance) {
+  Decomposed fused = Build(form, dims, {}, -1, tanh);
+  EXPECT_TRUE(fused.net.MarkOutput(fused.y).ok());
+  Decomposed unfused = Build(form, dims, {}, -1, tanh);
+  EXPECT_TRUE(unfused.net.MarkOutput(unfused.y).ok());
+  EXPECT_TRUE(unfused.net.MarkOutput(unfused.erf).ok());
+  BuildConfig config;
+  config.max_batch = static_cast<int>(dims[0]);
+  double worst = 0.0;
+  for (int batch : {static_cast<int>(dims[0]), 1}) {
+    const std::vector<float> want =
+        testutil::BuildAndRunY(unfused.net, config, unfused_layers, x, batch);
+    const std::vector<float> got = testutil::BuildAndRunY(fused.net, config, 1, x, batch);
+    EXPECT_EQ(got.size(), static_cast<size_t>(batch * dims[1]));
+    EXPECT_EQ(want.size(), got.size());
+    if (want.size() != got.size()) return 1.0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_NEAR(got[i], want[i], tolerance * (1.0 + std::fabs(want[i])))
+          << "element " << i << " x " << x[i];
+    }
+    const double error = testutil::RelativeL2(got, want);
+    worst = std::max(worst, error);
+    EXPECT_LE(error, 1e-5) << "batch " << batch;
+  }
+  return worst;
+}
+
 TEST(FuseGeluTest, RandomFormsComputeTheSameOnCpuRef) {
   const uint32_t seed = testutil::TestSeed();
   SCOPED_TRACE(testing::Message() << "seed " << seed);
@@ -401,30 +436,9 @@ TEST(FuseGeluTest, RandomFormsComputeTheSameOnCpuRef) {
     const Dims dims = {3, 1 + pick(rng) % 40};
     SCOPED_TRACE(testing::Message() << "round " << round << " scale " << form.scale << " grouping "
                                     << form.grouping << " dims " << DimsString(dims));
-    Decomposed fused = Build(form, dims);
-    ASSERT_TRUE(fused.net.MarkOutput(fused.y).ok());
-    // The same network with erf's output as an output too: nothing fuses.
-    Decomposed unfused = Build(form, dims);
-    ASSERT_TRUE(unfused.net.MarkOutput(unfused.y).ok());
-    ASSERT_TRUE(unfused.net.MarkOutput(unfused.erf).ok());
     std::vector<float> x(Volume(dims));
     for (float& v : x) v = value(rng);
-    BuildConfig config;
-    config.max_batch = 3;
-    for (int batch : {3, 1}) {
-      const std::vector<float> want = testutil::BuildAndRunY(unfused.net, config, 5, x, batch);
-      const std::vector<float> got = testutil::BuildAndRunY(fused.net, config, 1, x, batch);
-      ASSERT_EQ(got.size(), static_cast<size_t>(batch * dims[1]));
-      ASSERT_EQ(want.size(), got.size());
-      for (size_t i = 0; i < got.size(); ++i) {
-        // The same function; the layers round after each step, the Gelu once.
-        EXPECT_NEAR(got[i], want[i], 1e-6 * (1.0 + std::fabs(want[i])))
-            << "element " << i << " x " << x[i];
-      }
-      const double error = testutil::RelativeL2(got, want);
-      worst = std::max(worst, error);
-      EXPECT_LE(error, 1e-5) << "batch " << batch;
-    }
+    worst = std::max(worst, ExpectFusedMatchesUnfused(form, dims, nullptr, 5, x, 1e-6));
   }
   std::printf("worst relative L2 error %.3g\n", worst);
 }
@@ -449,25 +463,10 @@ TEST(FuseGeluTest, RandomTanhFormsComputeTheSameOnCpuRef) {
     const Dims dims = {2, 1 + pick(rng) % 40};
     SCOPED_TRACE(testing::Message()
                  << "round " << round << " cube " << tanh.cube << " grouping " << form.grouping);
-    Decomposed fused = Build(form, dims, {}, -1, &tanh);
-    ASSERT_TRUE(fused.net.MarkOutput(fused.y).ok());
-    Decomposed unfused = Build(form, dims, {}, -1, &tanh);  // its Tanh an output too
-    ASSERT_TRUE(unfused.net.MarkOutput(unfused.y).ok());
-    ASSERT_TRUE(unfused.net.MarkOutput(unfused.erf).ok());
     std::vector<float> x(Volume(dims));
     for (float& v : x) v = value(rng);
-    BuildConfig config;
-    config.max_batch = 2;
     const int unfused_layers = tanh.cube == TanhFront::kPow ? 8 : 9;
-    const std::vector<float> want =
-        testutil::BuildAndRunY(unfused.net, config, unfused_layers, x, 2);
-    const std::vector<float> got = testutil::BuildAndRunY(fused.net, config, 1, x, 2);
-    ASSERT_EQ(got.size(), x.size());
-    ASSERT_EQ(want.size(), got.size());
-    for (size_t i = 0; i < got.size(); ++i) {
-      EXPECT_NEAR(got[i], want[i], 2e-6 * (1.0 + std::fabs(want[i]))) << "x " << x[i];
-    }
-    worst = std::max(worst, testutil::RelativeL2(got, want));
+    worst = std::max(worst, ExpectFusedMatchesUnfused(form, dims, &tanh, unfused_layers, x, 2e-6));
   }
   std::printf("worst relative L2 error %.3g\n", worst);
   EXPECT_LE(worst, 1e-5);

@@ -5,15 +5,12 @@
 // the Activation kernel and the kernels that apply a fused activation
 // (the convolution epilogue), so a fused layer computes what the two did.
 
-#ifdef __CUDACC__
-
-#include <cuda_runtime.h>
-
 namespace kiln {
 namespace cuda {
 namespace kernels {
 
-// kiln::ActivationType's order.
+// kiln::ActivationType's order (checked by static_asserts in backends/cuda/activation.cc;
+// visible to host code for that reason).
 enum ActivationKind : int {
   kRelu = 0,
   kSigmoid,
@@ -31,6 +28,18 @@ enum ActivationKind : int {
   kHardSwish,
   kGeluTanh,
 };
+
+}  // namespace kernels
+}  // namespace cuda
+}  // namespace kiln
+
+#ifdef __CUDACC__
+
+#include <cuda_runtime.h>
+
+namespace kiln {
+namespace cuda {
+namespace kernels {
 
 template <int kType>
 __device__ __forceinline__ float ApplyActivation(float x, float alpha, float beta) {
