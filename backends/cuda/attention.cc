@@ -1,7 +1,9 @@
 // cuda Attention: cuda.attention.kernel.<fp32|fp16>, kiln's own kernel
 // (kernels/attention.cu: a warp per query row, online softmax in fp32) for
 // every shape, mask and type the op allows, so that the fuse-attention pass
-// never leaves a network that cuda cannot build. cuDNN's fused SDPA
+// never leaves a network that cuda cannot build; cuda.attention.chunked.<...>,
+// the same kernel taking keys 32 at a time (a lane per key), for heads up to
+// 256 wide. cuDNN's fused SDPA
 // (attention_sdpa.cc, linked with this file) is the fast tactic where it
 // applies; the builder times both.
 #include "ops/attention.h"
@@ -11,6 +13,7 @@
 #include <type_traits>
 
 #include "backends/cuda/common.h"
+#include "backends/cuda/kernels/attention.h"
 #include "backends/cuda/kernels/kernels.h"
 #include "backends/cuda/kernels/pointwise.h"
 #include "backends/cuda/status.h"
@@ -23,7 +26,8 @@ namespace {
 
 class AttentionKernel : public Kernel {
  public:
-  AttentionKernel(DataType dtype, AttentionParams params) : dtype_(dtype), params_(params) {}
+  AttentionKernel(DataType dtype, AttentionParams params, bool chunked)
+      : dtype_(dtype), params_(params), chunked_(chunked) {}
 
   absl::Status Run(const KernelArgs& args) const override {
     const bool packed = params_.layout == AttentionLayout::kPackedQkv;
@@ -63,11 +67,13 @@ class AttentionKernel : public Kernel {
     };
     if (dtype_ == DataType::kFloat16) {
       const auto t = qkv(static_cast<const __half*>(args.inputs[0]));
-      KILN_CUDA_RETURN_IF_ERROR(kernels::Attention<__half>(
+      KILN_CUDA_RETURN_IF_ERROR((chunked_ ? kernels::AttentionChunked<__half>
+                                          : kernels::Attention<__half>)(
           s, t[0], t[1], t[2], mask, mask_is_half, static_cast<__half*>(args.outputs[0]), stream));
     } else {
       const auto t = qkv(static_cast<const float*>(args.inputs[0]));
-      KILN_CUDA_RETURN_IF_ERROR(kernels::Attention<float>(
+      KILN_CUDA_RETURN_IF_ERROR((chunked_ ? kernels::AttentionChunked<float>
+                                          : kernels::Attention<float>)(
           s, t[0], t[1], t[2], mask, mask_is_half, static_cast<float*>(args.outputs[0]), stream));
     }
     return absl::OkStatus();
@@ -76,14 +82,19 @@ class AttentionKernel : public Kernel {
  private:
   DataType dtype_;
   AttentionParams params_;
+  bool chunked_;  // kernels::AttentionChunked, else kernels::Attention
 };
 
 class AttentionTactic : public CudaTactic {
  public:
-  explicit AttentionTactic(DataType dtype)
-      : CudaTactic(absl::StrCat("cuda.attention.kernel.", DataTypeName(dtype)), kAttentionOp,
-                   /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
-        dtype_(dtype) {}
+  // chunked: cuda.attention.chunked.<dtype> (kernels::AttentionChunked, head
+  // size up to kMaxChunkedAttentionD), else cuda.attention.kernel.<dtype>.
+  AttentionTactic(DataType dtype, bool chunked)
+      : CudaTactic(absl::StrCat("cuda.attention.", chunked ? "chunked." : "kernel.",
+                                DataTypeName(dtype)),
+                   kAttentionOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
+        dtype_(dtype),
+        chunked_(chunked) {}
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireLinear(node));
@@ -101,23 +112,38 @@ class AttentionTactic : public CudaTactic {
     if (node.has_input(3) && node.inputs[3].rank() > 4) {
       return absl::UnimplementedError("the mask has rank above 4");
     }
-    return AttentionParams::FromAttrs(node.attrs).status();
+    KILN_ASSIGN_OR_RETURN(AttentionParams params, AttentionParams::FromAttrs(node.attrs));
+    if (chunked_) {
+      const bool packed = params.layout == AttentionLayout::kPackedQkv;
+      const AttentionGeometry g =
+          AttentionGeometryOf(params.layout, node.inputs[0].dims,
+                              packed ? Dims{} : node.inputs[1].dims,
+                              packed ? Dims{} : node.inputs[2].dims);
+      if (g.d > kernels::kMaxChunkedAttentionD) {
+        return absl::UnimplementedError(absl::StrCat("head size ", g.d, " is above ",
+                                                     kernels::kMaxChunkedAttentionD));
+      }
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
     KILN_ASSIGN_OR_RETURN(AttentionParams params, AttentionParams::FromAttrs(node.attrs));
-    return std::unique_ptr<Kernel>(std::make_unique<AttentionKernel>(dtype_, params));
+    return std::unique_ptr<Kernel>(std::make_unique<AttentionKernel>(dtype_, params, chunked_));
   }
 
  private:
   DataType dtype_;
+  bool chunked_;
 };
 
 }  // namespace
 
-KILN_REGISTER_TACTIC(std::make_unique<AttentionTactic>(DataType::kFloat32));
-KILN_REGISTER_TACTIC(std::make_unique<AttentionTactic>(DataType::kFloat16));
+KILN_REGISTER_TACTIC(std::make_unique<AttentionTactic>(DataType::kFloat32, /*chunked=*/false));
+KILN_REGISTER_TACTIC(std::make_unique<AttentionTactic>(DataType::kFloat16, /*chunked=*/false));
+KILN_REGISTER_TACTIC(std::make_unique<AttentionTactic>(DataType::kFloat32, /*chunked=*/true));
+KILN_REGISTER_TACTIC(std::make_unique<AttentionTactic>(DataType::kFloat16, /*chunked=*/true));
 
 }  // namespace cuda
 }  // namespace kiln

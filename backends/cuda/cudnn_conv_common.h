@@ -7,6 +7,8 @@
 // query over batch sizes and the tactic state. Each op keeps its cuDNN calls
 // and its shape check.
 
+#include <cuda_fp16.h>
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -17,7 +19,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "backends/cuda/common.h"
+#include "backends/cuda/status.h"
 #include "backends/tactic.h"
+#include "ops/convolution.h"
 
 namespace kiln {
 namespace cuda {
@@ -56,6 +60,84 @@ cudnnMathType_t MathType(const CudnnConvVariant& v, bool allow_tf32);
 // OK when every tensor of `node` is in `variant`'s dtype, its rank-4 ones in
 // its format (others linear); otherwise an Unimplemented status saying which.
 absl::Status RequireConvVariant(const NodeContext& node, const CudnnConvVariant& variant);
+
+// The geometry and epilogue of a 2-D convolution for kiln's own NHWC kernels
+// (depthwise, small-channel): fills the fields that kernels::DepthwiseShape
+// and kernels::SmallChannelConvShape share (batch at the max batch; a kernel
+// sets it per run), or says why `node` is not a 2-D convolution.
+template <typename Shape>
+absl::StatusOr<Shape> DirectConvShape(const NodeContext& node, const ConvolutionParams& p) {
+  if (node.inputs.size() < 2 || node.inputs[0].rank() != 4 || node.inputs[1].rank() != 4 ||
+      node.outputs[0].rank() != 4) {
+    return absl::UnimplementedError("only 2-D convolutions (4-D x, weights and y) are supported");
+  }
+  const Dims& x = node.inputs[0].dims;
+  const Dims& w = node.inputs[1].dims;
+  const Dims& y = node.outputs[0].dims;
+  Shape s;
+  s.batch = x[0];
+  s.height = x[2];
+  s.width = x[3];
+  s.channels = x[1];
+  s.out_h = y[2];
+  s.out_w = y[3];
+  s.kernel_h = w[2];
+  s.kernel_w = w[3];
+  s.stride_h = p.strides[0];
+  s.stride_w = p.strides[1];
+  s.pad_top = p.pads[0];
+  s.pad_left = p.pads[1];
+  s.dilation_h = p.dilations[0];
+  s.dilation_w = p.dilations[1];
+  if (p.activation.has_value()) {
+    s.activation = static_cast<int>(p.activation->type);
+    s.alpha = p.activation->alpha;
+    s.beta = p.activation->beta;
+  }
+  return s;
+}
+
+// The Kernel of kiln's own NHWC convolution kernels: x is input 0, the filter
+// input 1, the bias (optional) input 2 and the residual (optional) input 3,
+// y output 0. `fp32` and `fp16` are the kernel's launcher for each element
+// type; the shape's batch is set per run.
+template <typename Shape>
+class DirectConvKernel : public Kernel {
+ public:
+  template <typename T>
+  using Launcher = cudaError_t (*)(const Shape&, const T*, const T*, const T*, const T*, T*,
+                                   cudaStream_t);
+  DirectConvKernel(const Shape& shape, DataType dtype, Launcher<float> fp32,
+                   Launcher<__half> fp16)
+      : shape_(shape), dtype_(dtype), fp32_(fp32), fp16_(fp16) {}
+
+  absl::Status Run(const KernelArgs& args) const override {
+    Shape s = shape_;
+    s.batch = args.input_descs[0].dims[0];
+    const void* bias = args.inputs.size() > 2 ? args.inputs[2] : nullptr;
+    const void* residual = args.inputs.size() > 3 ? args.inputs[3] : nullptr;
+    if (dtype_ == DataType::kFloat16) {
+      KILN_CUDA_RETURN_IF_ERROR(Launch(fp16_, s, args, bias, residual));
+    } else {
+      KILN_CUDA_RETURN_IF_ERROR(Launch(fp32_, s, args, bias, residual));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  template <typename T>
+  static cudaError_t Launch(Launcher<T> launch, const Shape& s, const KernelArgs& args,
+                            const void* bias, const void* residual) {
+    return launch(s, static_cast<const T*>(args.inputs[0]), static_cast<const T*>(args.inputs[1]),
+                  static_cast<const T*>(bias), static_cast<const T*>(residual),
+                  static_cast<T*>(args.outputs[0]), ResourcesOf(args).stream());
+  }
+
+  Shape shape_;  // batch set per run
+  DataType dtype_;
+  Launcher<float> fp32_;
+  Launcher<__half> fp16_;
+};
 
 // cuDNN descriptors of one convolution. x/y descriptors are per batch size
 // (index batch - 1 in kernels) so Run only picks one: it creates nothing.

@@ -209,6 +209,51 @@ TEST_P(AttentionConformanceTest, TransformerShapesPackedQkv) {
   CheckCases(cases);
 }
 
+// Wide heads: Dv above one pass of cuda's kernels (256 columns), D up to
+// the chunked kernel's limit and one above it, keys over several chunks of 32
+// with a ragged last one, causal with Sq < Sk, each mask kind.
+TEST_P(AttentionConformanceTest, WideHeadsAndLongKeys) {
+  std::mt19937 rng = Rng(7);
+  struct Shape {
+    int64_t sq, sk, d, dv;
+  };
+  const Shape shapes[] = {{5, 70, 32, 300}, {9, 41, 256, 48}, {3, 33, 257, 16}, {17, 100, 96, 96}};
+  const MaskKind masks[] = {MaskKind::kNone, MaskKind::kKeyPadding, MaskKind::kQueryByKey,
+                            MaskKind::kFull};
+  std::vector<OpCase> cases;
+  int i = 0;
+  for (DataType dtype : {DataType::kFloat32, DataType::kFloat16}) {
+    for (const Shape& shape : shapes) {
+      AttentionParams params;
+      params.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(shape.d)));
+      params.causal = i % 2 == 1;
+      const int64_t b = UniformInt(rng, 1, 2), h = UniformInt(rng, 1, 2);
+      OpCase c;
+      c.op = kAttentionOp;
+      c.attrs = params.ToAttrs();
+      c.inputs = {Input(RandomFloatTensor(dtype, {b, h, shape.sq, shape.d}, rng)),
+                  Input(RandomFloatTensor(dtype, {b, h, shape.sk, shape.d}, rng)),
+                  Input(RandomFloatTensor(dtype, {b, h, shape.sk, shape.dv}, rng))};
+      switch (masks[i % 4]) {
+        case MaskKind::kNone: break;
+        case MaskKind::kKeyPadding:
+          c.inputs.push_back(Input(KeyPaddingMask(dtype, b, shape.sk, rng)));
+          break;
+        case MaskKind::kQueryByKey:
+          c.inputs.push_back(Constant(RandomMask(dtype, {1, 1, shape.sq, shape.sk}, rng)));
+          break;
+        case MaskKind::kFull:
+          c.inputs.push_back(Input(RandomMask(dtype, {b, h, shape.sq, shape.sk}, rng)));
+          break;
+      }
+      c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+      cases.push_back(std::move(c));
+      ++i;
+    }
+  }
+  CheckCases(cases);
+}
+
 KILN_CONFORMANCE_INSTANTIATE(AttentionConformanceTest, kAttentionOp);
 
 }  // namespace

@@ -188,6 +188,56 @@ std::vector<OpCase> DepthwiseCases(DataType dtype, std::mt19937& rng) {
   return cases;
 }
 
+// Convolutions of few-channel inputs (1 to 4: an RGB stem) into a multiple
+// of 8 filters, the shapes cuda's small-channel kernel takes: MobileNet's 3x3
+// stride 2 and ResNet's 7x7 stride 2 stems, a dilated 5x5, an asymmetrically
+// padded 3x3, a 1x1 and 24 filters (passes of 8), each with a fused
+// epilogue, now and then a residual or no bias, at random batch and size.
+std::vector<OpCase> SmallChannelCases(DataType dtype, std::mt19937& rng) {
+  struct Shape {
+    int64_t channels, filters, kernel, stride, dilation;
+    std::array<int64_t, 4> pads;
+  };
+  const Shape shapes[] = {{3, 32, 3, 2, 1, {1, 1, 1, 1}}, {3, 64, 7, 2, 1, {3, 3, 3, 3}},
+                          {1, 16, 5, 1, 2, {4, 4, 4, 4}}, {4, 32, 3, 1, 1, {0, 0, 1, 1}},
+                          {2, 8, 1, 1, 1, {0, 0, 0, 0}},  {3, 24, 3, 3, 1, {1, 2, 0, 1}}};
+  const std::optional<ActivationParams> activations[] = {
+      ActivationParams{ActivationType::kClip, 0.0f, 6.0f}, ActivationParams{ActivationType::kRelu},
+      std::nullopt, ActivationParams{ActivationType::kHardSwish}};
+  std::vector<OpCase> cases;
+  int i = 0;
+  for (const Shape& shape : shapes) {
+    ConvolutionParams p;
+    p.strides = {shape.stride, shape.stride};
+    p.dilations = {shape.dilation, shape.dilation};
+    p.pads = shape.pads;
+    p.activation = activations[i % 4];
+    const int64_t size = UniformInt(rng, 9, 41);
+    const Dims x = {UniformInt(rng, 1, 3), shape.channels, size, size + UniformInt(rng, 0, 3)};
+    OpCase c;
+    c.op = kConvolutionOp;
+    c.attrs = p.ToAttrs();
+    c.inputs = {
+        Input(RandomFloatTensor(dtype, x, rng, -0.5f, 1.5f)),
+        Constant(RandomFloatTensor(
+            dtype, {shape.filters, shape.channels, shape.kernel, shape.kernel}, rng, -0.5f, 1.5f)),
+        i % 3 == 2 ? testutil::Omitted()
+                   : Constant(RandomFloatTensor(dtype, {shape.filters}, rng))};
+    if (i % 2 == 1) {
+      auto out = [&](int64_t in, int axis) {
+        const int64_t span = shape.dilation * (shape.kernel - 1) + 1;
+        return (in + shape.pads[axis] + shape.pads[axis + 2] - span) / shape.stride + 1;
+      };
+      const Dims y = {x[0], shape.filters, out(x[2], 0), out(x[3], 1)};
+      c.inputs.push_back(Input(RandomFloatTensor(dtype, y, rng, -1.0f, 1.0f)));  // residual
+    }
+    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+    cases.push_back(std::move(c));
+    ++i;
+  }
+  return cases;
+}
+
 std::vector<OpCase> Cases(DataType dtype, int count, std::mt19937& rng) {
   std::vector<OpCase> cases = NetworkSizedCases(dtype, rng);
   // Every fifth case has weights that are a network input.
@@ -223,6 +273,13 @@ TEST_P(ConvolutionConformanceTest, DepthwiseShapes) {
   std::mt19937 rng = Rng(6);
   std::vector<OpCase> cases = DepthwiseCases(DataType::kFloat32, rng);
   for (OpCase& c : DepthwiseCases(DataType::kFloat16, rng)) cases.push_back(std::move(c));
+  CheckCases(cases);
+}
+
+TEST_P(ConvolutionConformanceTest, SmallChannelShapes) {
+  std::mt19937 rng = Rng(7);
+  std::vector<OpCase> cases = SmallChannelCases(DataType::kFloat32, rng);
+  for (OpCase& c : SmallChannelCases(DataType::kFloat16, rng)) cases.push_back(std::move(c));
   CheckCases(cases);
 }
 

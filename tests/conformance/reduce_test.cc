@@ -105,6 +105,38 @@ TEST_P(ReduceConformanceTest, Fp16RandomShapes) {
   CheckCases(Cases(DataType::kFloat16, 1, rng));
 }
 
+// Global pools of a CNN's head (rank 4, H and W reduced, sometimes C or the
+// batch too), which cuda also runs on NHWC inputs: every op, keep_dims both
+// ways, fp32 and fp16.
+TEST_P(ReduceConformanceTest, GlobalPools) {
+  std::mt19937 rng = Rng(3);
+  const std::vector<int64_t> axes_choices[] = {{2, 3}, {-1, -2}, {1, 2, 3}, {0, 2, 3}};
+  std::vector<OpCase> cases;
+  int i = 0;
+  for (DataType dtype : {DataType::kFloat32, DataType::kFloat16}) {
+    for (ReduceOp op : kAllOps) {
+      ReduceParams p;
+      p.op = op;
+      p.axes = axes_choices[i % 4];
+      p.keep_dims = i % 3 != 0;
+      const Dims dims = {UniformInt(rng, 1, 3), 8 * UniformInt(rng, 1, 6), UniformInt(rng, 1, 9),
+                         UniformInt(rng, 1, 9)};
+      OpCase c;
+      c.op = kReduceOp;
+      c.attrs = p.ToAttrs();
+      c.inputs = {Input(RandomInput(op, dtype, dims, rng))};
+      if (op == ReduceOp::kMax || op == ReduceOp::kMin) {
+        c.tolerance = Tolerance::BitExact();
+      } else {
+        c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+      }
+      cases.push_back(std::move(c));
+      ++i;
+    }
+  }
+  CheckCases(cases);
+}
+
 KILN_CONFORMANCE_INSTANTIATE(ReduceConformanceTest, kReduceOp);
 
 }  // namespace

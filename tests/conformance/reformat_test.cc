@@ -46,6 +46,26 @@ TEST_P(ReformatConformanceTest, RandomTypesLayoutsAndShapes) {
   CheckCases(cases);
 }
 
+// A network's image input: NCHW with 1 to 8 channels to NHWC, kept in fp32
+// or rounded to fp16 (cuda moves such a tensor a pixel per thread).
+TEST_P(ReformatConformanceTest, ImageInputsToNhwc) {
+  std::mt19937 rng = Rng(2);
+  std::vector<OpCase> cases;
+  for (int64_t channels : {1, 3, 4, 8}) {
+    for (DataType to : {DataType::kFloat32, DataType::kFloat16}) {
+      OpCase c;
+      c.op = kReformatOp;
+      c.attrs = ReformatParams{to, TensorFormat::kNHWC}.ToAttrs();
+      const Dims dims = {UniformInt(rng, 1, 3), channels, UniformInt(rng, 20, 60),
+                         UniformInt(rng, 20, 60)};
+      c.inputs = {Input(RandomBits(DataType::kFloat32, dims, rng))};
+      c.tolerance = to == DataType::kFloat32 ? Tolerance::BitExact() : Tolerance::BitExactAnyNaN();
+      cases.push_back(std::move(c));
+    }
+  }
+  CheckCases(cases);
+}
+
 KILN_CONFORMANCE_INSTANTIATE(ReformatConformanceTest, kReformatOp);
 
 }  // namespace

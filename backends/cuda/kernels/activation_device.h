@@ -65,6 +65,37 @@ __device__ __forceinline__ float ApplyActivation(float x, float alpha, float bet
   return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));  // kHardSwish
 }
 
+// ApplyActivation to each of the n values of `v`, with the type known only at
+// run time (-1: none): one switch per call, not one per value, for kernels
+// whose epilogue takes the layer's activation as data.
+template <int n>
+__device__ __forceinline__ void ApplyActivationToAll(int type, float (&v)[n], float alpha,
+                                                     float beta) {
+  switch (type) {
+#define KILN_ACTIVATION_TO_ALL(t)                                                               \
+  case t:                                                                                       \
+    _Pragma("unroll") for (int i = 0; i < n; ++i) v[i] = ApplyActivation<t>(v[i], alpha, beta); \
+    return;
+    KILN_ACTIVATION_TO_ALL(kRelu)
+    KILN_ACTIVATION_TO_ALL(kSigmoid)
+    KILN_ACTIVATION_TO_ALL(kTanh)
+    KILN_ACTIVATION_TO_ALL(kLeakyRelu)
+    KILN_ACTIVATION_TO_ALL(kElu)
+    KILN_ACTIVATION_TO_ALL(kSelu)
+    KILN_ACTIVATION_TO_ALL(kClip)
+    KILN_ACTIVATION_TO_ALL(kSoftplus)
+    KILN_ACTIVATION_TO_ALL(kSoftsign)
+    KILN_ACTIVATION_TO_ALL(kHardSigmoid)
+    KILN_ACTIVATION_TO_ALL(kScaledTanh)
+    KILN_ACTIVATION_TO_ALL(kThresholdedRelu)
+    KILN_ACTIVATION_TO_ALL(kGelu)
+    KILN_ACTIVATION_TO_ALL(kHardSwish)
+    KILN_ACTIVATION_TO_ALL(kGeluTanh)
+#undef KILN_ACTIVATION_TO_ALL
+    default: return;  // -1: no activation
+  }
+}
+
 }  // namespace kernels
 }  // namespace cuda
 }  // namespace kiln

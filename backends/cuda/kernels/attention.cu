@@ -12,6 +12,7 @@
 // cuDNN SDPA tactic (attention_sdpa.cc) is the fast one where it applies.
 #include <cmath>
 
+#include "backends/cuda/kernels/attention.h"
 #include "backends/cuda/kernels/float_io.h"
 #include "backends/cuda/kernels/kernels.h"
 
@@ -87,6 +88,109 @@ __global__ void AttentionRowsKernel(AttentionShape s, const T* __restrict__ q,
   }
 }
 
+// The chunked variant: a warp still owns a query row, but takes its keys 32
+// at a time, lane j computing the whole q.k_j dot product (q staged in
+// shared memory as fp32), so a chunk costs two warp reductions (its max and
+// its sum) instead of one per key, and the dot products run side by side
+// instead of as a chain of shuffles. The V rows of the chunk's contributing
+// keys are then added in key order, each lane holding every 32nd output
+// column, as AttentionRowsKernel does. The block's warps take consecutive
+// rows of one (batch, head) (when Sq allows), so K and V are shared through
+// L1. Semantics are AttentionRowsKernel's: a -inf logit is skipped, a NaN
+// logit makes the row NaN, a row with no visible key is zeros.
+constexpr int kChunkedWarps = 8;
+
+template <typename T, typename M>
+__global__ void AttentionChunkedKernel(AttentionShape s, const T* __restrict__ q,
+                                       const T* __restrict__ k, const T* __restrict__ v,
+                                       const M* __restrict__ mask, T* __restrict__ out) {
+  __shared__ float q_shared[kChunkedWarps][kMaxChunkedAttentionD];
+  const int lane = threadIdx.x % 32;
+  const int warp = threadIdx.x / 32;
+  const int64_t row = blockIdx.x * static_cast<int64_t>(kChunkedWarps) + warp;
+  if (row >= s.batch * s.heads * s.sq) return;  // no block-wide barrier below
+  const int64_t i = row % s.sq;
+  const int64_t bh = row / s.sq;
+  const int64_t b = bh / s.heads, h = bh % s.heads;
+  const int64_t dv0 = blockIdx.y * static_cast<int64_t>(kMaxDvPerPass);
+  const int d = static_cast<int>(s.d);
+  const T* q_row = q + b * s.q.batch + h * s.q.head + i * s.q.seq;
+  float* q_f = q_shared[warp];
+  for (int e = lane; e < d; e += 32) q_f[e] = ToFloatArith(q_row[e]);
+  __syncwarp();
+  const T* k_bh = k + b * s.k.batch + h * s.k.head;
+  const T* v_bh = v + b * s.v.batch + h * s.v.head;
+  const M* mask_row =
+      mask != nullptr ? mask + b * s.mask_strides[0] + h * s.mask_strides[1] + i * s.mask_strides[2]
+                      : nullptr;
+  const int64_t last = s.causal ? min(s.sk - 1, i + s.sk - s.sq) : s.sk - 1;
+  const int64_t columns = min(static_cast<int64_t>(kMaxDvPerPass), s.dv - dv0);
+  float acc[kMaxDvPerLane];
+#pragma unroll
+  for (int t = 0; t < kMaxDvPerLane; ++t) acc[t] = 0.0f;
+  float max = -INFINITY, sum = 0.0f;
+  bool nan = false;
+  for (int64_t j0 = 0; j0 <= last; j0 += 32) {
+    const int64_t j = j0 + lane;
+    float logit = -INFINITY;
+    if (j <= last) {
+      const T* k_row = k_bh + j * s.k.seq;
+      float dot = 0.0f;
+      for (int e = 0; e < d; ++e) dot = fmaf(q_f[e], ToFloatArith(k_row[e]), dot);
+      logit = dot * s.scale;
+      if (mask_row != nullptr) logit += ToFloat(mask_row[j * s.mask_strides[3]]);
+    }
+    if (__any_sync(0xffffffffu, logit != logit)) nan = true;
+    // Keys that add to the row: not -inf (weight 0), not NaN (the row is NaN).
+    const unsigned contributing = __ballot_sync(0xffffffffu, logit == logit && logit != -INFINITY);
+    if (contributing == 0u) continue;
+    float chunk_max = (contributing >> lane) & 1u ? logit : -INFINITY;
+#pragma unroll
+    for (int offset = 16; offset > 0; offset /= 2) {
+      chunk_max = fmaxf(chunk_max, __shfl_xor_sync(0xffffffffu, chunk_max, offset));
+    }
+    const float new_max = fmaxf(max, chunk_max);
+    // +inf logits give inf - inf = NaN here, as the unfused softmax does.
+    const float rescale = expf(max - new_max);
+    const float p = (contributing >> lane) & 1u ? expf(logit - new_max) : 0.0f;
+    max = new_max;
+    sum = sum * rescale + WarpSum(p);
+#pragma unroll
+    for (int t = 0; t < kMaxDvPerLane; ++t) acc[t] *= rescale;
+    for (unsigned bits = contributing; bits != 0u; bits &= bits - 1u) {
+      const int jj = __ffs(bits) - 1;
+      const float pj = __shfl_sync(0xffffffffu, p, jj);
+      const T* v_row = v_bh + (j0 + jj) * s.v.seq + dv0;
+#pragma unroll
+      for (int t = 0; t < kMaxDvPerLane; ++t) {
+        const int64_t e = lane + 32 * t;
+        if (e < columns) acc[t] = fmaf(pj, ToFloatArith(v_row[e]), acc[t]);
+      }
+    }
+  }
+  T* out_row = out + b * s.out.batch + h * s.out.head + i * s.out.seq + dv0;
+  const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;  // no visible key: zeros
+#pragma unroll
+  for (int t = 0; t < kMaxDvPerLane; ++t) {
+    const int64_t e = lane + 32 * t;
+    if (e < columns) out_row[e] = FromFloat<T>(nan || sum != sum ? NAN : acc[t] * inv);
+  }
+}
+
+template <typename T, typename M>
+cudaError_t LaunchChunked(const AttentionShape& s, const T* q, const T* k, const T* v,
+                          const M* mask, T* out, cudaStream_t stream) {
+  const int64_t rows = s.batch * s.heads * s.sq;
+  if (rows == 0 || s.dv == 0) return cudaSuccess;
+  if (s.d > kMaxChunkedAttentionD) return cudaErrorInvalidValue;
+  const int64_t blocks = (rows + kChunkedWarps - 1) / kChunkedWarps;
+  const int64_t passes = (s.dv + kMaxDvPerPass - 1) / kMaxDvPerPass;
+  if (blocks > 0x7fffffff || passes > 65535) return cudaErrorInvalidValue;
+  const dim3 grid(static_cast<unsigned>(blocks), static_cast<unsigned>(passes));
+  AttentionChunkedKernel<T, M><<<grid, kChunkedWarps * 32, 0, stream>>>(s, q, k, v, mask, out);
+  return cudaGetLastError();
+}
+
 template <typename T, typename M>
 cudaError_t Launch(const AttentionShape& s, const T* q, const T* k, const T* v, const M* mask,
                    T* out, cudaStream_t stream) {
@@ -110,6 +214,22 @@ cudaError_t Attention(const AttentionShape& s, const T* q, const T* k, const T* 
   return Launch(s, q, k, v, static_cast<const float*>(mask), out, stream);
 }
 
+template <typename T>
+cudaError_t AttentionChunked(const AttentionShape& s, const T* q, const T* k, const T* v,
+                             const void* mask, bool mask_is_half, T* out, cudaStream_t stream) {
+  if (mask == nullptr) return LaunchChunked<T, float>(s, q, k, v, nullptr, out, stream);
+  if (mask_is_half) {
+    return LaunchChunked(s, q, k, v, static_cast<const __half*>(mask), out, stream);
+  }
+  return LaunchChunked(s, q, k, v, static_cast<const float*>(mask), out, stream);
+}
+
+template cudaError_t AttentionChunked<float>(const AttentionShape&, const float*, const float*,
+                                             const float*, const void*, bool, float*,
+                                             cudaStream_t);
+template cudaError_t AttentionChunked<__half>(const AttentionShape&, const __half*, const __half*,
+                                              const __half*, const void*, bool, __half*,
+                                              cudaStream_t);
 template cudaError_t Attention<float>(const AttentionShape&, const float*, const float*,
                                       const float*, const void*, bool, float*, cudaStream_t);
 template cudaError_t Attention<__half>(const AttentionShape&, const __half*, const __half*,

@@ -163,24 +163,39 @@ __global__ void PoolingNhwcVectorKernel(PoolShape s, int32_t n, const T* __restr
     const int32_t x_begin = max(window_x, 0), x_end = min(window_x + kernel_w, width);
     const Pack<T, V>* in = reinterpret_cast<const Pack<T, V>*>(
                                input + batch * height * width * channels) + cv;
+    // Taps are widened with the hardware conversion (one instruction, where
+    // ToFloat's NaN check costs about ten). A max keeps the element it picked
+    // (`picked`), which ToFloat converts once at the end, so a NaN's sign
+    // and payload reach the store as before; a sum's NaN is the canonical
+    // one either way.
     float acc[V];
+    T picked[V];
 #pragma unroll
-    for (int k = 0; k < V; ++k) acc[k] = s.is_max ? -INFINITY : 0.0f;
+    for (int k = 0; k < V; ++k) {
+      acc[k] = s.is_max ? -INFINITY : 0.0f;
+      picked[k] = FromFloat<T>(-INFINITY);
+    }
     for (int32_t y = y_begin; y < y_end; ++y) {
       for (int32_t x = x_begin; x < x_end; ++x) {
         const Pack<T, V> p = in[(y * width + x) * vecs];
 #pragma unroll
         for (int k = 0; k < V; ++k) {
-          const float v = ToFloat(p.v[k]);
+          const float v = ToFloatArith(p.v[k]);
           if (s.is_max) {
-            if (v > acc[k] || isnan(v)) acc[k] = v;
+            if (v > acc[k] || isnan(v)) {
+              acc[k] = v;
+              picked[k] = p.v[k];
+            }
           } else {
             acc[k] += v;
           }
         }
       }
     }
-    if (!s.is_max) {
+    if (s.is_max) {
+#pragma unroll
+      for (int k = 0; k < V; ++k) acc[k] = ToFloat(picked[k]);
+    } else {
       int32_t count;
       if (s.count_include_pad) {
         const int32_t ye = min(window_y + kernel_h, height + static_cast<int32_t>(s.pad_bottom));

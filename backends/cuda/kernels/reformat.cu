@@ -53,6 +53,25 @@ __global__ void ReformatKernel(bool in_nhwc, bool out_nhwc, Index n_dim, Index c
   }
 }
 
+// NCHW -> NHWC of a tensor with few channels (a network's RGB input): one
+// thread per pixel moves its c_dim elements, so the index arithmetic is one
+// division per pixel instead of six per element (ReformatKernel spent 0.10 ms,
+// instruction-bound, on MobileNetV2's fp32 -> fp16 input at batch 128 on an
+// H100). Reads stay coalesced along each plane.
+constexpr int64_t kPixelKernelMaxChannels = 8;
+
+template <typename In, typename Out, typename Index>
+__global__ void NchwToNhwcPixelKernel(Index pixels, Index c_dim, Index hw,
+                                      const In* __restrict__ in, Out* __restrict__ out) {
+  for (Index i = blockIdx.x * static_cast<Index>(blockDim.x) + threadIdx.x; i < pixels;
+       i += static_cast<Index>(gridDim.x) * blockDim.x) {
+    const Index n = i / hw;
+    const In* src = in + n * c_dim * hw + (i - n * hw);
+    Out* dst = out + i * c_dim;
+    for (Index c = 0; c < c_dim; ++c) dst[c] = Convert<In, Out>(src[c * hw]);
+  }
+}
+
 template <typename In, typename Out>
 cudaError_t Launch(bool in_nhwc, bool out_nhwc, int64_t n, int64_t c, int64_t h, int64_t w,
                    const void* in, void* out, cudaStream_t stream) {
@@ -61,7 +80,18 @@ cudaError_t Launch(bool in_nhwc, bool out_nhwc, int64_t n, int64_t c, int64_t h,
   const int threads = 256;
   const int64_t blocks64 = (total + threads - 1) / threads;
   const int blocks = static_cast<int>(blocks64 < 65535 * 32 ? blocks64 : 65535 * 32);
-  if (total < 0x7fffffffLL - 65535LL * 32 * threads) {  // headroom for i += step
+  const bool fits32 = total < 0x7fffffffLL - 65535LL * 32 * threads;  // headroom for i += step
+  if (!in_nhwc && out_nhwc && c <= kPixelKernelMaxChannels && fits32) {
+    const int64_t pixels = n * h * w;
+    const int64_t pixel_blocks = (pixels + threads - 1) / threads;
+    NchwToNhwcPixelKernel<In, Out, int32_t>
+        <<<static_cast<int>(pixel_blocks < 65535 * 32 ? pixel_blocks : 65535 * 32), threads, 0,
+           stream>>>(static_cast<int32_t>(pixels), static_cast<int32_t>(c),
+                     static_cast<int32_t>(h * w), static_cast<const In*>(in),
+                     static_cast<Out*>(out));
+    return cudaGetLastError();
+  }
+  if (fits32) {
     ReformatKernel<In, Out, int32_t><<<blocks, threads, 0, stream>>>(
         in_nhwc, out_nhwc, static_cast<int32_t>(n), static_cast<int32_t>(c),
         static_cast<int32_t>(h), static_cast<int32_t>(w), static_cast<const In*>(in),
