@@ -67,14 +67,14 @@ class AttentionKernel : public Kernel {
     };
     if (dtype_ == DataType::kFloat16) {
       const auto t = qkv(static_cast<const __half*>(args.inputs[0]));
-      KILN_CUDA_RETURN_IF_ERROR((chunked_ ? kernels::AttentionChunked<__half>
-                                          : kernels::Attention<__half>)(
-          s, t[0], t[1], t[2], mask, mask_is_half, static_cast<__half*>(args.outputs[0]), stream));
+      auto* attention = chunked_ ? &kernels::AttentionChunked<__half> : &kernels::Attention<__half>;
+      KILN_CUDA_RETURN_IF_ERROR(attention(s, t[0], t[1], t[2], mask, mask_is_half,
+                                          static_cast<__half*>(args.outputs[0]), stream));
     } else {
       const auto t = qkv(static_cast<const float*>(args.inputs[0]));
-      KILN_CUDA_RETURN_IF_ERROR((chunked_ ? kernels::AttentionChunked<float>
-                                          : kernels::Attention<float>)(
-          s, t[0], t[1], t[2], mask, mask_is_half, static_cast<float*>(args.outputs[0]), stream));
+      auto* attention = chunked_ ? &kernels::AttentionChunked<float> : &kernels::Attention<float>;
+      KILN_CUDA_RETURN_IF_ERROR(attention(s, t[0], t[1], t[2], mask, mask_is_half,
+                                          static_cast<float*>(args.outputs[0]), stream));
     }
     return absl::OkStatus();
   }
@@ -90,9 +90,9 @@ class AttentionTactic : public CudaTactic {
   // chunked: cuda.attention.chunked.<dtype> (kernels::AttentionChunked, head
   // size up to kMaxChunkedAttentionD), else cuda.attention.kernel.<dtype>.
   AttentionTactic(DataType dtype, bool chunked)
-      : CudaTactic(absl::StrCat("cuda.attention.", chunked ? "chunked." : "kernel.",
-                                DataTypeName(dtype)),
-                   kAttentionOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
+      : CudaTactic(
+            absl::StrCat("cuda.attention.", chunked ? "chunked." : "kernel.", DataTypeName(dtype)),
+            kAttentionOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype),
         chunked_(chunked) {}
 
@@ -115,13 +115,12 @@ class AttentionTactic : public CudaTactic {
     KILN_ASSIGN_OR_RETURN(AttentionParams params, AttentionParams::FromAttrs(node.attrs));
     if (chunked_) {
       const bool packed = params.layout == AttentionLayout::kPackedQkv;
-      const AttentionGeometry g =
-          AttentionGeometryOf(params.layout, node.inputs[0].dims,
-                              packed ? Dims{} : node.inputs[1].dims,
-                              packed ? Dims{} : node.inputs[2].dims);
+      const AttentionGeometry g = AttentionGeometryOf(params.layout, node.inputs[0].dims,
+                                                      packed ? Dims{} : node.inputs[1].dims,
+                                                      packed ? Dims{} : node.inputs[2].dims);
       if (g.d > kernels::kMaxChunkedAttentionD) {
-        return absl::UnimplementedError(absl::StrCat("head size ", g.d, " is above ",
-                                                     kernels::kMaxChunkedAttentionD));
+        return absl::UnimplementedError(
+            absl::StrCat("head size ", g.d, " is above ", kernels::kMaxChunkedAttentionD));
       }
     }
     return absl::OkStatus();

@@ -31,8 +31,10 @@ class SmallChannelConvTactic : public CudaTactic {
   absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const NodeContext& node,
                                                        absl::Span<const uint8_t>) const override {
     KILN_ASSIGN_OR_RETURN(kernels::SmallChannelConvShape shape, Shape(node));
-    return std::unique_ptr<Kernel>(std::make_unique<DirectConvKernel<kernels::SmallChannelConvShape>>(
-        shape, dtype_, &kernels::SmallChannelConvNhwc<float>, &kernels::SmallChannelConvNhwc<__half>));
+    return std::unique_ptr<Kernel>(
+        std::make_unique<DirectConvKernel<kernels::SmallChannelConvShape>>(
+            shape, dtype_, &kernels::SmallChannelConvNhwc<float>,
+            &kernels::SmallChannelConvNhwc<__half>));
   }
 
  private:

@@ -107,8 +107,7 @@ class DirectConvKernel : public Kernel {
   template <typename T>
   using Launcher = cudaError_t (*)(const Shape&, const T*, const T*, const T*, const T*, T*,
                                    cudaStream_t);
-  DirectConvKernel(const Shape& shape, DataType dtype, Launcher<float> fp32,
-                   Launcher<__half> fp16)
+  DirectConvKernel(const Shape& shape, DataType dtype, Launcher<float> fp32, Launcher<__half> fp16)
       : shape_(shape), dtype_(dtype), fp32_(fp32), fp16_(fp16) {}
 
   absl::Status Run(const KernelArgs& args) const override {

@@ -49,6 +49,21 @@ int64_t ReducedPerOutput(const OpCase& c) {
   return Volume(c.inputs[0].value.dims()) / node->outputs[0].volume();
 }
 
+// A Reduce of a random input of `dims`, with the file's bounds: max and min
+// bit-exact, the other ops kFp32RelL2 / kFp16RelL2.
+OpCase ReduceCase(const ReduceParams& p, DataType dtype, const Dims& dims, std::mt19937& rng) {
+  OpCase c;
+  c.op = kReduceOp;
+  c.attrs = p.ToAttrs();
+  c.inputs = {Input(RandomInput(p.op, dtype, dims, rng))};
+  if (p.op == ReduceOp::kMax || p.op == ReduceOp::kMin) {
+    c.tolerance = Tolerance::BitExact();
+  } else {
+    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+  }
+  return c;
+}
+
 // Rank 1 to 4; the reduced axes are a random subset (given positive or
 // negative, in any order, sometimes including the batch), or empty for all
 // dims; keep_dims either way.
@@ -66,16 +81,7 @@ OpCase RandomCase(ReduceOp op, DataType dtype, std::mt19937& rng) {
     if (p.axes.empty()) p.axes.push_back(rank - 1);
     std::shuffle(p.axes.begin(), p.axes.end(), rng);
   }
-  OpCase c;
-  c.op = kReduceOp;
-  c.attrs = p.ToAttrs();
-  c.inputs = {Input(RandomInput(op, dtype, dims, rng))};
-  if (op == ReduceOp::kMax || op == ReduceOp::kMin) {
-    c.tolerance = Tolerance::BitExact();
-  } else {
-    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
-  }
-  return c;
+  return ReduceCase(p, dtype, dims, rng);
 }
 
 std::vector<OpCase> Cases(DataType dtype, int per_op, std::mt19937& rng) {
@@ -106,8 +112,7 @@ TEST_P(ReduceConformanceTest, Fp16RandomShapes) {
 }
 
 // Global pools of a CNN's head (rank 4, H and W reduced, sometimes C or the
-// batch too), which cuda also runs on NHWC inputs: every op, keep_dims both
-// ways, fp32 and fp16.
+// batch too): every op, keep_dims both ways, fp32 and fp16.
 TEST_P(ReduceConformanceTest, GlobalPools) {
   std::mt19937 rng = Rng(3);
   const std::vector<int64_t> axes_choices[] = {{2, 3}, {-1, -2}, {1, 2, 3}, {0, 2, 3}};
@@ -121,16 +126,7 @@ TEST_P(ReduceConformanceTest, GlobalPools) {
       p.keep_dims = i % 3 != 0;
       const Dims dims = {UniformInt(rng, 1, 3), 8 * UniformInt(rng, 1, 6), UniformInt(rng, 1, 9),
                          UniformInt(rng, 1, 9)};
-      OpCase c;
-      c.op = kReduceOp;
-      c.attrs = p.ToAttrs();
-      c.inputs = {Input(RandomInput(op, dtype, dims, rng))};
-      if (op == ReduceOp::kMax || op == ReduceOp::kMin) {
-        c.tolerance = Tolerance::BitExact();
-      } else {
-        c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
-      }
-      cases.push_back(std::move(c));
+      cases.push_back(ReduceCase(p, dtype, dims, rng));
       ++i;
     }
   }
