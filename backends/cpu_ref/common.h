@@ -109,6 +109,13 @@ void ForEachBroadcast(const Dims& out_dims, const std::array<SmallDims, N>& stri
 // Rounds `bytes` up to a multiple of 64.
 inline size_t Align64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
+// Element i of an index tensor of `dtype` kInt64 or kInt32 (the indices of
+// Gather, GatherElements, GatherND, ScatterElements and ScatterND).
+inline int64_t ReadIndex(const void* indices, DataType dtype, int64_t i) {
+  return dtype == DataType::kInt64 ? static_cast<const int64_t*>(indices)[i]
+                                   : static_cast<const int32_t*>(indices)[i];
+}
+
 }  // namespace cpu_ref
 }  // namespace kiln
 

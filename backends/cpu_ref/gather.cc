@@ -12,11 +12,6 @@ namespace kiln {
 namespace cpu_ref {
 namespace {
 
-int64_t ReadIndex(const void* indices, DataType dtype, int64_t i) {
-  return dtype == DataType::kInt64 ? static_cast<const int64_t*>(indices)[i]
-                                   : static_cast<const int32_t*>(indices)[i];
-}
-
 class GatherKernel : public Kernel {
  public:
   GatherKernel(std::string layer, int64_t axis) : layer_(std::move(layer)), axis_(axis) {}

@@ -14,7 +14,7 @@ namespace kiln {
 namespace cpu_ref {
 namespace {
 
-int64_t ReadIndex(const void* indices, DataType dtype, int64_t i) {
+int64_t ReadOneHotIndex(const void* indices, DataType dtype, int64_t i) {
   switch (dtype) {
     case DataType::kInt64: return static_cast<const int64_t*>(indices)[i];
     case DataType::kInt32: return static_cast<const int32_t*>(indices)[i];
@@ -38,7 +38,7 @@ void Fill(const KernelArgs& args, int64_t axis, int64_t depth, T off, T on) {
   for (int64_t i = 0; i < total; ++i) out[i] = off;
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
-      int64_t index = ReadIndex(args.inputs[0], in.dtype, o * inner + i);
+      int64_t index = ReadOneHotIndex(args.inputs[0], in.dtype, o * inner + i);
       if (index < -depth || index >= depth) continue;
       if (index < 0) index += depth;
       out[(o * depth + index) * inner + i] = on;

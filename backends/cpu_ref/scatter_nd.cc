@@ -28,11 +28,6 @@ Reduction ParseReduction(const std::string& r) {
   return Reduction::kNone;
 }
 
-int64_t ReadIndex(const void* indices, DataType dtype, int64_t i) {
-  return dtype == DataType::kInt64 ? static_cast<const int64_t*>(indices)[i]
-                                   : static_cast<const int32_t*>(indices)[i];
-}
-
 // Combines in `Acc`; integers in the unsigned type so overflow wraps.
 template <typename Acc>
 Acc Combine(Reduction r, Acc old_value, Acc update) {
