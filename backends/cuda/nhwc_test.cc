@@ -3,8 +3,9 @@
 // conformance harness cannot feed NHWC tensors yet): pooling through its
 // kernel launchers, element_wise through its tactic (the dims permutation
 // lives there). Max pooling and element_wise must match bit for bit, average
-// pooling within 1e-6. Supports' refusals are checked without a device; the
-// rest needs a GPU and skips with the reason elsewhere.
+// pooling within 1e-6. Supports' refusals (these tactics', the small-channel
+// convolution's and the chunked attention's) are checked without a device;
+// the rest needs a GPU and skips with the reason elsewhere.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -22,6 +23,8 @@
 #include "backends/tactic_registry.h"
 #include "graph/types.h"
 #include "gtest/gtest.h"
+#include "ops/attention.h"
+#include "ops/convolution.h"
 #include "ops/element_wise.h"
 #include "ops/pooling.h"
 
@@ -342,6 +345,82 @@ TEST(NhwcSupportsTest, PoolingTacticsReadTheirOwnLayout) {
   node.inputs[0].format = node.outputs[0].format = TensorFormat::kLinear;
   EXPECT_TRUE(nchw->Supports(node).ok()) << nchw->Supports(node);
   EXPECT_TRUE(absl::IsUnimplemented(nhwc->Supports(node)));
+}
+
+// A 2-D convolution node in NHWC `dtype`: x [2, C, 32, 32], K filters of
+// 3x3 (or `kernel`) at stride 2, pad 1, with a bias.
+NodeContext ConvNode(int64_t channels, int64_t filters, int64_t group, DataType dtype,
+                     int64_t kernel = 3) {
+  ConvolutionParams params;
+  params.strides = {2, 2};
+  params.pads = {1, 1, 1, 1};
+  params.group = group;
+  const int64_t out = (32 + 2 - kernel) / 2 + 1;
+  NodeContext node;
+  node.name = "stem";
+  node.op = kConvolutionOp;
+  node.attrs = params.ToAttrs();
+  node.inputs = {
+      TensorDesc{"x", dtype, {2, channels, 32, 32}, TensorFormat::kNHWC},
+      TensorDesc{"w", dtype, {filters, channels / group, kernel, kernel}, TensorFormat::kNHWC},
+      TensorDesc{"b", dtype, {filters}, TensorFormat::kLinear}};
+  node.outputs = {TensorDesc{"y", dtype, {2, filters, out, out}, TensorFormat::kNHWC}};
+  node.constants = {nullptr, nullptr, nullptr};
+  return node;
+}
+
+// The small-channel convolution takes an RGB stem and says why it refuses
+// anything else.
+TEST(NhwcSupportsTest, SmallChannelConvolutionTakesFewChannelInputs) {
+  const Tactic* fp16 = TacticRegistry::Global().Find("cuda.convolution.small_channel.nhwc.fp16");
+  const Tactic* fp32 = TacticRegistry::Global().Find("cuda.convolution.small_channel.nhwc.fp32");
+  ASSERT_NE(fp16, nullptr);
+  ASSERT_NE(fp32, nullptr);
+  EXPECT_TRUE(fp16->Supports(ConvNode(3, 32, 1, DataType::kFloat16)).ok())
+      << fp16->Supports(ConvNode(3, 32, 1, DataType::kFloat16));
+  EXPECT_TRUE(fp32->Supports(ConvNode(4, 8, 1, DataType::kFloat32)).ok());
+  EXPECT_TRUE(absl::IsUnimplemented(fp32->Supports(ConvNode(3, 32, 1, DataType::kFloat16))));
+  auto refusal = [&](const NodeContext& node) {
+    return std::string(fp16->Supports(node).message());
+  };
+  EXPECT_NE(refusal(ConvNode(8, 32, 1, DataType::kFloat16)).find("more than 4 input channels"),
+            std::string::npos);
+  EXPECT_NE(refusal(ConvNode(3, 12, 1, DataType::kFloat16)).find("not a multiple of 8"),
+            std::string::npos);
+  EXPECT_NE(refusal(ConvNode(3, 24, 3, DataType::kFloat16)).find("group 3"), std::string::npos);
+  // 7x7x4 filters, 64 of them: 50 KiB in fp32.
+  EXPECT_NE(refusal(ConvNode(4, 64, 1, DataType::kFloat16, 7)).find("48 KiB"), std::string::npos);
+  NodeContext linear = ConvNode(3, 32, 1, DataType::kFloat16);
+  for (TensorDesc& t : linear.inputs) t.format = TensorFormat::kLinear;
+  linear.outputs[0].format = TensorFormat::kLinear;
+  EXPECT_TRUE(absl::IsUnimplemented(fp16->Supports(linear)));
+}
+
+// The chunked attention kernel stages a head of up to 256 elements per row;
+// the row kernel takes any width.
+TEST(NhwcSupportsTest, ChunkedAttentionTakesHeadsUpTo256) {
+  const Tactic* chunked = TacticRegistry::Global().Find("cuda.attention.chunked.fp32");
+  const Tactic* rows = TacticRegistry::Global().Find("cuda.attention.kernel.fp32");
+  ASSERT_NE(chunked, nullptr);
+  ASSERT_NE(rows, nullptr);
+  auto node = [](int64_t d) {
+    NodeContext n;
+    n.name = "attention";
+    n.op = kAttentionOp;
+    n.attrs = AttentionParams{}.ToAttrs();
+    const Dims dims = {1, 2, 16, d};
+    n.inputs = {TensorDesc{"q", DataType::kFloat32, dims, TensorFormat::kLinear},
+                TensorDesc{"k", DataType::kFloat32, dims, TensorFormat::kLinear},
+                TensorDesc{"v", DataType::kFloat32, dims, TensorFormat::kLinear}};
+    n.outputs = {TensorDesc{"y", DataType::kFloat32, dims, TensorFormat::kLinear}};
+    n.constants = {nullptr, nullptr, nullptr};
+    return n;
+  };
+  EXPECT_TRUE(chunked->Supports(node(256)).ok()) << chunked->Supports(node(256));
+  const absl::Status wide = chunked->Supports(node(257));
+  EXPECT_TRUE(absl::IsUnimplemented(wide));
+  EXPECT_NE(std::string(wide.message()).find("head size 257"), std::string::npos) << wide;
+  EXPECT_TRUE(rows->Supports(node(257)).ok()) << rows->Supports(node(257));
 }
 
 }  // namespace
