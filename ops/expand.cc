@@ -15,6 +15,10 @@ absl::StatusOr<std::vector<TensorDesc>> InferExpand(const InferenceContext& ctx)
   absl::StatusOr<ExpandParams> params = ExpandParams::FromAttrs(ctx.attrs);
   if (!params.ok()) return ctx.Error(params.status().message());
   const TensorDesc& in = ctx.inputs[0];
+  absl::StatusOr<std::vector<int64_t>> shape =
+      ResolveDimRefs(params->shape_refs, params->shape, ctx.inputs, /*first_ref_input=*/1);
+  if (!shape.ok()) return ctx.Error("shape_refs: ", shape.status().message());
+  params->shape = *std::move(shape);
   absl::StatusOr<Dims> dims = BroadcastDims(in.dims, params->shape);
   if (!dims.ok()) {
     return ctx.Error("input '", in.name, "' does not broadcast to shape ",
@@ -29,6 +33,7 @@ absl::StatusOr<std::vector<TensorDesc>> InferExpand(const InferenceContext& ctx)
 OpSchema MakeExpandSchema() {
   OpSchema schema;
   schema.name = kExpandOp;
+  schema.max_inputs = 8;  // the data, then tensors whose dims shape_refs read
   schema.infer = InferExpand;
   return schema;
 }
@@ -40,12 +45,15 @@ KILN_REGISTER_OP(MakeExpandSchema());
 AttrMap ExpandParams::ToAttrs() const {
   AttrMap attrs;
   attrs.Set("shape", shape);
+  SetDimRefs(attrs, "shape_refs", shape_refs);
   return attrs;
 }
 
 absl::StatusOr<ExpandParams> ExpandParams::FromAttrs(const AttrMap& attrs) {
   ExpandParams params;
   KILN_ASSIGN_OR_RETURN(params.shape, attrs.GetInts("shape", {}));
+  KILN_ASSIGN_OR_RETURN(params.shape_refs,
+                        DimRefsFromAttrs(attrs, "shape_refs", params.shape.size()));
   for (int64_t d : params.shape) {
     if (d < 0) {
       return absl::InvalidArgumentError(absl::StrCat("shape ", DimsString(params.shape),

@@ -13,6 +13,10 @@ namespace {
 absl::StatusOr<std::vector<TensorDesc>> InferRange(const InferenceContext& ctx) {
   absl::StatusOr<RangeParams> params = RangeParams::FromAttrs(ctx.attrs);
   if (!params.ok()) return ctx.Error(params.status().message());
+  absl::StatusOr<std::vector<int64_t>> limit =
+      ResolveDimRefs(params->limit_refs, {0}, ctx.inputs, /*first_ref_input=*/0);
+  if (!limit.ok()) return ctx.Error("limit_refs: ", limit.status().message());
+  if (!params->limit_refs.empty()) params->limit = static_cast<float>((*limit)[0]);
   const RangeParams& p = *params;
   if (p.dtype == DataType::kBool) {
     return ctx.Error("dtype bool is not numeric; Range makes fp32, fp16, int32, int64 or int8");
@@ -38,7 +42,7 @@ OpSchema MakeRangeSchema() {
   OpSchema schema;
   schema.name = kRangeOp;
   schema.min_inputs = 0;
-  schema.max_inputs = 0;
+  schema.max_inputs = 8;  // tensors whose dims limit_refs read
   schema.infer = InferRange;
   return schema;
 }
@@ -53,6 +57,7 @@ AttrMap RangeParams::ToAttrs() const {
   attrs.Set("limit", limit);
   attrs.Set("delta", delta);
   attrs.Set("dtype", std::string(DataTypeName(dtype)));
+  SetDimRefs(attrs, "limit_refs", limit_refs);
   return attrs;
 }
 
@@ -63,6 +68,7 @@ absl::StatusOr<RangeParams> RangeParams::FromAttrs(const AttrMap& attrs) {
   KILN_ASSIGN_OR_RETURN(params.delta, attrs.GetFloat("delta", 1.0f));
   KILN_ASSIGN_OR_RETURN(std::string dtype, attrs.GetString("dtype", "fp32"));
   KILN_ASSIGN_OR_RETURN(params.dtype, ParseDataType(dtype));
+  KILN_ASSIGN_OR_RETURN(params.limit_refs, DimRefsFromAttrs(attrs, "limit_refs", 1));
   return params;
 }
 

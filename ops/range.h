@@ -5,6 +5,7 @@
 #include "absl/strings/string_view.h"
 #include "graph/attributes.h"
 #include "graph/network_definition.h"
+#include "ops/dim_refs.h"
 #include "graph/types.h"
 
 namespace kiln {
@@ -17,13 +18,17 @@ inline constexpr char kRangeOp[] = "Range";
 // here they are attributes (stored as floats, so integers are exact up to
 // 2^24) with the output `dtype` (fp32, fp16, int32, int64 or int8; integer
 // elements are rounded to nearest). No inputs; delta must not be 0.
+// The limit may instead be a dim of an input, read at shape inference
+// (limit_refs, ops/dim_refs.h: one (input, dim) pair; the input is read for
+// its shape only): Range(0, seq) follows the sequence length of a profile.
 struct RangeParams {
   float start = 0.0f;
   float limit = 0.0f;
   float delta = 1.0f;
   DataType dtype = DataType::kFloat32;
+  std::vector<DimRef> limit_refs;  // empty, or one pair
 
-  AttrMap ToAttrs() const;  // "start", "limit", "delta", "dtype" (a name: "fp32", "int64", ...)
+  AttrMap ToAttrs() const;  // "start", "limit", "delta", "dtype" (a name: "fp32", "int64", ...), "limit_refs"
   static absl::StatusOr<RangeParams> FromAttrs(const AttrMap& attrs);
 };
 

@@ -98,11 +98,14 @@ absl::StatusOr<Dims> ApplyReshape(const ShuffleParams& params, const Dims& dims)
   return shape;
 }
 
+// The data and up to 7 tensors whose dims reshape_refs read.
+constexpr int kMaxShuffleInputs = 8;
+
 absl::StatusOr<std::vector<TensorDesc>> InferShuffle(const InferenceContext& ctx) {
   absl::StatusOr<ShuffleParams> params = ShuffleParams::FromAttrs(ctx.attrs);
   if (!params.ok()) return ctx.Error(params.status().message());
   if (!ctx.has_input(0)) return ctx.Error("input 0 is omitted; Shuffle needs its input");
-  absl::StatusOr<Dims> dims = InferShuffleDims(*params, ctx.inputs[0].dims);
+  absl::StatusOr<Dims> dims = InferShuffleDims(*params, ctx.inputs);
   if (!dims.ok()) {
     return ctx.Error("input '", ctx.inputs[0].name, "' (", DimsString(ctx.inputs[0].dims),
                      "): ", dims.status().message());
@@ -116,6 +119,7 @@ absl::StatusOr<std::vector<TensorDesc>> InferShuffle(const InferenceContext& ctx
 OpSchema MakeShuffleSchema() {
   OpSchema schema;
   schema.name = kShuffleOp;
+  schema.max_inputs = kMaxShuffleInputs;
   schema.infer = InferShuffle;
   return schema;
 }
@@ -149,6 +153,18 @@ absl::StatusOr<Dims> InferShuffleDims(const ShuffleParams& params, const Dims& i
   return dims;
 }
 
+absl::StatusOr<Dims> InferShuffleDims(const ShuffleParams& params,
+                                      absl::Span<const TensorDesc> inputs) {
+  if (params.reshape_refs.empty()) return InferShuffleDims(params, inputs[0].dims);
+  ShuffleParams resolved = params;
+  resolved.reshape_refs.clear();
+  absl::StatusOr<std::vector<int64_t>> reshape =
+      ResolveDimRefs(params.reshape_refs, params.reshape, inputs, /*first_ref_input=*/1);
+  if (!reshape.ok()) return absl::InvalidArgumentError(absl::StrCat("reshape_refs: ", reshape.status().message()));
+  resolved.reshape = *std::move(reshape);
+  return InferShuffleDims(resolved, inputs[0].dims);
+}
+
 AttrMap ShuffleParams::ToAttrs() const {
   AttrMap attrs;
   if (!first_transpose.empty()) attrs.Set("first_transpose", first_transpose);
@@ -157,6 +173,7 @@ AttrMap ShuffleParams::ToAttrs() const {
   // contradiction instead of the layer silently dropping the reshape.
   if (has_reshape || !reshape.empty()) attrs.Set("reshape", reshape);
   attrs.Set("zero_is_placeholder", zero_is_placeholder);
+  SetDimRefs(attrs, "reshape_refs", reshape_refs);
   if (!second_transpose.empty()) attrs.Set("second_transpose", second_transpose);
   return attrs;
 }
@@ -174,6 +191,8 @@ absl::StatusOr<ShuffleParams> ShuffleParams::FromAttrs(const AttrMap& attrs) {
         "; drop one of them"));
   }
   KILN_ASSIGN_OR_RETURN(params.zero_is_placeholder, GetFlag(attrs, "zero_is_placeholder", true));
+  KILN_ASSIGN_OR_RETURN(params.reshape_refs,
+                        DimRefsFromAttrs(attrs, "reshape_refs", params.reshape.size()));
   KILN_ASSIGN_OR_RETURN(params.second_transpose, attrs.GetInts("second_transpose", {}));
   return params;
 }

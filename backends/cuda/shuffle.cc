@@ -201,7 +201,7 @@ class ShuffleTransposeTactic : public CudaTactic {
     absl::StatusOr<ShuffleParams> params = ShuffleParams::FromAttrs(node.attrs);
     if (!params.ok()) return node.Error(params.status().message());
     // Re-checked because a plan's attributes come from a file.
-    absl::StatusOr<Dims> dims = InferShuffleDims(*params, node.inputs[0].dims);
+    absl::StatusOr<Dims> dims = InferShuffleDims(*params, node.inputs);
     if (!dims.ok()) return node.Error(dims.status().message());
     if (*dims != node.outputs[0].dims) {
       return node.Error("the attributes give output ", DimsString(*dims), " but the output is ",

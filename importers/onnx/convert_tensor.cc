@@ -69,7 +69,9 @@ absl::Status ConvertShape(ImportContext& ctx) {
   start = std::max<int64_t>(0, std::min(start, rank));
   end = std::max<int64_t>(start, std::min(end, rank));
   std::vector<int64_t> v(dims.begin() + start, dims.begin() + end);
-  if (!ctx.IsConstant(x)) ctx.PinShapes(absl::StrCat("folded to ", DimsString(v)));
+  if (!ctx.IsConstant(x) && !ctx.dynamic()) {
+    ctx.PinShapes(absl::StrCat("folded to ", DimsString(v)));
+  }
   KILN_ASSIGN_OR_RETURN(TensorId t,
                         ctx.AddConstant("", Int64Tensor(v, {static_cast<int64_t>(v.size())})));
   return ctx.SetOutput(0, t);
@@ -77,7 +79,9 @@ absl::Status ConvertShape(ImportContext& ctx) {
 
 absl::Status ConvertSize(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
-  if (!ctx.IsConstant(x)) ctx.PinShapes(absl::StrCat("folded to ", ctx.DescOf(x).volume()));
+  if (!ctx.IsConstant(x) && !ctx.dynamic()) {
+    ctx.PinShapes(absl::StrCat("folded to ", ctx.DescOf(x).volume()));
+  }
   KILN_ASSIGN_OR_RETURN(TensorId t, ctx.AddConstant("", Int64Tensor({ctx.DescOf(x).volume()}, {})));
   return ctx.SetOutput(0, t);
 }
@@ -97,6 +101,35 @@ absl::Status ConvertConstantOfShape(ImportContext& ctx) {
   return ctx.SetOutput(0, t);
 }
 
+// Reshape to a target computed from the input dims (dynamic shapes,
+// onnx_importer.h): each entry that varies becomes 0 (copy) where it is the
+// data's own dim, a reference to the graph input dim it equals, or the one -1.
+absl::StatusOr<TensorId> DynamicReshape(ImportContext& ctx, TensorId x, bool zero_copies) {
+  std::optional<std::vector<Dims>> data = ctx.PointDims(x);
+  std::optional<std::vector<std::vector<double>>> target = ctx.PointValues(ctx.input(1));
+  if (!data || !target) return ctx.Unsupported("the probe imports did not see this Reshape");
+  std::vector<std::vector<int64_t>> points;
+  for (const std::vector<double>& t : *target) points.emplace_back(t.begin(), t.end());
+  auto copy = [&](size_t i, const std::vector<int64_t>& column) -> std::optional<int64_t> {
+    if (!zero_copies) return std::nullopt;
+    for (size_t p = 0; p < column.size(); ++p) {
+      if (i >= (*data)[p].size() || (*data)[p][i] != column[p]) return std::nullopt;
+    }
+    return 0;
+  };
+  KILN_ASSIGN_OR_RETURN(ImportContext::SymbolicSizes sizes,
+                        ctx.ResolveSizes(points, /*first_ref_input=*/1, copy, true));
+  ShuffleParams params;
+  params.has_reshape = true;
+  params.reshape = sizes.values;
+  params.zero_is_placeholder = zero_copies;
+  params.reshape_refs = sizes.refs;
+  std::vector<TensorId> inputs = {x};
+  inputs.insert(inputs.end(), sizes.ref_inputs.begin(), sizes.ref_inputs.end());
+  ctx.MarkDynamicHandled();
+  return ctx.AddLayer1("", kShuffleOp, inputs, params.ToAttrs());
+}
+
 absl::Status ConvertReshape(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
   std::vector<int64_t> shape;
@@ -106,6 +139,11 @@ absl::Status ConvertReshape(ImportContext& ctx) {
     KILN_ASSIGN_OR_RETURN(shape, ctx.ConstantInts(1));
   }
   KILN_ASSIGN_OR_RETURN(int64_t allowzero, ctx.AttrInt("allowzero", 0));
+  if (ctx.InputVaries(1) && !ctx.IsConstant(x)) {
+    absl::StatusOr<TensorId> y = DynamicReshape(ctx, x, allowzero == 0);
+    if (y.ok()) return ctx.SetOutput(0, *y);
+    ctx.PinShapes(y.status().message());
+  }
   const Dims& in = ctx.DescOf(x).dims;
   ShuffleParams params;
   params.has_reshape = true;
@@ -300,10 +338,51 @@ absl::Status ConvertSlice(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+// Gather along axis 0 by indices computed from the input dims that are
+// 0, 1, 2, ... over all of axis 0 at every probed shape (the flat index
+// b * seq + k of transformers' padding mask): a reshape of the data to
+// indices dims + data dims[1:], or nullopt when the indices are otherwise.
+std::optional<absl::StatusOr<TensorId>> IdentityGather(ImportContext& ctx, TensorId data,
+                                                      TensorId indices, int64_t axis) {
+  if (axis != 0 || !ctx.Varies(indices) || ctx.IsConstant(data)) return std::nullopt;
+  std::optional<std::vector<Dims>> data_dims = ctx.PointDims(data);
+  std::optional<std::vector<Dims>> index_dims = ctx.PointDims(indices);
+  std::optional<std::vector<std::vector<double>>> values = ctx.PointValues(indices);
+  if (!data_dims || !index_dims || !values) return std::nullopt;
+  std::vector<std::vector<int64_t>> points;
+  for (size_t p = 0; p < values->size(); ++p) {
+    const Dims& d = (*data_dims)[p];
+    const std::vector<double>& v = (*values)[p];
+    if (d.empty() || static_cast<int64_t>(v.size()) != d[0]) return std::nullopt;
+    for (size_t k = 0; k < v.size(); ++k) {
+      if (v[k] != static_cast<double>(k)) return std::nullopt;
+    }
+    std::vector<int64_t> out((*index_dims)[p].begin(), (*index_dims)[p].end());
+    out.insert(out.end(), d.begin() + 1, d.end());
+    points.push_back(out);
+  }
+  absl::StatusOr<ImportContext::SymbolicSizes> sizes =
+      ctx.ResolveSizes(points, /*first_ref_input=*/1, nullptr, true);
+  if (!sizes.ok()) return absl::StatusOr<TensorId>(sizes.status());
+  ShuffleParams params;
+  params.has_reshape = true;
+  params.reshape = sizes->values;
+  params.zero_is_placeholder = false;
+  params.reshape_refs = sizes->refs;
+  std::vector<TensorId> inputs = {data};
+  inputs.insert(inputs.end(), sizes->ref_inputs.begin(), sizes->ref_inputs.end());
+  ctx.MarkDynamicHandled();
+  return ctx.AddLayer1("", kShuffleOp, inputs, params.ToAttrs());
+}
+
 absl::Status ConvertGather(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId data, ctx.RequiredInput(0));
   KILN_ASSIGN_OR_RETURN(TensorId indices, ctx.RequiredInput(1));
   KILN_ASSIGN_OR_RETURN(int64_t axis, ctx.AttrInt("axis", 0));
+  if (std::optional<absl::StatusOr<TensorId>> y = IdentityGather(ctx, data, indices, axis)) {
+    if (y->ok()) return ctx.SetOutput(0, **y);
+    ctx.PinShapes(y->status().message());
+  }
   GatherParams params;
   params.axis = axis;
   KILN_ASSIGN_OR_RETURN(TensorId y,
@@ -416,8 +495,42 @@ absl::Status ConvertRange(ImportContext& ctx) {
 }
 
 // Expand: x broadcast to `shape` (numpy rules, both ways); shape constant.
+// Expand to a shape computed from the input dims: an entry that varies
+// becomes 1 where it is the data's own (right-aligned) dim, else a reference
+// to the graph input dim it equals.
+absl::StatusOr<TensorId> DynamicExpand(ImportContext& ctx, TensorId x) {
+  std::optional<std::vector<Dims>> data = ctx.PointDims(x);
+  std::optional<std::vector<std::vector<double>>> target = ctx.PointValues(ctx.input(1));
+  if (!data || !target) return ctx.Unsupported("the probe imports did not see this Expand");
+  std::vector<std::vector<int64_t>> points;
+  for (const std::vector<double>& t : *target) points.emplace_back(t.begin(), t.end());
+  auto own = [&](size_t i, const std::vector<int64_t>& column) -> std::optional<int64_t> {
+    for (size_t p = 0; p < column.size(); ++p) {
+      const int64_t offset = static_cast<int64_t>(points[p].size()) -
+                             static_cast<int64_t>((*data)[p].size());
+      const int64_t d = static_cast<int64_t>(i) - offset;
+      if (d < 0 || (*data)[p][d] != column[p]) return std::nullopt;
+    }
+    return 1;
+  };
+  KILN_ASSIGN_OR_RETURN(ImportContext::SymbolicSizes sizes,
+                        ctx.ResolveSizes(points, /*first_ref_input=*/1, own, false));
+  ExpandParams params;
+  params.shape = sizes.values;
+  params.shape_refs = sizes.refs;
+  std::vector<TensorId> inputs = {x};
+  inputs.insert(inputs.end(), sizes.ref_inputs.begin(), sizes.ref_inputs.end());
+  ctx.MarkDynamicHandled();
+  return ctx.AddLayer1("", kExpandOp, inputs, params.ToAttrs());
+}
+
 absl::Status ConvertExpand(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId x, ctx.RequiredInput(0));
+  if (ctx.InputVaries(1) && !ctx.IsConstant(x)) {
+    absl::StatusOr<TensorId> y = DynamicExpand(ctx, x);
+    if (y.ok()) return ctx.SetOutput(0, *y);
+    ctx.PinShapes(y.status().message());
+  }
   ExpandParams params;
   KILN_ASSIGN_OR_RETURN(params.shape, ctx.ConstantInts(1));
   KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kExpandOp, {x}, params.ToAttrs()));

@@ -291,6 +291,7 @@ absl::StatusOr<TensorId> ImportContext::RequiredInput(int i) const {
 }
 
 absl::StatusOr<std::vector<int64_t>> ImportContext::ConstantInts(int i) const {
+  if (InputVaries(i)) read_varying_ = true;
   const Weights* w = constant(i);
   if (w == nullptr) {
     return Unsupported("input ", i, " ('", has_input(i) ? node_.input(i) : "",
@@ -312,6 +313,7 @@ absl::StatusOr<std::vector<int64_t>> ImportContext::ConstantInts(int i) const {
 }
 
 absl::StatusOr<std::vector<float>> ImportContext::ConstantFloats(int i) const {
+  if (InputVaries(i)) read_varying_ = true;
   const Weights* w = constant(i);
   if (w == nullptr) {
     return Unsupported("input ", i, " ('", has_input(i) ? node_.input(i) : "",
@@ -333,6 +335,7 @@ absl::StatusOr<std::vector<float>> ImportContext::ConstantFloats(int i) const {
 }
 
 absl::StatusOr<float> ImportContext::ConstantScalar(int i) const {
+  if (InputVaries(i)) read_varying_ = true;
   const Weights* w = constant(i);
   if (w == nullptr) {
     return Unsupported("input ", i, " ('", has_input(i) ? node_.input(i) : "",
@@ -443,9 +446,18 @@ absl::StatusOr<std::vector<TensorId>> ImportContext::AddLayer(absl::string_view 
     values.push_back(value);
   }
   all_constant = all_constant && any_present;
+  bool varying_input = false;
+  for (TensorId t : inputs) varying_input = varying_input || (t >= 0 && Varies(t));
   if (all_constant) {
     absl::StatusOr<std::vector<Weights>> folded = EvaluateOp(op, attrs, values);
-    if (folded.ok()) {
+    // A float result of values that vary with the input dims (an embedding
+    // table gathered at 0..seq-1) is computed at run time instead; integer
+    // and bool ones are shape and index arithmetic, kept for the consumers.
+    bool float_result = false;
+    for (size_t i = 0; folded.ok() && i < folded->size(); ++i) {
+      float_result = float_result || IsFloatType((*folded)[i].dtype());
+    }
+    if (folded.ok() && !(varying_input && float_result)) {
       std::vector<TensorId> ids;
       for (size_t i = 0; i < folded->size(); ++i) {
         const std::string out = folded->size() == 1 ? layer : absl::StrCat(layer, ":", i);
@@ -457,7 +469,20 @@ absl::StatusOr<std::vector<TensorId>> ImportContext::AddLayer(absl::string_view 
       return ids;
     }
     // A layer whose op cannot be evaluated here is left for the builder.
-    if (folded.status().code() != absl::StatusCode::kNotFound) return Wrap(folded.status());
+    if (!folded.ok() && folded.status().code() != absl::StatusCode::kNotFound) {
+      return Wrap(folded.status());
+    }
+  }
+  // Varying constants read as data are made at run time from the input dims
+  // where kiln can; elsewhere the network's shapes are pinned.
+  for (TensorId& t : inputs) {
+    if (t < 0 || !Varies(t)) continue;
+    absl::StatusOr<TensorId> made = Materialize(t);
+    if (made.ok()) {
+      t = *made;
+    } else {
+      PinShapes(made.status().message());
+    }
   }
   absl::StatusOr<std::vector<TensorId>> outs =
       state_.network.AddLayer(layer, op, std::move(inputs), std::move(attrs));
@@ -485,6 +510,7 @@ absl::StatusOr<TensorId> ImportContext::AddConstant(absl::string_view suffix, We
 absl::Status ImportContext::SetOutput(int i, TensorId tensor) {
   if (!has_output(i)) return absl::OkStatus();  // an unused optional output
   state_.tensors[node_.output(i)] = tensor;
+  state_.onnx_names.emplace(tensor, node_.output(i));
   return absl::OkStatus();
 }
 

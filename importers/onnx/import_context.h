@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,9 +25,24 @@
 #include "graph/network_definition.h"
 #include "graph/types.h"
 #include "onnx/onnx_pb.h"
+#include "ops/dim_refs.h"
 
 namespace kiln {
 namespace onnx_import {
+
+// Dynamic shapes (onnx_importer.h). What a probe import, made at other
+// values of the graph inputs' symbolic dims, saw of one ONNX value: its dims
+// and, for a constant, a hash of its bytes and (when numeric and small) its
+// values.
+struct ProbeValue {
+  Dims dims;
+  bool constant = false;
+  size_t hash = 0;
+  bool has_values = false;
+  std::vector<double> values;
+};
+using ProbeRecord = std::map<std::string, ProbeValue>;
+ProbeValue ProbeValueOf(const Tensor& tensor);
 
 // State shared by every node of one import.
 struct ImportState {
@@ -39,6 +55,15 @@ struct ImportState {
   // graph inputs and outputs, value_info): ops whose meaning depends on a
   // type kiln widens (BitShift on uint8...) read it here.
   std::map<std::string, int> onnx_elem_types;
+
+  // Dynamic shapes: one record per probe import (empty: none was made, and
+  // a value computed from input dims pins the network's shapes), the ONNX
+  // name each kiln tensor was first bound to, the graph inputs, and the
+  // layers made for constants that vary with the input dims.
+  std::vector<ProbeRecord> probes;
+  std::map<TensorId, std::string> onnx_names;
+  std::vector<TensorId> graph_inputs;
+  std::map<TensorId, TensorId> materialized;
 
   // `base`, or `base_1`, `base_2`... so that no tensor or layer has it yet.
   std::string UniqueName(absl::string_view base);
@@ -139,6 +164,47 @@ class ImportContext {
   void PinShapes(absl::string_view what) const {
     state_.network.PinShapes(absl::StrCat(Prefix(), what));
   }
+  // Dynamic shapes (onnx_importer.h), when probe imports were made.
+  bool dynamic() const { return !state_.probes.empty(); }
+  // Whether constant `t` holds values computed from input dims that differ
+  // at the probes' dims (a folded Shape, a Range over seq...).
+  bool Varies(TensorId t) const;
+  bool InputVaries(int i) const { return has_input(i) && Varies(input(i)); }
+  // Input i's dims and, for a constant, its values at the import dims
+  // (point 0) and at each probe's; nullopt where a probe did not see it.
+  std::optional<std::vector<Dims>> PointDims(TensorId t) const;
+  std::optional<std::vector<std::vector<double>>> PointValues(TensorId t) const;
+  // The graph input dim that takes these values at the points, if any.
+  struct DimSource {
+    TensorId input = -1;
+    int64_t dim = 0;
+  };
+  std::optional<DimSource> FindDimSource(const std::vector<int64_t>& per_point) const;
+  // Sizes (a Reshape's, an Expand's) that may vary with the input dims, as
+  // literal entries and DimRefs to extra layer inputs numbered from
+  // `first_ref_input` (ops/dim_refs.h). `points[p][i]` is entry i at point
+  // p; `keep(i, column)` may give a literal that stands for a varying entry
+  // (0: copy the data's dim); at most one entry left over becomes -1 when
+  // `minus_one_ok`. An error says which entry has no source.
+  struct SymbolicSizes {
+    std::vector<int64_t> values;
+    std::vector<DimRef> refs;  // empty when every entry is literal
+    std::vector<TensorId> ref_inputs;
+  };
+  absl::StatusOr<SymbolicSizes> ResolveSizes(
+      const std::vector<std::vector<int64_t>>& points, int64_t first_ref_input,
+      const std::function<std::optional<int64_t>(size_t, const std::vector<int64_t>&)>& keep,
+      bool minus_one_ok) const;
+  // A layer computing varying constant `t` at run time from the input dims:
+  // a splat (every element one value) becomes an Expand, 0, 1, 2... a Range
+  // (reshaped); anything else is an error naming it.
+  absl::StatusOr<TensorId> Materialize(TensorId t);
+  // Set by a converter that made its layers follow varying inputs it read
+  // (with ResolveSizes); otherwise reading one pins the network's shapes.
+  void MarkDynamicHandled() { dynamic_handled_ = true; }
+  bool read_varying() const { return read_varying_; }
+  bool dynamic_handled() const { return dynamic_handled_; }
+
   // Re-raises `status` (from kiln's op validation, say) with the node prefix.
   absl::Status Wrap(const absl::Status& status) const;
   std::string Prefix() const;
@@ -148,6 +214,8 @@ class ImportContext {
   const onnx::NodeProto& node_;
   int opset_;
   std::string name_;
+  mutable bool read_varying_ = false;
+  bool dynamic_handled_ = false;
 };
 
 // Helpers shared by the converter files.

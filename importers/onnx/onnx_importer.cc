@@ -1,5 +1,6 @@
 #include "importers/onnx/onnx_importer.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -17,6 +18,7 @@ namespace {
 
 using onnx_import::ImportContext;
 using onnx_import::ImportState;
+using onnx_import::ProbeRecord;
 
 bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
@@ -101,6 +103,8 @@ absl::Status AddGraphInput(const onnx::ValueInfoProto& info, const OnnxImportOpt
   absl::StatusOr<TensorId> id = state.network.AddInput(state.UniqueName(name), *dtype, dims, batched);
   if (!id.ok()) return id.status();
   state.tensors[name] = *id;
+  state.onnx_names.emplace(*id, name);
+  state.graph_inputs.push_back(*id);
   state.any_batched = state.any_batched || batched;
   return absl::OkStatus();
 }
@@ -185,6 +189,16 @@ absl::Status ConvertNode(const onnx::NodeProto& node, int opset, ImportState& st
                            absl::StrJoin(onnx_import::ConverterRegistry::Global().Names(), ", "));
   }
   KILN_RETURN_IF_ERROR((*convert)(ctx));
+  if (ctx.read_varying() && !ctx.dynamic_handled()) {
+    // A value computed from the input dims went into a layer's attributes.
+    for (int i = 0; i < node.output_size(); ++i) {
+      auto out = state.tensors.find(node.output(i));
+      if (out != state.tensors.end() && !ctx.IsConstant(out->second)) {
+        ctx.PinShapes("reads a value computed from the input dims as an attribute");
+        break;
+      }
+    }
+  }
   for (int i = 0; i < node.output_size(); ++i) {
     if (!node.output(i).empty() && state.tensors.count(node.output(i)) == 0) {
       return ctx.Unsupported("output ", i, " ('", node.output(i),
@@ -222,11 +236,13 @@ absl::Status MarkGraphOutput(const onnx::ValueInfoProto& info, ImportState& stat
   return state.network.MarkOutput(t);
 }
 
-}  // namespace
 
-absl::StatusOr<NetworkDefinition> ImportOnnxModel(const onnx::ModelProto& model,
-                                                  const std::string& model_dir,
-                                                  const OnnxImportOptions& options) {
+// One import; with `probes`, at dims the probes vary from (dynamic shapes);
+// `record`, when given, receives what this import saw of every ONNX value.
+absl::StatusOr<NetworkDefinition> ImportAt(const onnx::ModelProto& model,
+                                           const std::string& model_dir,
+                                           const OnnxImportOptions& options,
+                                           std::vector<ProbeRecord> probes, ProbeRecord* record) {
   KILN_ASSIGN_OR_RETURN(const int opset, DefaultOpset(model));
   if (options.batch < 1) {
     return absl::InvalidArgumentError(absl::StrCat("batch must be >= 1; got ", options.batch));
@@ -235,6 +251,7 @@ absl::StatusOr<NetworkDefinition> ImportOnnxModel(const onnx::ModelProto& model,
   ImportState state;
   state.model_dir = model_dir;
   state.batch = options.batch;
+  state.probes = std::move(probes);
 
   for (const auto* infos : {&graph.input(), &graph.output(), &graph.value_info()}) {
     for (const onnx::ValueInfoProto& info : *infos) {
@@ -283,7 +300,100 @@ absl::StatusOr<NetworkDefinition> ImportOnnxModel(const onnx::ModelProto& model,
   for (const onnx::ValueInfoProto& output : graph.output()) {
     KILN_RETURN_IF_ERROR(MarkGraphOutput(output, state, marked));
   }
+  if (record != nullptr) {
+    for (const auto& [name, id] : state.tensors) {
+      (*record)[name] = onnx_import::ProbeValueOf(state.network.graph().tensor(id));
+    }
+  }
   return std::move(state.network);
+}
+
+// The graph inputs' dims at the import (as AddGraphInput gives them) and at
+// two probes, each symbolic dim moved by its own step, for models that
+// compute sizes from shapes (a Shape or Size node); none otherwise.
+std::vector<OnnxImportOptions> ProbeOptions(const onnx::ModelProto& model,
+                                            const OnnxImportOptions& options) {
+  const onnx::GraphProto& graph = model.graph();
+  bool reads_shapes = false;
+  for (const onnx::NodeProto& node : graph.node()) {
+    reads_shapes = reads_shapes || node.op_type() == "Shape" || node.op_type() == "Size";
+  }
+  if (!reads_shapes) return {};
+  std::set<std::string> initializers;
+  for (const onnx::TensorProto& init : graph.initializer()) initializers.insert(init.name());
+  struct Free {
+    std::string input;
+    size_t dim;
+    std::string symbol;
+    int64_t base;
+  };
+  std::vector<Free> free;
+  std::map<std::string, Dims> base_dims;
+  std::vector<std::string> symbols;
+  for (const onnx::ValueInfoProto& input : graph.input()) {
+    if (initializers.count(input.name()) || options.constant_inputs.count(input.name()) ||
+        !input.type().has_tensor_type() || !input.type().tensor_type().has_shape()) {
+      continue;
+    }
+    const onnx::TensorShapeProto& shape = input.type().tensor_type().shape();
+    auto given = options.input_shapes.find(input.name());
+    Dims dims;
+    for (int d = 0; d < shape.dim_size(); ++d) {
+      const auto& dim = shape.dim(d);
+      const bool fixed = dim.has_dim_value() && dim.dim_value() > 0;
+      int64_t value = fixed ? dim.dim_value() : (d == 0 ? options.batch : -1);
+      if (given != options.input_shapes.end() && d < static_cast<int>(given->second.size())) {
+        value = given->second[d];
+      }
+      if (value < 1) return {};  // AddGraphInput reports it
+      dims.push_back(value);
+      if (fixed) continue;
+      std::string symbol = dim.has_dim_param() && !dim.dim_param().empty()
+                               ? dim.dim_param()
+                               : absl::StrCat(input.name(), ":", d);
+      absl::StrAppend(&symbol, "=", value);  // one symbol given two values: two symbols
+      if (std::find(symbols.begin(), symbols.end(), symbol) == symbols.end()) {
+        symbols.push_back(symbol);
+      }
+      free.push_back(Free{input.name(), static_cast<size_t>(d), symbol, value});
+    }
+    base_dims[input.name()] = dims;
+  }
+  if (free.empty()) return {};
+  std::vector<OnnxImportOptions> probes;
+  for (int64_t j = 1; j <= 2; ++j) {
+    OnnxImportOptions probe = options;
+    std::map<std::string, Dims> dims = base_dims;
+    for (const Free& f : free) {
+      const int64_t i = std::find(symbols.begin(), symbols.end(), f.symbol) - symbols.begin();
+      const int64_t step = j * (i + 1);
+      // Down where there is room (a position table caps seq), else up.
+      const int64_t value = f.base > 4 * (i + 1) ? f.base - step : f.base + step;
+      dims[f.input][f.dim] = value;
+      if (f.dim == 0) probe.batch = static_cast<int>(value);
+    }
+    for (const auto& [name, d] : dims) probe.input_shapes[name] = d;
+    probes.push_back(std::move(probe));
+  }
+  return probes;
+}
+
+}  // namespace
+
+absl::StatusOr<NetworkDefinition> ImportOnnxModel(const onnx::ModelProto& model,
+                                                  const std::string& model_dir,
+                                                  const OnnxImportOptions& options) {
+  std::vector<ProbeRecord> probes;
+  for (const OnnxImportOptions& probe : ProbeOptions(model, options)) {
+    ProbeRecord record;
+    // A model that does not import at a probe's dims keeps the pinned shapes.
+    if (!ImportAt(model, model_dir, probe, {}, &record).ok()) {
+      probes.clear();
+      break;
+    }
+    probes.push_back(std::move(record));
+  }
+  return ImportAt(model, model_dir, options, std::move(probes), nullptr);
 }
 
 absl::StatusOr<NetworkDefinition> ImportOnnxFile(const std::string& path,
