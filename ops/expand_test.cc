@@ -3,14 +3,18 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/util/op_runner.h"
 
 namespace kiln {
 namespace {
 
+using ::testing::HasSubstr;
 using testutil::OpInput;
 using testutil::RunOp;
+using testutil::Typed;
+using testutil::In;
 using testutil::ToFloats;
 
 // A tensor of `dtype` holding `values` (bools: nonzero is true).
@@ -82,6 +86,24 @@ TEST(ExpandTest, ShapeInferenceErrors) {
   auto ok = AddExpand(net, "e3", x, {{4, 1, 1}});
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(net.desc(*ok).dims, (Dims{4, 1, 3}));
+}
+
+// shape_refs: an entry read from another input's dims (its data unread).
+TEST(ExpandTest, ShapeRefsReadOtherInputsDims) {
+  ExpandParams params;
+  params.shape = {1, 3};
+  params.shape_refs = {DimRef{1, 0}, DimRef{-1, 0}};
+  const OpInput shape_of = Typed<int64_t>(DataType::kInt64, {4, 2}, std::vector<int64_t>(8, 7));
+  auto out = RunOp(kExpandOp, params.ToAttrs(), {In({1, 3}, {1, 2, 3}), shape_of});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].dims(), (Dims{4, 3}));
+  EXPECT_EQ(ToFloats((*out)[0]), (std::vector<float>{1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3}));
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {1, 3});
+  TensorId r = *net.AddInput("r", DataType::kInt64, {4, 2});
+  params.shape_refs = {DimRef{1, 2}, DimRef{-1, 0}};
+  auto bad = net.AddLayer1("bad", kExpandOp, {x, r}, params.ToAttrs());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("reads dim 2 of input 'r'"));
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 namespace kiln {
 namespace {
 
+using testutil::OpInput;
 using testutil::RunOp;
+using testutil::Typed;
 using testutil::ToFloats;
 
 // Expects `status` to fail with a message containing every one of `parts`.
@@ -66,6 +68,19 @@ TEST(RangeTest, ShapeInferenceErrors) {
   auto ok = AddRange(net, "r6", {2, 9, 3, DataType::kInt64});
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(net.desc(*ok).dims, (Dims{3}));
+}
+
+// limit_refs: Range(0, seq) with seq read from an input's dims.
+TEST(RangeTest, LimitFromAnInputDim) {
+  RangeParams params;
+  params.dtype = DataType::kInt64;
+  params.limit = 1000;  // replaced by the referenced dim
+  params.limit_refs = {DimRef{0, 1}};
+  const OpInput shape_of = Typed<int64_t>(DataType::kInt64, {2, 5}, std::vector<int64_t>(10, 3));
+  auto out = RunOp(kRangeOp, params.ToAttrs(), {shape_of});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].dims(), (Dims{5}));
+  EXPECT_EQ(ToFloats((*out)[0]), (std::vector<float>{0, 1, 2, 3, 4}));
 }
 
 }  // namespace

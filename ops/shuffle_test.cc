@@ -254,5 +254,40 @@ TEST(ShuffleTest, RejectsBadFlags) {
   EXPECT_THAT(ErrorOf(net, "perm_type", x, wrong_type), HasSubstr("first_transpose"));
 }
 
+// reshape_refs: entries read from another input's dims at shape inference
+// (what the ONNX importer writes for a dynamic-shape export); that input's
+// data is never read.
+TEST(ShuffleTest, ReshapeRefsReadOtherInputsDims) {
+  ShuffleParams params = Reshape({1, 1, 1});
+  params.reshape_refs = {DimRef{1, 0}, DimRef{-1, 0}, DimRef{1, 1}};
+  const OpInput shape_of = Typed<int64_t>(DataType::kInt64, {2, 3}, {9, 9, 9, 9, 9, 9});
+  auto out = RunOp(kShuffleOp, params.ToAttrs(), {In({6, 1}, Iota(6)), shape_of});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].dims(), (Dims{2, 1, 3}));
+  EXPECT_EQ(ToFloats((*out)[0]), Iota(6));
+  EXPECT_EQ(ShuffleParams::FromAttrs(params.ToAttrs())->reshape_refs.size(), 3u);
+}
+
+TEST(ShuffleTest, RejectsBadReshapeRefs) {
+  NetworkDefinition net;
+  TensorId x = *net.AddInput("x", DataType::kFloat32, {6});
+  TensorId r = *net.AddInput("r", DataType::kInt64, {2, 3});
+  ShuffleParams self = Reshape({1, 1});
+  self.reshape_refs = {DimRef{0, 0}, DimRef{-1, 0}};
+  auto s = net.AddLayer1("self", kShuffleOp, {x, r}, self.ToAttrs());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("may not reference"));
+  ShuffleParams far = Reshape({1, 6});
+  far.reshape_refs = {DimRef{1, 5}, DimRef{-1, 0}};
+  s = net.AddLayer1("far", kShuffleOp, {x, r}, far.ToAttrs());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("reads dim 5 of input 'r', which is 2x3"));
+  ShuffleParams missing = far;
+  missing.reshape_refs = {DimRef{2, 0}, DimRef{-1, 0}};
+  s = net.AddLayer1("missing", kShuffleOp, {x, r}, missing.ToAttrs());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("does not have"));
+  AttrMap short_refs = Reshape({2, 3}).ToAttrs();
+  short_refs.Set("reshape_refs", std::vector<int64_t>{1, 0});
+  EXPECT_THAT(ErrorOf(net, "short", x, short_refs), HasSubstr("needs an (input, dim) pair"));
+}
+
 }  // namespace
 }  // namespace kiln

@@ -51,8 +51,15 @@ inline const char* GemmDtypeSuffix(DataType dtype) {
 class GemmTactic : public CudaTactic {
  public:
   // `dtype`: kFloat32 or kFloat16.
+  // Dynamic shapes: Run rebuilds the GEMM from the run's descs, and the
+  // algorithm kept is one cuBLASLt accepts at every corner of the node's
+  // profile ranges (Algorithm), so the tactic takes layers whose rows (or
+  // any dim) vary with a sequence length.
   GemmTactic(std::string name, std::string op, int index, DataType dtype)
-      : CudaTactic(std::move(name), std::move(op)), index_(index), dtype_(dtype) {}
+      : CudaTactic(std::move(name), std::move(op), /*accepts_nhwc=*/false,
+                   /*dynamic_shapes=*/true),
+        index_(index),
+        dtype_(dtype) {}
 
   // The GEMM for `inputs`/`outputs` (at max batch or the run's batch), its
   // dtype aside.
@@ -146,15 +153,18 @@ class GemmTactic : public CudaTactic {
         GemmHeuristics(shape, node.target.allow_tf32, GemmWorkspaceLimit(node), 2 * kGemmTactics));
     // The heuristic answers for the max batch; the runtime also runs smaller
     // batches, where an algorithm may not apply (measured on an H200: FC
-    // [4x5]·[16x5]ᵀ at batch 1 got CUBLAS_STATUS_NOT_SUPPORTED). Keep the
-    // algorithms that also run batch 1.
+    // [4x5]·[16x5]ᵀ at batch 1 got CUBLAS_STATUS_NOT_SUPPORTED), and with
+    // profiles every shape of their ranges. Keep the algorithms that also
+    // run batch 1 and every profile corner (min, opt, max) and its batch 1.
+    const std::vector<GemmShape> also = ShapesToCheck(node);
     std::vector<cublasLtMatmulHeuristicResult_t> results;
-    absl::StatusOr<GemmShape> batch_one = BatchOneShape(node);
     for (const cublasLtMatmulHeuristicResult_t& r : candidates) {
-      if (!batch_one.ok() ||
-          GemmAlgoCheck(*batch_one, node.target.allow_tf32, r.algo, r.workspaceSize).ok()) {
-        results.push_back(r);
+      bool runs_all = true;
+      for (const GemmShape& other : also) {
+        runs_all = runs_all &&
+                   GemmAlgoCheck(other, node.target.allow_tf32, r.algo, r.workspaceSize).ok();
       }
+      if (runs_all) results.push_back(r);
     }
     if (static_cast<int>(results.size()) <= index_) {
       return absl::UnimplementedError(absl::StrCat("the cuBLASLt heuristic offers ",
@@ -165,11 +175,51 @@ class GemmTactic : public CudaTactic {
     return results[index_];
   }
 
+  // The GEMMs besides the node's own (at max) that an algorithm must run:
+  // batch 1, and with profiles each corner and its batch 1.
+  std::vector<GemmShape> ShapesToCheck(const NodeContext& node) const {
+    std::vector<GemmShape> shapes;
+    auto add = [&](const std::vector<TensorDesc>& inputs, const std::vector<TensorDesc>& outputs,
+                   bool batch_one) {
+      if (batch_one && node.max_batch <= 1 && node.input_min.empty()) return;
+      absl::StatusOr<GemmShape> shape = batch_one ? BatchOneShape(node, inputs, outputs)
+                                                  : TypedShape(node, inputs, outputs);
+      if (shape.ok() && shape->m > 0 && shape->n > 0 && shape->k > 0) shapes.push_back(*shape);
+    };
+    add(node.inputs, node.outputs, true);
+    const std::vector<Dims>* corners[][2] = {{&node.input_min, &node.output_min},
+                                             {&node.input_opt, &node.output_opt},
+                                             {&node.input_max, &node.output_max}};
+    for (const auto& corner : corners) {
+      if (corner[0]->empty()) continue;
+      const std::vector<TensorDesc> inputs = WithCorner(node.inputs, *corner[0]);
+      const std::vector<TensorDesc> outputs = WithCorner(node.outputs, *corner[1]);
+      add(inputs, outputs, false);
+      add(inputs, outputs, true);
+    }
+    return shapes;
+  }
+
+  static std::vector<TensorDesc> WithCorner(std::vector<TensorDesc> descs,
+                                            const std::vector<Dims>& dims) {
+    for (size_t i = 0; i < descs.size() && i < dims.size(); ++i) {
+      if (!dims[i].empty()) descs[i].dims = dims[i];
+    }
+    return descs;
+  }
+
+  absl::StatusOr<GemmShape> TypedShape(const NodeContext& node,
+                                       const std::vector<TensorDesc>& inputs,
+                                       const std::vector<TensorDesc>& outputs) const {
+    KILN_ASSIGN_OR_RETURN(GemmCall call, TypedCall(node, inputs, outputs));
+    return call.shape;
+  }
+
   // The GEMM at batch 1: dim 0 of every non-constant input and of the
   // outputs set to 1 (these ops keep the batch in dim 0).
-  absl::StatusOr<GemmShape> BatchOneShape(const NodeContext& node) const {
-    if (node.max_batch <= 1) return absl::NotFoundError("max batch is 1");
-    std::vector<TensorDesc> inputs = node.inputs, outputs = node.outputs;
+  absl::StatusOr<GemmShape> BatchOneShape(const NodeContext& node,
+                                          std::vector<TensorDesc> inputs,
+                                          std::vector<TensorDesc> outputs) const {
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (node.has_input(i) && node.constant(i) == nullptr && !inputs[i].dims.empty()) {
         inputs[i].dims[0] = 1;

@@ -515,6 +515,12 @@ absl::StatusOr<TensorId> DynamicExpand(ImportContext& ctx, TensorId x) {
   };
   KILN_ASSIGN_OR_RETURN(ImportContext::SymbolicSizes sizes,
                         ctx.ResolveSizes(points, /*first_ref_input=*/1, own, false));
+  // Every entry keeps the data's dim (a mask expanded to the shape it has):
+  // no layer.
+  bool identity = sizes.refs.empty() && sizes.values.size() <= (*data)[0].size();
+  for (int64_t v : sizes.values) identity = identity && v == 1;
+  ctx.MarkDynamicHandled();
+  if (identity) return x;
   ExpandParams params;
   params.shape = sizes.values;
   params.shape_refs = sizes.refs;

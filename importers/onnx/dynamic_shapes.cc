@@ -24,13 +24,15 @@ namespace kiln {
 namespace onnx_import {
 namespace {
 
-// Probe records keep the values of numeric constants up to this many
-// elements (shape vectors, index tensors over batch x seq).
-constexpr int64_t kMaxProbeValues = int64_t{1} << 20;
+// Probe records keep the values of integer and bool constants up to this
+// many elements (shape vectors, index tensors over batch x seq), and of float
+// constants up to kMaxProbeFloats (weights are only hashed).
+constexpr int64_t kMaxProbeInts = int64_t{1} << 20;
+constexpr int64_t kMaxProbeFloats = 4096;
 
 std::optional<std::vector<double>> NumericValues(const Weights& w) {
   const int64_t n = Volume(w.dims());
-  if (n > kMaxProbeValues) return std::nullopt;
+  if (n > (IsFloatType(w.dtype()) ? kMaxProbeFloats : kMaxProbeInts)) return std::nullopt;
   std::vector<double> v(n);
   for (int64_t k = 0; k < n; ++k) {
     switch (w.dtype()) {
@@ -73,16 +75,17 @@ bool ImportContext::Varies(TensorId t) const {
   if (!dynamic() || !IsConstant(t)) return false;
   auto name = state_.onnx_names.find(t);
   if (name == state_.onnx_names.end()) return false;
+  if (auto known = state_.varies.find(t); known != state_.varies.end()) return known->second;
   const ProbeValue base = ProbeValueOf(state_.network.graph().tensor(t));
+  bool varies = false;
   for (const ProbeRecord& probe : state_.probes) {
     auto seen = probe.find(name->second);
-    if (seen == probe.end()) return true;  // the probe import went another way
-    if (!seen->second.constant || seen->second.dims != base.dims ||
-        seen->second.hash != base.hash) {
-      return true;
-    }
+    // A probe import that went another way (no such value) counts as varying.
+    varies = varies || seen == probe.end() || !seen->second.constant ||
+             seen->second.dims != base.dims || seen->second.hash != base.hash;
   }
-  return false;
+  state_.varies[t] = varies;
+  return varies;
 }
 
 std::optional<std::vector<Dims>> ImportContext::PointDims(TensorId t) const {

@@ -64,6 +64,7 @@ struct ImportState {
   std::map<TensorId, std::string> onnx_names;
   std::vector<TensorId> graph_inputs;
   std::map<TensorId, TensorId> materialized;
+  std::map<TensorId, bool> varies;  // ImportContext::Varies, per constant
 
   // `base`, or `base_1`, `base_2`... so that no tensor or layer has it yet.
   std::string UniqueName(absl::string_view base);

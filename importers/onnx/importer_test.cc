@@ -506,10 +506,9 @@ TEST(OnnxImporterTest, SymbolicDimsVaryWithinAProfile) {
   }
 }
 
-// A Shape folded at import fixes the sequence length in a Reshape target:
-// the network may then vary only its batch, and a profile over the sequence
-// is refused naming the Shape node, not built into a silently wrong plan.
-TEST(OnnxImporterTest, FoldedShapesPinTheInputShapes) {
+// x [B, S, 8] -> Reshape(x, Concat(-1, Gather(Shape(x), 1), 8)): a target
+// computed from the input dims, as exporters write them.
+onnx::ModelProto ShapeArithmeticModel() {
   onnx::ModelProto model = NewModel();
   AddValue(model.mutable_graph()->mutable_input(), "x", {0, 0, 8});
   AddNode(model, "Shape", {"x"}, {"shape"});
@@ -520,20 +519,71 @@ TEST(OnnxImporterTest, FoldedShapesPinTheInputShapes) {
   SetIntAttr(AddNode(model, "Concat", {"minus_one", "seq", "eight"}, {"target"}), "axis", 0);
   AddNode(model, "Reshape", {"x", "target"}, {"y"});
   AddValue(model.mutable_graph()->mutable_output(), "y", {0, 0, 8});
+  return model;
+}
+
+// The Shape is folded at the import dims, and probe imports at other dims
+// show that the target's seq is the data's own dim 1: the reshape copies it
+// (0), so one plan runs every shape of the profile, as a plan built for
+// exactly that shape does.
+TEST(OnnxImporterTest, ShapeArithmeticFollowsTheInputDims) {
+  const uint32_t seed = testutil::TestSeed();
+  SCOPED_TRACE(seed);
+  std::mt19937 rng(seed);
+  OnnxImportOptions options;
+  options.batch = 4;
+  options.input_shapes["x"] = {4, 24, 8};
+  auto network = ImportOnnxModel(ShapeArithmeticModel(), "", options);
+  ASSERT_TRUE(network.ok()) << network.status();
+  EXPECT_TRUE(network->pinned_shapes().empty());
+  BuildConfig dynamic;
+  dynamic.timing_iterations = 1;
+  dynamic.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 2, 8}, {2, 8, 8}, {4, 24, 8}}}}};
+  for (const Dims& dims : {Dims{3, 17, 8}, Dims{1, 2, 8}, Dims{4, 24, 8}}) {
+    SCOPED_TRACE(DimsString(dims));
+    std::vector<float> x(Volume(dims));
+    for (float& v : x) v = std::uniform_real_distribution<float>(-1, 1)(rng);
+    OnnxImportOptions exact;
+    exact.batch = static_cast<int>(dims[0]);
+    exact.input_shapes["x"] = dims;
+    auto fixed = ImportOnnxModel(ShapeArithmeticModel(), "", exact);
+    ASSERT_TRUE(fixed.ok()) << fixed.status();
+    BuildConfig config = dynamic;
+    config.profiles.clear();
+    config.max_batch = static_cast<int>(dims[0]);
+    const std::vector<float> want = RunAt(*fixed, config, dims, x);
+    ASSERT_EQ(want, x);  // a reshape to the same dims
+    EXPECT_EQ(RunAt(*network, dynamic, dims, x), want);
+  }
+}
+
+// A value computed from the input dims read as data (x * seq) cannot follow
+// the dims at run time: the import pins the shapes, naming the node, and a
+// profile over the sequence is refused rather than built into a plan that
+// would be silently wrong at other lengths.
+TEST(OnnxImporterTest, ShapeValuesReadAsDataPinTheInputShapes) {
+  onnx::ModelProto model = NewModel();
+  AddValue(model.mutable_graph()->mutable_input(), "x", {0, 0, 8});
+  AddNode(model, "Shape", {"x"}, {"shape"});
+  AddInts(model, "one", {1});
+  AddNode(model, "Gather", {"shape", "one"}, {"seq"});
+  SetIntAttr(AddNode(model, "Cast", {"seq"}, {"seq_f"}), "to", onnx::TensorProto::FLOAT);
+  AddNode(model, "Mul", {"x", "seq_f"}, {"y"});
+  AddValue(model.mutable_graph()->mutable_output(), "y", {0, 0, 8});
   OnnxImportOptions options;
   options.batch = 4;
   options.input_shapes["x"] = {4, 24, 8};
   auto network = ImportOnnxModel(model, "", options);
   ASSERT_TRUE(network.ok()) << network.status();
   ASSERT_EQ(network->pinned_shapes().size(), 1u);
-  EXPECT_THAT(network->pinned_shapes()[0], HasSubstr("folded to 4x24x8"));
+  EXPECT_THAT(network->pinned_shapes()[0], HasSubstr("(Cast"));
+  EXPECT_THAT(network->pinned_shapes()[0], HasSubstr("computed from the input dims"));
   BuildConfig config;
   config.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 2, 8}, {2, 8, 8}, {4, 24, 8}}}}};
   auto plan = Builder::Build(*network, config);
   EXPECT_EQ(plan.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_THAT(std::string(plan.status().message()),
               HasSubstr("profile 0 varies dim 1 of input 'x' (2..24)"));
-  EXPECT_THAT(std::string(plan.status().message()), HasSubstr("(Shape"));
   // The batch alone may vary, as it always could.
   config.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 24, 8}, {2, 24, 8}, {4, 24, 8}}}}};
   EXPECT_TRUE(Builder::Build(*network, config).ok());

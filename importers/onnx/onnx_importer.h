@@ -18,18 +18,30 @@
 //     shape; its dim 0 stands for the batch of a batched input);
 //   - an input whose dims are all known is imported unbatched, exactly as
 //     the model states them.
-// Folding pins the batch: a Shape of a batched tensor reads dim 0 as
-// options.batch. Reshape keeps working at every batch size by writing 0
-// (copy the input's dim) where its target's dim 0 equals the import batch
-// and the data's dim 0 does too; other shape arithmetic on the batch dim is
-// fixed at options.batch.
+// Without probes (a model with no Shape or Size node), a Reshape keeps
+// working at every batch size by writing 0 (copy the input's dim) where its
+// target's dim 0 equals the import batch and the data's dim 0 does too.
 //
 // Dynamic shapes: a model without shape arithmetic (reshapes by 0 and -1)
-// imported at one shape runs at every shape of a BuildConfig profile. Where
-// the importer computed something from the dims of a tensor that can vary
-// (a folded Shape or Size, SAME padding, GlobalLpPool's kernel) it records
-// it with NetworkDefinition::PinShapes, and the builder refuses a profile
-// that varies more than the batch.
+// imported at one shape runs at every shape of a BuildConfig profile. A model
+// that computes sizes from its input shapes (Shape -> Gather -> Concat ->
+// Reshape, as torch.onnx writes transformers) is imported twice more first,
+// at probe dims: each symbolic dim moved by its own step (down from the
+// given dims where there is room: a position table caps the sequence). What
+// the probes saw tells which folded values vary with the dims and how, and
+// the final import writes sizes that follow the dims at run time:
+//   - a Reshape or Expand target entry that varies becomes 0 (copy) or 1
+//     (keep) where it is the data's own dim, else a reference to the graph
+//     input dim it equals (ops/dim_refs.h), else the Reshape's one -1;
+//   - a Gather by varying indices that are 0, 1, 2, ... over all of axis 0
+//     (the padding mask's flat b * seq + k) becomes a reshape;
+//   - a varying value read as data is made at run time when it is one value
+//     repeated (an Expand) or 0, 1, 2, ... (a Range over an input dim, as
+//     position ids are); float results of varying values are not folded.
+// Where none of this applies (a value computed from the dims read as data or
+// as another attribute, SAME padding, GlobalLpPool's kernel) the importer
+// records it with NetworkDefinition::PinShapes, and the builder refuses a
+// profile that varies more than the batch, naming the node.
 
 #include <map>
 #include <string>

@@ -124,6 +124,13 @@ absl::StatusOr<std::optional<Match>> FindMatch(const MatchContext& ctx, NodeId n
     }
   }
   if (gathers.empty()) return std::nullopt;  // no embedding lookup: nothing to fuse
+  // A third lookup (the position embeddings of a model exported with a
+  // dynamic sequence: a Gather at 0..seq-1 made at run time) stays a layer
+  // of its own, and its result is the addend.
+  if (gathers.size() == 3 && dense.empty()) {
+    dense.push_back(graph.node(gathers.back()).outputs[0]);
+    gathers.pop_back();
+  }
   if (gathers.size() > 2 || dense.size() > 1) {
     return skip(absl::StrCat("its input sums ", gathers.size(), " table lookups and ", dense.size(),
                              " other tensors; the fused layer takes at most 2 and 1"));

@@ -21,7 +21,9 @@ namespace kiln {
 // one) is a tree of ElementWise sums over leaves: one or two Gathers along
 // axis 0 of a constant [V, C] table, and at most one other tensor (the
 // addend), which may broadcast over leading dims (the position embeddings
-// [1, S, C]). Every intermediate (each sum, each gathered tensor) must be read
+// [1, S, C]; a third Gather, as a dynamic-sequence export computes the
+// position embeddings at run time, is taken as that addend and stays a
+// layer of its own). Every intermediate (each sum, each gathered tensor) must be read
 // only by the next layer of the pattern and not be a network output; all
 // tensors have the LN input's float dtype, and the fused layer's dims must be
 // the LN output's. The sums keep their order (first gather, second gather,

@@ -145,6 +145,22 @@ TEST(FuseEmbeddingLayerNormTest, LeavesWhatItCannotTake) {
             (std::vector<std::string>{"word", "type", "word_plus_type", "plus_positions", "ln"}));
 }
 
+// A dynamic-sequence export computes the position embeddings at run time (a
+// Gather of the position table at 0..seq-1): with no constant addend, the
+// third lookup stays a layer of its own and its result is the addend.
+TEST(FuseEmbeddingLayerNormTest, AThirdLookupWithoutAddendBecomesTheAddend) {
+  std::mt19937 rng(testutil::TestSeed());
+  Graph g = Embeddings({.positions = false, .third_lookup = true}, rng).graph();
+  FuseEmbeddingLayerNorm pass;
+  auto changed = pass.Run(g, nullptr);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  ASSERT_TRUE(*changed);
+  EXPECT_EQ(Names(g), (std::vector<std::string>{"third", "ln"}));
+  const Node& fused = g.node(*g.FindNode("ln"));
+  EXPECT_EQ(fused.op, kEmbeddingLayerNormOp);
+  EXPECT_EQ(fused.inputs[kEmbedAddend], g.node(*g.FindNode("third")).outputs[0]);
+}
+
 TEST(FuseEmbeddingLayerNormTest, ATableThatIsNotAConstantIsATermOfItsOwn) {
   // The word lookup of a non-constant table is not fused: it, the type
   // lookup and the positions would be two lookups' worth of dense terms.
