@@ -1,6 +1,8 @@
 #include "backends/cpu_ref/common.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
@@ -26,8 +28,33 @@ absl::Status Fp32Kernel::Run(const KernelArgs& args) const {
   for (const TensorDesc& d : args.output_descs) any_fp16 |= d.dtype == DataType::kFloat16;
   if (!any_fp16) return RunFp32(args);
 
+  // The staging comes first in the workspace the builder sized at the
+  // profile corners. A shape between corners can need more (an output that
+  // grows as a kernel dim shrinks): then it is staged in host memory of its
+  // own, which the reference may allocate, and the kernel keeps the whole
+  // workspace.
+  size_t need = 0;
+  for (size_t i = 0; i < args.inputs.size(); ++i) {
+    const TensorDesc& d = args.input_descs[i];
+    if (d.dtype == DataType::kFloat16 && args.inputs[i] != nullptr) {
+      need += Align64(d.volume() * sizeof(float));
+    }
+  }
+  for (const TensorDesc& d : args.output_descs) {
+    if (d.dtype == DataType::kFloat16) need += Align64(d.volume() * sizeof(float));
+  }
+  std::vector<uint8_t> own;
   auto* cursor = static_cast<uint8_t*>(args.workspace);
   size_t left = args.workspace_size;
+  void* inner_workspace = nullptr;
+  size_t inner_workspace_size = 0;
+  if (need > left) {
+    own.resize(need + 64);
+    inner_workspace = args.workspace;
+    inner_workspace_size = args.workspace_size;
+    cursor = own.data() + (64 - reinterpret_cast<uintptr_t>(own.data()) % 64) % 64;
+    left = need;
+  }
   auto take = [&](int64_t count) -> float* {
     const size_t bytes = Align64(count * sizeof(float));
     if (bytes > left) return nullptr;
@@ -58,8 +85,8 @@ absl::Status Fp32Kernel::Run(const KernelArgs& args) const {
   KernelArgs inner = args;
   inner.inputs = inputs;
   inner.outputs = outputs;
-  inner.workspace = cursor;
-  inner.workspace_size = left;
+  inner.workspace = own.empty() ? cursor : inner_workspace;
+  inner.workspace_size = own.empty() ? left : inner_workspace_size;
   KILN_RETURN_IF_ERROR(RunFp32(inner));
 
   for (size_t i = 0; i < outputs.size(); ++i) {

@@ -99,18 +99,18 @@ class GemmTactic : public CudaTactic {
 
   absl::Status Supports(const NodeContext& node) const override {
     KILN_RETURN_IF_ERROR(RequireDtypeLinear(node));
-    KILN_ASSIGN_OR_RETURN(GemmCall call, TypedCall(node, node.inputs, node.outputs));
+    KILN_ASSIGN_OR_RETURN(GemmCall call, AlgorithmCall(node));
     if (call.shape.k == 0) return absl::UnimplementedError("inner dimension is 0");
     return Algorithm(node, call.shape).status();
   }
   size_t WorkspaceSize(const NodeContext& node) const override {
-    absl::StatusOr<GemmCall> call = TypedCall(node, node.inputs, node.outputs);
+    absl::StatusOr<GemmCall> call = AlgorithmCall(node);
     if (!call.ok()) return 0;
     absl::StatusOr<cublasLtMatmulHeuristicResult_t> algo = Algorithm(node, call->shape);
     return algo.ok() ? algo->workspaceSize : 0;
   }
   absl::StatusOr<std::vector<uint8_t>> PrepareState(const NodeContext& node) const override {
-    KILN_ASSIGN_OR_RETURN(GemmCall call, TypedCall(node, node.inputs, node.outputs));
+    KILN_ASSIGN_OR_RETURN(GemmCall call, AlgorithmCall(node));
     KILN_ASSIGN_OR_RETURN(cublasLtMatmulHeuristicResult_t result, Algorithm(node, call.shape));
     GemmState state;
     state.algo = result.algo;
@@ -173,6 +173,16 @@ class GemmTactic : public CudaTactic {
                                                    "), this tactic runs number ", index_));
     }
     return results[index_];
+  }
+
+  // The GEMM the algorithm is chosen for: the node's, or with profiles the
+  // one at their max corner, whatever corner `node` is at now (the builder
+  // asks Supports and WorkspaceSize at each corner): so every corner agrees
+  // on one algorithm and its workspace.
+  absl::StatusOr<GemmCall> AlgorithmCall(const NodeContext& node) const {
+    if (node.input_max.empty()) return TypedCall(node, node.inputs, node.outputs);
+    return TypedCall(node, WithCorner(node.inputs, node.input_max),
+                     WithCorner(node.outputs, node.output_max));
   }
 
   // The GEMMs besides the node's own (at max) that an algorithm must run:
