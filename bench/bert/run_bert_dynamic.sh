@@ -32,7 +32,7 @@ for s in ${seqs//,/ }; do
   if [ "${BERT_REUSE:-0}" = 1 ] && [ -f "$dir/peers.jsonl" ]; then
     echo "== seq $s: reusing $dir"
   else
-    echo "== export BERT-base (dynamic axes), seq $s, batches $batches; PyTorch fp16 peers"
+    echo "== $(date +%T) export BERT-base (dynamic axes), seq $s, batches $batches; PyTorch fp16 peers"
     timeout 300 python3 "$here/bert_export.py" "$dir" --seq "$s" --batches "$batches" \
       "${compile[@]}" 2>&1 | tee "$logs/export.s$s.log" | grep -v Warning | tail -8
   fi
@@ -52,7 +52,7 @@ for prec in ${BERT_PRECISIONS:-fp16,fp32}; do
   timeout 400 "$kiln" build "$model" --backend=cuda --profile="$profile" "${prec_flags[@]}" \
     --timing_cache="$work/cache.$prec" -o "$plan" > "$logs/build.$prec.log" 2>&1
   rc=$?
-  echo "== $prec: one plan for $profile: build rc=$rc in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+  echo "== $(date +%T) $prec: one plan for $profile: build rc=$rc in $(( ($(date +%s%N) - start) / 1000000 )) ms"
   [ $rc = 0 ] || { tail -5 "$logs/build.$prec.log"; continue; }
   grep -E "layers|attention|embedding" "$logs/build.$prec.log" | head -4 | sed 's/^/   /'
   for s in ${seqs//,/ }; do

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <vector>
 
 #include "graph/status_macros.h"
@@ -192,11 +193,55 @@ absl::Status ConvertReverseSequence(ImportContext& ctx) {
   return ctx.SetOutput(0, y);
 }
 
+// GatherND (batch_dims 0) by indices computed from the input dims that list
+// every index tuple of the data's leading dims in row-major order at every
+// probed shape (torch's dynamo export of mask[batch_idx, kv_idx]): a reshape
+// of the data to indices dims[:-1] + data dims[r:]; nullopt otherwise.
+std::optional<absl::StatusOr<TensorId>> IdentityGatherND(ImportContext& ctx, TensorId data,
+                                                        TensorId indices) {
+  if (!ctx.Varies(indices) || ctx.IsConstant(data)) return std::nullopt;
+  std::optional<std::vector<Dims>> data_dims = ctx.PointDims(data);
+  std::optional<std::vector<Dims>> index_dims = ctx.PointDims(indices);
+  std::optional<std::vector<std::vector<double>>> values = ctx.PointValues(indices);
+  if (!data_dims || !index_dims || !values) return std::nullopt;
+  std::vector<std::vector<int64_t>> points;
+  for (size_t p = 0; p < values->size(); ++p) {
+    const Dims& d = (*data_dims)[p];
+    const Dims& i = (*index_dims)[p];
+    if (i.empty() || i.back() < 1 || i.back() > static_cast<int64_t>(d.size())) return std::nullopt;
+    const size_t r = static_cast<size_t>(i.back());
+    int64_t leading = 1;
+    for (size_t j = 0; j < r; ++j) leading *= d[j];
+    const std::vector<double>& v = (*values)[p];
+    if (static_cast<int64_t>(v.size()) != leading * static_cast<int64_t>(r)) return std::nullopt;
+    for (int64_t q = 0; q < leading; ++q) {
+      int64_t flat = 0;
+      for (size_t j = 0; j < r; ++j) {
+        const double at = v[q * r + j];
+        if (at < 0 || at >= static_cast<double>(d[j])) return std::nullopt;
+        flat = flat * d[j] + static_cast<int64_t>(at);
+      }
+      if (flat != q) return std::nullopt;
+    }
+    std::vector<int64_t> out(i.begin(), i.end() - 1);
+    out.insert(out.end(), d.begin() + r, d.end());
+    points.push_back(out);
+  }
+  ctx.MarkDynamicHandled();
+  return ctx.ReshapeToPoints(data, points);
+}
+
 absl::Status ConvertGatherND(ImportContext& ctx) {
   KILN_ASSIGN_OR_RETURN(TensorId data, ctx.RequiredInput(0));
   KILN_ASSIGN_OR_RETURN(TensorId indices, ctx.RequiredInput(1));
   GatherNDParams params;
   KILN_ASSIGN_OR_RETURN(params.batch_dims, ctx.AttrInt("batch_dims", 0));
+  if (params.batch_dims == 0) {
+    if (std::optional<absl::StatusOr<TensorId>> y = IdentityGatherND(ctx, data, indices)) {
+      if (y->ok()) return ctx.SetOutput(0, **y);
+      ctx.PinShapes(y->status().message());
+    }
+  }
   KILN_ASSIGN_OR_RETURN(TensorId y, ctx.AddLayer1("", kGatherNDOp, {data, indices},
                                                   params.ToAttrs()));
   return ctx.SetOutput(0, y);

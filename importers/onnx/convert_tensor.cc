@@ -361,18 +361,8 @@ std::optional<absl::StatusOr<TensorId>> IdentityGather(ImportContext& ctx, Tenso
     out.insert(out.end(), d.begin() + 1, d.end());
     points.push_back(out);
   }
-  absl::StatusOr<ImportContext::SymbolicSizes> sizes =
-      ctx.ResolveSizes(points, /*first_ref_input=*/1, nullptr, true);
-  if (!sizes.ok()) return absl::StatusOr<TensorId>(sizes.status());
-  ShuffleParams params;
-  params.has_reshape = true;
-  params.reshape = sizes->values;
-  params.zero_is_placeholder = false;
-  params.reshape_refs = sizes->refs;
-  std::vector<TensorId> inputs = {data};
-  inputs.insert(inputs.end(), sizes->ref_inputs.begin(), sizes->ref_inputs.end());
   ctx.MarkDynamicHandled();
-  return ctx.AddLayer1("", kShuffleOp, inputs, params.ToAttrs());
+  return ctx.ReshapeToPoints(data, points);
 }
 
 absl::Status ConvertGather(ImportContext& ctx) {

@@ -190,6 +190,20 @@ absl::StatusOr<ImportContext::SymbolicSizes> ImportContext::ResolveSizes(
   return sizes;
 }
 
+absl::StatusOr<TensorId> ImportContext::ReshapeToPoints(
+    TensorId x, const std::vector<std::vector<int64_t>>& points) {
+  KILN_ASSIGN_OR_RETURN(SymbolicSizes sizes,
+                        ResolveSizes(points, /*first_ref_input=*/1, nullptr, true));
+  ShuffleParams params;
+  params.has_reshape = true;
+  params.reshape = sizes.values;
+  params.zero_is_placeholder = false;
+  params.reshape_refs = sizes.refs;
+  std::vector<TensorId> inputs = {x};
+  inputs.insert(inputs.end(), sizes.ref_inputs.begin(), sizes.ref_inputs.end());
+  return AddLayer1("", kShuffleOp, inputs, params.ToAttrs());
+}
+
 absl::StatusOr<TensorId> ImportContext::Materialize(TensorId t) {
   if (auto done = state_.materialized.find(t); done != state_.materialized.end()) {
     return done->second;

@@ -34,7 +34,9 @@
 //     (keep) where it is the data's own dim, else a reference to the graph
 //     input dim it equals (ops/dim_refs.h), else the Reshape's one -1;
 //   - a Gather by varying indices that are 0, 1, 2, ... over all of axis 0
-//     (the padding mask's flat b * seq + k) becomes a reshape;
+//     (the padding mask's flat b * seq + k), or a GatherND whose indices
+//     list every index tuple of the data's leading dims in order (the same
+//     mask from torch's dynamo exporter), becomes a reshape;
 //   - a varying value read as data is made at run time when it is one value
 //     repeated (an Expand) or 0, 1, 2, ... (a Range over an input dim, as
 //     position ids are); float results of varying values are not folded.

@@ -40,11 +40,15 @@ ShapeProfile Profile() {
   return profile;
 }
 
-absl::StatusOr<NetworkDefinition> Import() {
+// The same model from torch.onnx's TorchScript exporter and from its dynamo
+// exporter (whose padding mask is a GatherND over Range-made index pairs).
+constexpr const char* kModels[] = {"bert_micro.onnx", "bert_micro_dynamo.onnx"};
+
+absl::StatusOr<NetworkDefinition> Import(const std::string& model) {
   OnnxImportOptions options;
   options.batch = 4;
   for (const char* name : kInputs) options.input_shapes[name] = {4, 64};
-  return ImportOnnxFile(absl::StrCat(kDir, "bert_micro.onnx"), options);
+  return ImportOnnxFile(absl::StrCat(kDir, model), options);
 }
 
 double RelL2(const std::vector<float>& got, const Weights& want) {
@@ -58,8 +62,10 @@ double RelL2(const std::vector<float>& got, const Weights& want) {
 }
 
 // Builds one plan for the profile and runs it at every reference shape.
-void RunAllShapes(const std::string& backend, bool fp16, double tolerance) {
-  auto network = Import();
+void RunAllShapes(const std::string& model, const std::string& backend, bool fp16,
+                  double tolerance) {
+  SCOPED_TRACE(model);
+  auto network = Import(model);
   ASSERT_TRUE(network.ok()) << network.status();
   EXPECT_THAT(network->pinned_shapes(), ::testing::IsEmpty());
   BuildConfig config;
@@ -99,8 +105,8 @@ void RunAllShapes(const std::string& backend, bool fp16, double tolerance) {
     bindings[out] = got.data();
     ASSERT_TRUE((*context)->ExecuteFromHost(bindings).ok());
     const double err = RelL2(got, *want);
-    std::printf("%s %s%s: rel-L2 %.3g\n", backend.c_str(), tag.c_str(), fp16 ? " fp16" : "",
-                err);
+    std::printf("%s %s %s%s: rel-L2 %.3g\n", model.c_str(), backend.c_str(), tag.c_str(),
+                fp16 ? " fp16" : "", err);
     EXPECT_LE(err, tolerance);
   }
   // Outside the profile: refused, naming the input, the dim and the range.
@@ -111,12 +117,16 @@ void RunAllShapes(const std::string& backend, bool fp16, double tolerance) {
 }
 
 TEST(BertMicroTest, ImportKeepsShapesDynamic) {
-  auto network = Import();
-  ASSERT_TRUE(network.ok()) << network.status();
-  EXPECT_THAT(network->pinned_shapes(), ::testing::IsEmpty());
+  for (const char* model : kModels) {
+    auto network = Import(model);
+    ASSERT_TRUE(network.ok()) << model << ": " << network.status();
+    EXPECT_THAT(network->pinned_shapes(), ::testing::IsEmpty()) << model;
+  }
 }
 
-TEST(BertMicroTest, OnePlanEveryShapeOnCpuRef) { RunAllShapes("cpu_ref", false, 1e-5); }
+TEST(BertMicroTest, OnePlanEveryShapeOnCpuRef) {
+  for (const char* model : kModels) RunAllShapes(model, "cpu_ref", false, 1e-5);
+}
 
 class BertMicroCudaTest : public ::testing::Test {
  protected:
@@ -129,8 +139,12 @@ class BertMicroCudaTest : public ::testing::Test {
   }
 };
 
-TEST_F(BertMicroCudaTest, OnePlanEveryShapeFp32) { RunAllShapes("cuda", false, 1e-5); }
-TEST_F(BertMicroCudaTest, OnePlanEveryShapeFp16) { RunAllShapes("cuda", true, 1e-2); }
+TEST_F(BertMicroCudaTest, OnePlanEveryShapeFp32) {
+  for (const char* model : kModels) RunAllShapes(model, "cuda", false, 1e-5);
+}
+TEST_F(BertMicroCudaTest, OnePlanEveryShapeFp16) {
+  for (const char* model : kModels) RunAllShapes(model, "cuda", true, 1e-2);
+}
 
 }  // namespace
 }  // namespace kiln

@@ -7,7 +7,10 @@ mask built from Range and Shape), but micro-sized (vocab 100, hidden 32,
 2 heads, 2 layers, 64 positions) and with every weight and bias drawn from a
 seeded normal, so that no bias is the zero a fresh model has. PyTorch fp32
 outputs at four (batch, seq) shapes, with padded sequences, are the
-references. Needs torch, transformers and onnx; run on any CPU:
+references. The same model is also exported by torch's dynamo exporter
+(torch.onnx.export(dynamo=True), opset 18: its mask is a GatherND over
+Range-made index pairs) as bert_micro_dynamo.onnx, weights inline. Needs
+torch, transformers, onnx and onnxscript; run on any CPU:
 
     python3 tests/dynamic/make_bert_micro.py tests/dynamic
 """
@@ -15,6 +18,7 @@ import os
 import sys
 
 import numpy as np
+import onnx
 import torch
 import transformers
 
@@ -58,6 +62,18 @@ def main():
                       opset_version=17, input_names=NAMES, output_names=["last_hidden_state"],
                       dynamic_axes={n: {0: "batch", 1: "seq"} for n in NAMES + ["last_hidden_state"]},
                       do_constant_folding=True, dynamo=False)
+    dynamo = os.path.join(out, "bert_micro_dynamo.tmp.onnx")
+    batch_dim = torch.export.Dim("batch", min=1, max=8)
+    seq_dim = torch.export.Dim("seq", min=2, max=64)
+    dims = {n: {0: batch_dim, 1: seq_dim} for n in NAMES}
+    torch.onnx.export(model, inputs(2, 16, torch.Generator().manual_seed(7)), dynamo,
+                      input_names=NAMES, output_names=["last_hidden_state"], dynamic_shapes=dims,
+                      dynamo=True, opset_version=18)
+    onnx.save(onnx.load(dynamo), os.path.join(out, "bert_micro_dynamo.onnx"),
+              save_as_external_data=False)
+    os.remove(dynamo)
+    if os.path.exists(dynamo + ".data"):
+        os.remove(dynamo + ".data")
     for batch, seq in SHAPES:
         x = inputs(batch, seq, gen)
         with torch.no_grad():
