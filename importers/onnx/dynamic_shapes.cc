@@ -73,9 +73,11 @@ ProbeValue ProbeValueOf(const Tensor& tensor) {
 
 bool ImportContext::Varies(TensorId t) const {
   if (!dynamic() || !IsConstant(t)) return false;
+  // Cached, or (for a constant no ONNX value names) folded from varying
+  // values by a converter's own layers: varying, without probe values.
+  if (auto known = state_.varies.find(t); known != state_.varies.end()) return known->second;
   auto name = state_.onnx_names.find(t);
   if (name == state_.onnx_names.end()) return false;
-  if (auto known = state_.varies.find(t); known != state_.varies.end()) return known->second;
   const ProbeValue base = ProbeValueOf(state_.network.graph().tensor(t));
   bool varies = false;
   for (const ProbeRecord& probe : state_.probes) {

@@ -465,6 +465,9 @@ absl::StatusOr<std::vector<TensorId>> ImportContext::AddLayer(absl::string_view 
             i == 0 ? out : state_.UniqueName(out), std::move((*folded)[i]));
         if (!id.ok()) return Wrap(id.status());
         ids.push_back(*id);
+        // Until an ONNX output names it (and the probes say), a result of
+        // varying values counts as varying.
+        if (varying_input) state_.varies[*id] = true;
       }
       return ids;
     }
@@ -510,7 +513,7 @@ absl::StatusOr<TensorId> ImportContext::AddConstant(absl::string_view suffix, We
 absl::Status ImportContext::SetOutput(int i, TensorId tensor) {
   if (!has_output(i)) return absl::OkStatus();  // an unused optional output
   state_.tensors[node_.output(i)] = tensor;
-  state_.onnx_names.emplace(tensor, node_.output(i));
+  if (state_.onnx_names.emplace(tensor, node_.output(i)).second) state_.varies.erase(tensor);
   return absl::OkStatus();
 }
 

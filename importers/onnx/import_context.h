@@ -64,7 +64,9 @@ struct ImportState {
   std::map<TensorId, std::string> onnx_names;
   std::vector<TensorId> graph_inputs;
   std::map<TensorId, TensorId> materialized;
-  std::map<TensorId, bool> varies;  // ImportContext::Varies, per constant
+  // ImportContext::Varies per constant; true for a converter's unnamed result
+  // folded from varying values (an ONNX output naming it lets the probes say).
+  std::map<TensorId, bool> varies;
 
   // `base`, or `base_1`, `base_2`... so that no tensor or layer has it yet.
   std::string UniqueName(absl::string_view base);
