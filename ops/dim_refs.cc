@@ -13,9 +13,10 @@ absl::StatusOr<std::vector<DimRef>> DimRefsFromAttrs(const AttrMap& attrs, absl:
   KILN_ASSIGN_OR_RETURN(std::vector<int64_t> flat, attrs.GetInts(key, {}));
   if (flat.empty()) return std::vector<DimRef>{};
   if (flat.size() != 2 * entries) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "attribute '", key, "' has ", flat.size(), " values; it needs an (input, dim) pair for "
-        "each of the ", entries, " entries it sizes"));
+    return absl::InvalidArgumentError(absl::StrCat("attribute '", key, "' has ", flat.size(),
+                                                   " values; it needs an (input, dim) pair for "
+                                                   "each of the ",
+                                                   entries, " entries it sizes"));
   }
   std::vector<DimRef> refs(entries);
   for (size_t i = 0; i < entries; ++i) {

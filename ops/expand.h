@@ -8,8 +8,8 @@
 #include "absl/strings/string_view.h"
 #include "graph/attributes.h"
 #include "graph/network_definition.h"
-#include "ops/dim_refs.h"
 #include "graph/types.h"
+#include "ops/dim_refs.h"
 
 namespace kiln {
 

@@ -11,11 +11,11 @@ namespace kiln {
 namespace {
 
 using ::testing::HasSubstr;
+using testutil::In;
 using testutil::OpInput;
 using testutil::RunOp;
-using testutil::Typed;
-using testutil::In;
 using testutil::ToFloats;
+using testutil::Typed;
 
 // A tensor of `dtype` holding `values` (bools: nonzero is true).
 OpInput Typed(DataType dtype, Dims dims, const std::vector<double>& values) {

@@ -5,8 +5,8 @@
 #include "absl/strings/string_view.h"
 #include "graph/attributes.h"
 #include "graph/network_definition.h"
-#include "ops/dim_refs.h"
 #include "graph/types.h"
+#include "ops/dim_refs.h"
 
 namespace kiln {
 
@@ -28,7 +28,8 @@ struct RangeParams {
   DataType dtype = DataType::kFloat32;
   std::vector<DimRef> limit_refs;  // empty, or one pair
 
-  AttrMap ToAttrs() const;  // "start", "limit", "delta", "dtype" (a name: "fp32", "int64", ...), "limit_refs"
+  AttrMap ToAttrs()
+      const;  // "start", "limit", "delta", "dtype" (a name: "fp32", "int64", ...), "limit_refs"
   static absl::StatusOr<RangeParams> FromAttrs(const AttrMap& attrs);
 };
 

@@ -12,8 +12,8 @@ namespace {
 
 using testutil::OpInput;
 using testutil::RunOp;
-using testutil::Typed;
 using testutil::ToFloats;
+using testutil::Typed;
 
 // Expects `status` to fail with a message containing every one of `parts`.
 void ExpectError(const absl::Status& status, std::vector<std::string> parts) {

@@ -279,7 +279,8 @@ TEST(ShuffleTest, RejectsBadReshapeRefs) {
   ShuffleParams far = Reshape({1, 6});
   far.reshape_refs = {DimRef{1, 5}, DimRef{-1, 0}};
   s = net.AddLayer1("far", kShuffleOp, {x, r}, far.ToAttrs());
-  EXPECT_THAT(std::string(s.status().message()), HasSubstr("reads dim 5 of input 'r', which is 2x3"));
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("reads dim 5 of input 'r', which is 2x3"));
   ShuffleParams missing = far;
   missing.reshape_refs = {DimRef{2, 0}, DimRef{-1, 0}};
   s = net.AddLayer1("missing", kShuffleOp, {x, r}, missing.ToAttrs());

@@ -161,8 +161,8 @@ class GemmTactic : public CudaTactic {
     for (const cublasLtMatmulHeuristicResult_t& r : candidates) {
       bool runs_all = true;
       for (const GemmShape& other : also) {
-        runs_all = runs_all &&
-                   GemmAlgoCheck(other, node.target.allow_tf32, r.algo, r.workspaceSize).ok();
+        runs_all =
+            runs_all && GemmAlgoCheck(other, node.target.allow_tf32, r.algo, r.workspaceSize).ok();
       }
       if (runs_all) results.push_back(r);
     }
@@ -192,8 +192,8 @@ class GemmTactic : public CudaTactic {
     auto add = [&](const std::vector<TensorDesc>& inputs, const std::vector<TensorDesc>& outputs,
                    bool batch_one) {
       if (batch_one && node.max_batch <= 1 && node.input_min.empty()) return;
-      absl::StatusOr<GemmShape> shape = batch_one ? BatchOneShape(node, inputs, outputs)
-                                                  : TypedShape(node, inputs, outputs);
+      absl::StatusOr<GemmShape> shape =
+          batch_one ? BatchOneShape(node, inputs, outputs) : TypedShape(node, inputs, outputs);
       if (shape.ok() && shape->m > 0 && shape->n > 0 && shape->k > 0) shapes.push_back(*shape);
     };
     add(node.inputs, node.outputs, true);
@@ -227,8 +227,7 @@ class GemmTactic : public CudaTactic {
 
   // The GEMM at batch 1: dim 0 of every non-constant input and of the
   // outputs set to 1 (these ops keep the batch in dim 0).
-  absl::StatusOr<GemmShape> BatchOneShape(const NodeContext& node,
-                                          std::vector<TensorDesc> inputs,
+  absl::StatusOr<GemmShape> BatchOneShape(const NodeContext& node, std::vector<TensorDesc> inputs,
                                           std::vector<TensorDesc> outputs) const {
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (node.has_input(i) && node.constant(i) == nullptr && !inputs[i].dims.empty()) {

@@ -6,8 +6,8 @@
 // OneHot's depth and values, Trilu's k) must be constants at import.
 
 #include <cstdint>
-#include <string>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "graph/status_macros.h"
@@ -198,7 +198,7 @@ absl::Status ConvertReverseSequence(ImportContext& ctx) {
 // probed shape (torch's dynamo export of mask[batch_idx, kv_idx]): a reshape
 // of the data to indices dims[:-1] + data dims[r:]; nullopt otherwise.
 std::optional<absl::StatusOr<TensorId>> IdentityGatherND(ImportContext& ctx, TensorId data,
-                                                        TensorId indices) {
+                                                         TensorId indices) {
   if (!ctx.Varies(indices) || ctx.IsConstant(data)) return std::nullopt;
   std::optional<std::vector<Dims>> data_dims = ctx.PointDims(data);
   std::optional<std::vector<Dims>> index_dims = ctx.PointDims(indices);

@@ -343,7 +343,7 @@ absl::Status ConvertSlice(ImportContext& ctx) {
 // b * seq + k of transformers' padding mask): a reshape of the data to
 // indices dims + data dims[1:], or nullopt when the indices are otherwise.
 std::optional<absl::StatusOr<TensorId>> IdentityGather(ImportContext& ctx, TensorId data,
-                                                      TensorId indices, int64_t axis) {
+                                                       TensorId indices, int64_t axis) {
   if (axis != 0 || !ctx.Varies(indices) || ctx.IsConstant(data)) return std::nullopt;
   std::optional<std::vector<Dims>> data_dims = ctx.PointDims(data);
   std::optional<std::vector<Dims>> index_dims = ctx.PointDims(indices);
@@ -496,8 +496,8 @@ absl::StatusOr<TensorId> DynamicExpand(ImportContext& ctx, TensorId x) {
   for (const std::vector<double>& t : *target) points.emplace_back(t.begin(), t.end());
   auto own = [&](size_t i, const std::vector<int64_t>& column) -> std::optional<int64_t> {
     for (size_t p = 0; p < column.size(); ++p) {
-      const int64_t offset = static_cast<int64_t>(points[p].size()) -
-                             static_cast<int64_t>((*data)[p].size());
+      const int64_t offset =
+          static_cast<int64_t>(points[p].size()) - static_cast<int64_t>((*data)[p].size());
       const int64_t d = static_cast<int64_t>(i) - offset;
       if (d < 0 || (*data)[p][d] != column[p]) return std::nullopt;
     }

@@ -141,8 +141,9 @@ absl::StatusOr<ImportContext::SymbolicSizes> ImportContext::ResolveSizes(
   const size_t n = points[0].size();
   for (const std::vector<int64_t>& point : points) {
     if (point.size() != n) {
-      return absl::UnimplementedError(absl::StrCat("a size list computed from the input dims has ", n,
-                         " entries at the import dims but ", point.size(), " at other dims"));
+      return absl::UnimplementedError(absl::StrCat("a size list computed from the input dims has ",
+                                                   n, " entries at the import dims but ",
+                                                   point.size(), " at other dims"));
     }
   }
   std::vector<DimRef> refs(n);
@@ -185,8 +186,9 @@ absl::StatusOr<ImportContext::SymbolicSizes> ImportContext::ResolveSizes(
       for (const std::vector<int64_t>& point : points) column.push_back(point[i]);
       what.push_back(absl::StrCat("entry ", i, " (", absl::StrJoin(column, "/"), ")"));
     }
-    return absl::UnimplementedError(absl::StrCat("sizes computed from the input dims: ", absl::StrJoin(what, ", "),
-                       " equal no input dim at the probed dims"));
+    return absl::UnimplementedError(
+        absl::StrCat("sizes computed from the input dims: ", absl::StrJoin(what, ", "),
+                     " equal no input dim at the probed dims"));
   }
   if (any_ref) sizes.refs = std::move(refs);
   return sizes;
@@ -214,15 +216,18 @@ absl::StatusOr<TensorId> ImportContext::Materialize(TensorId t) {
   std::optional<std::vector<Dims>> dims = PointDims(t);
   std::optional<std::vector<std::vector<double>>> values = PointValues(t);
   if (!dims || !values) {
-    return absl::UnimplementedError(absl::StrCat("'", name, "' is computed from the input dims and read as data, but the "
-                       "probe imports did not see its values"));
+    return absl::UnimplementedError(
+        absl::StrCat("'", name,
+                     "' is computed from the input dims and read as data, but the "
+                     "probe imports did not see its values"));
   }
   const DataType dtype = DescOf(t).dtype;
   const int64_t rank = static_cast<int64_t>((*dims)[0].size());
   std::vector<std::vector<int64_t>> dim_points;
   for (const Dims& d : *dims) {
     if (static_cast<int64_t>(d.size()) != rank) {
-      return absl::UnimplementedError(absl::StrCat("'", name, "' changes rank with the input dims"));
+      return absl::UnimplementedError(
+          absl::StrCat("'", name, "' changes rank with the input dims"));
     }
     dim_points.push_back(d);
   }
@@ -240,16 +245,16 @@ absl::StatusOr<TensorId> ImportContext::Materialize(TensorId t) {
     // One value everywhere: an Expand of that value to the varying dims.
     KILN_ASSIGN_OR_RETURN(SymbolicSizes sizes,
                           ResolveSizes(dim_points, /*first_ref_input=*/1, nullptr, false));
-    KILN_ASSIGN_OR_RETURN(TensorId scalar,
-                          AddConstant("dynamic_value", ScalarWeights(dtype, (*values)[0][0],
-                                                                     Dims(rank, 1))));
+    KILN_ASSIGN_OR_RETURN(
+        TensorId scalar,
+        AddConstant("dynamic_value", ScalarWeights(dtype, (*values)[0][0], Dims(rank, 1))));
     ExpandParams params;
     params.shape = sizes.values;
     params.shape_refs = sizes.refs;
     std::vector<TensorId> inputs = {scalar};
     inputs.insert(inputs.end(), sizes.ref_inputs.begin(), sizes.ref_inputs.end());
-    absl::StatusOr<TensorId> y = state_.network.AddLayer1(layer, kExpandOp, inputs,
-                                                          params.ToAttrs());
+    absl::StatusOr<TensorId> y =
+        state_.network.AddLayer1(layer, kExpandOp, inputs, params.ToAttrs());
     if (!y.ok()) return Wrap(y.status());
     made = *y;
   } else if (iota) {
@@ -258,15 +263,16 @@ absl::StatusOr<TensorId> ImportContext::Materialize(TensorId t) {
     for (const Dims& d : *dims) volumes.push_back(Volume(d));
     std::optional<DimSource> count = FindDimSource(volumes);
     if (!count) {
-      return absl::UnimplementedError(absl::StrCat("'", name, "' (0, 1, 2, ... over ", absl::StrJoin(volumes, "/"),
-                         " elements) has a length that equals no input dim"));
+      return absl::UnimplementedError(
+          absl::StrCat("'", name, "' (0, 1, 2, ... over ", absl::StrJoin(volumes, "/"),
+                       " elements) has a length that equals no input dim"));
     }
     RangeParams range;
     range.dtype = dtype;
     range.limit_refs = {DimRef{0, count->dim}};
-    absl::StatusOr<TensorId> flat = state_.network.AddLayer1(
-        state_.UniqueName(absl::StrCat(layer, "/range")), kRangeOp, {count->input},
-        range.ToAttrs());
+    absl::StatusOr<TensorId> flat =
+        state_.network.AddLayer1(state_.UniqueName(absl::StrCat(layer, "/range")), kRangeOp,
+                                 {count->input}, range.ToAttrs());
     if (!flat.ok()) return Wrap(flat.status());
     made = *flat;
     if (rank != 1) {
@@ -279,15 +285,17 @@ absl::StatusOr<TensorId> ImportContext::Materialize(TensorId t) {
       params.reshape_refs = sizes.refs;
       std::vector<TensorId> inputs = {*flat};
       inputs.insert(inputs.end(), sizes.ref_inputs.begin(), sizes.ref_inputs.end());
-      absl::StatusOr<TensorId> y = state_.network.AddLayer1(layer, kShuffleOp, inputs,
-                                                            params.ToAttrs());
+      absl::StatusOr<TensorId> y =
+          state_.network.AddLayer1(layer, kShuffleOp, inputs, params.ToAttrs());
       if (!y.ok()) return Wrap(y.status());
       made = *y;
     }
   } else {
-    return absl::UnimplementedError(absl::StrCat("'", name, "' is computed from the input dims and read as data; kiln "
-                       "makes such values at run time only when they are one value repeated "
-                       "or 0, 1, 2, ..."));
+    return absl::UnimplementedError(
+        absl::StrCat("'", name,
+                     "' is computed from the input dims and read as data; kiln "
+                     "makes such values at run time only when they are one value repeated "
+                     "or 0, 1, 2, ..."));
   }
   state_.materialized[t] = made;
   return made;

@@ -236,7 +236,6 @@ absl::Status MarkGraphOutput(const onnx::ValueInfoProto& info, ImportState& stat
   return state.network.MarkOutput(t);
 }
 
-
 // One import; with `probes`, at dims the probes vary from (dynamic shapes);
 // `record`, when given, receives what this import saw of every ONNX value.
 absl::StatusOr<NetworkDefinition> ImportAt(const onnx::ModelProto& model,
