@@ -117,17 +117,8 @@ absl::StatusOr<TensorId> DynamicReshape(ImportContext& ctx, TensorId x, bool zer
     }
     return 0;
   };
-  KILN_ASSIGN_OR_RETURN(ImportContext::SymbolicSizes sizes,
-                        ctx.ResolveSizes(points, /*first_ref_input=*/1, copy, true));
-  ShuffleParams params;
-  params.has_reshape = true;
-  params.reshape = sizes.values;
-  params.zero_is_placeholder = zero_copies;
-  params.reshape_refs = sizes.refs;
-  std::vector<TensorId> inputs = {x};
-  inputs.insert(inputs.end(), sizes.ref_inputs.begin(), sizes.ref_inputs.end());
   ctx.MarkDynamicHandled();
-  return ctx.AddLayer1("", kShuffleOp, inputs, params.ToAttrs());
+  return ctx.ReshapeToPoints(x, points, copy, zero_copies);
 }
 
 absl::Status ConvertReshape(ImportContext& ctx) {

@@ -195,13 +195,15 @@ absl::StatusOr<ImportContext::SymbolicSizes> ImportContext::ResolveSizes(
 }
 
 absl::StatusOr<TensorId> ImportContext::ReshapeToPoints(
-    TensorId x, const std::vector<std::vector<int64_t>>& points) {
+    TensorId x, const std::vector<std::vector<int64_t>>& points,
+    const std::function<std::optional<int64_t>(size_t, const std::vector<int64_t>&)>& keep,
+    bool zero_is_placeholder) {
   KILN_ASSIGN_OR_RETURN(SymbolicSizes sizes,
-                        ResolveSizes(points, /*first_ref_input=*/1, nullptr, true));
+                        ResolveSizes(points, /*first_ref_input=*/1, keep, true));
   ShuffleParams params;
   params.has_reshape = true;
   params.reshape = sizes.values;
-  params.zero_is_placeholder = false;
+  params.zero_is_placeholder = zero_is_placeholder;
   params.reshape_refs = sizes.refs;
   std::vector<TensorId> inputs = {x};
   inputs.insert(inputs.end(), sizes.ref_inputs.begin(), sizes.ref_inputs.end());

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -474,28 +475,28 @@ std::vector<float> RunAt(const NetworkDefinition& network, const BuildConfig& co
   return y;
 }
 
-TEST(OnnxImporterTest, SymbolicDimsVaryWithinAProfile) {
+// Imports `make()` once at x:4x24x8 and checks that one plan built with
+// `dynamic` (a profile over x) gives, at each of `shapes`, what a plan
+// imported and built for exactly that shape gives.
+void ExpectOnePlanMatchesFixedShapes(const std::function<onnx::ModelProto()>& make,
+                                     const BuildConfig& dynamic, std::vector<Dims> shapes) {
   const uint32_t seed = testutil::TestSeed();
   SCOPED_TRACE(seed);
   std::mt19937 rng(seed);
   OnnxImportOptions options;
   options.batch = 4;
   options.input_shapes["x"] = {4, 24, 8};
-  auto network = ImportOnnxModel(SequenceModel(), "", options);
+  auto network = ImportOnnxModel(make(), "", options);
   ASSERT_TRUE(network.ok()) << network.status();
   EXPECT_TRUE(network->pinned_shapes().empty());
-  BuildConfig dynamic;
-  dynamic.timing_iterations = 1;
-  dynamic.tactic_filter = [](const NodeContext&, const Tactic& t) { return t.is_reference(); };
-  dynamic.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 2, 8}, {2, 8, 8}, {4, 24, 8}}}}};
-  for (const Dims& dims : {Dims{3, 17, 8}, Dims{1, 2, 8}, Dims{4, 24, 8}}) {
+  for (const Dims& dims : shapes) {
     SCOPED_TRACE(DimsString(dims));
     std::vector<float> x(Volume(dims));
     for (float& v : x) v = std::uniform_real_distribution<float>(-1, 1)(rng);
     OnnxImportOptions exact;
     exact.batch = static_cast<int>(dims[0]);
     exact.input_shapes["x"] = dims;
-    auto fixed = ImportOnnxModel(SequenceModel(), "", exact);
+    auto fixed = ImportOnnxModel(make(), "", exact);
     ASSERT_TRUE(fixed.ok()) << fixed.status();
     BuildConfig config = dynamic;
     config.profiles.clear();
@@ -504,6 +505,15 @@ TEST(OnnxImporterTest, SymbolicDimsVaryWithinAProfile) {
     ASSERT_EQ(want.size(), static_cast<size_t>(Volume(dims)));
     EXPECT_EQ(RunAt(*network, dynamic, dims, x), want);
   }
+}
+
+TEST(OnnxImporterTest, SymbolicDimsVaryWithinAProfile) {
+  BuildConfig dynamic;
+  dynamic.timing_iterations = 1;
+  dynamic.tactic_filter = [](const NodeContext&, const Tactic& t) { return t.is_reference(); };
+  dynamic.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 2, 8}, {2, 8, 8}, {4, 24, 8}}}}};
+  ExpectOnePlanMatchesFixedShapes(SequenceModel, dynamic,
+                                  {Dims{3, 17, 8}, Dims{1, 2, 8}, Dims{4, 24, 8}});
 }
 
 // x [B, S, 8] -> Reshape(x, Concat(-1, Gather(Shape(x), 1), 8)): a target
@@ -527,34 +537,11 @@ onnx::ModelProto ShapeArithmeticModel() {
 // (0), so one plan runs every shape of the profile, as a plan built for
 // exactly that shape does.
 TEST(OnnxImporterTest, ShapeArithmeticFollowsTheInputDims) {
-  const uint32_t seed = testutil::TestSeed();
-  SCOPED_TRACE(seed);
-  std::mt19937 rng(seed);
-  OnnxImportOptions options;
-  options.batch = 4;
-  options.input_shapes["x"] = {4, 24, 8};
-  auto network = ImportOnnxModel(ShapeArithmeticModel(), "", options);
-  ASSERT_TRUE(network.ok()) << network.status();
-  EXPECT_TRUE(network->pinned_shapes().empty());
   BuildConfig dynamic;
   dynamic.timing_iterations = 1;
   dynamic.profiles = {ShapeProfile{{InputShapeRange{"x", {1, 2, 8}, {2, 8, 8}, {4, 24, 8}}}}};
-  for (const Dims& dims : {Dims{3, 17, 8}, Dims{1, 2, 8}, Dims{4, 24, 8}}) {
-    SCOPED_TRACE(DimsString(dims));
-    std::vector<float> x(Volume(dims));
-    for (float& v : x) v = std::uniform_real_distribution<float>(-1, 1)(rng);
-    OnnxImportOptions exact;
-    exact.batch = static_cast<int>(dims[0]);
-    exact.input_shapes["x"] = dims;
-    auto fixed = ImportOnnxModel(ShapeArithmeticModel(), "", exact);
-    ASSERT_TRUE(fixed.ok()) << fixed.status();
-    BuildConfig config = dynamic;
-    config.profiles.clear();
-    config.max_batch = static_cast<int>(dims[0]);
-    const std::vector<float> want = RunAt(*fixed, config, dims, x);
-    ASSERT_EQ(want, x);  // a reshape to the same dims
-    EXPECT_EQ(RunAt(*network, dynamic, dims, x), want);
-  }
+  ExpectOnePlanMatchesFixedShapes(ShapeArithmeticModel, dynamic,
+                                  {Dims{3, 17, 8}, Dims{1, 2, 8}, Dims{4, 24, 8}});
 }
 
 // A value computed from the input dims read as data (x * seq) cannot follow
