@@ -160,8 +160,9 @@ absl::StatusOr<Dims> InferShuffleDims(const ShuffleParams& params,
   resolved.reshape_refs.clear();
   absl::StatusOr<std::vector<int64_t>> reshape =
       ResolveDimRefs(params.reshape_refs, params.reshape, inputs, /*first_ref_input=*/1);
-  if (!reshape.ok())
+  if (!reshape.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("reshape_refs: ", reshape.status().message()));
+  }
   resolved.reshape = *std::move(reshape);
   return InferShuffleDims(resolved, inputs[0].dims);
 }
