@@ -197,7 +197,7 @@ absl::StatusOr<ImportContext::SymbolicSizes> ImportContext::ResolveSizes(
 absl::StatusOr<TensorId> ImportContext::ReshapeToPoints(
     TensorId x, const std::vector<std::vector<int64_t>>& points,
     const std::function<std::optional<int64_t>(size_t, const std::vector<int64_t>&)>& keep,
-    bool zero_is_placeholder) {
+    bool zero_is_placeholder, absl::string_view suffix) {
   KILN_ASSIGN_OR_RETURN(SymbolicSizes sizes,
                         ResolveSizes(points, /*first_ref_input=*/1, keep, true));
   ShuffleParams params;
@@ -207,7 +207,7 @@ absl::StatusOr<TensorId> ImportContext::ReshapeToPoints(
   params.reshape_refs = sizes.refs;
   std::vector<TensorId> inputs = {x};
   inputs.insert(inputs.end(), sizes.ref_inputs.begin(), sizes.ref_inputs.end());
-  return AddLayer1("", kShuffleOp, inputs, params.ToAttrs());
+  return AddLayer1(suffix, kShuffleOp, inputs, params.ToAttrs());
 }
 
 absl::StatusOr<TensorId> ImportContext::Materialize(TensorId t) {
@@ -278,19 +278,7 @@ absl::StatusOr<TensorId> ImportContext::Materialize(TensorId t) {
     if (!flat.ok()) return Wrap(flat.status());
     made = *flat;
     if (rank != 1) {
-      KILN_ASSIGN_OR_RETURN(SymbolicSizes sizes,
-                            ResolveSizes(dim_points, /*first_ref_input=*/1, nullptr, true));
-      ShuffleParams params;
-      params.has_reshape = true;
-      params.reshape = sizes.values;
-      params.zero_is_placeholder = false;
-      params.reshape_refs = sizes.refs;
-      std::vector<TensorId> inputs = {*flat};
-      inputs.insert(inputs.end(), sizes.ref_inputs.begin(), sizes.ref_inputs.end());
-      absl::StatusOr<TensorId> y =
-          state_.network.AddLayer1(layer, kShuffleOp, inputs, params.ToAttrs());
-      if (!y.ok()) return Wrap(y.status());
-      made = *y;
+      KILN_ASSIGN_OR_RETURN(made, ReshapeToPoints(*flat, dim_points, nullptr, false, "dynamic"));
     }
   } else {
     return absl::UnimplementedError(

@@ -201,12 +201,13 @@ class ImportContext {
   // `x` reshaped to dims that may vary with the input dims: `points[p]` are
   // the dims at point p (a Shuffle whose entries are literal, what `keep`
   // gives, references to graph input dims, or one -1). With
-  // `zero_is_placeholder`, a literal 0 copies the data's dim.
+  // `zero_is_placeholder`, a literal 0 copies the data's dim. The layer is
+  // named as AddLayer names it.
   absl::StatusOr<TensorId> ReshapeToPoints(
       TensorId x, const std::vector<std::vector<int64_t>>& points,
       const std::function<std::optional<int64_t>(size_t, const std::vector<int64_t>&)>& keep =
           nullptr,
-      bool zero_is_placeholder = false);
+      bool zero_is_placeholder = false, absl::string_view suffix = "");
   // A layer computing varying constant `t` at run time from the input dims:
   // a splat (every element one value) becomes an Expand, 0, 1, 2... a Range
   // (reshaped); anything else is an error naming it.
