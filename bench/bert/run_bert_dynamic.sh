@@ -10,6 +10,7 @@
 # per shape). Profiles the fp16 plan at b128 x seq 128. Logs in
 # $OUT/bert_dynamic_logs.tgz.
 # Knobs: BERT_SEQS=128,384 BERT_BATCHES=1,128 BERT_PRECISIONS=fp16,fp32
+#        BERT_FP32_BATCHES (default BERT_BATCHES: fp32 at b128 takes minutes)
 #        BERT_OPT=128x128 BERT_COMPILE=1 BERT_WORK=/tmp/kiln-bert-dyn BERT_REUSE=1
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,8 +56,10 @@ for prec in ${BERT_PRECISIONS:-fp16,fp32}; do
   echo "== $(date +%T) $prec: one plan for $profile: build rc=$rc in $(( ($(date +%s%N) - start) / 1000000 )) ms"
   [ $rc = 0 ] || { tail -5 "$logs/build.$prec.log"; continue; }
   grep -E "layers|attention|embedding" "$logs/build.$prec.log" | head -4 | sed 's/^/   /'
+  run_batches=$batches
+  [ "$prec" = fp32 ] && run_batches=${BERT_FP32_BATCHES:-$batches}
   for s in ${seqs//,/ }; do
-    for b in ${batches//,/ }; do
+    for b in ${run_batches//,/ }; do
       tag=$prec.b$b.s$s
       dir=$work/s$s
       shapes="input_ids:${b}x$s,attention_mask:${b}x$s,token_type_ids:${b}x$s"
@@ -73,13 +76,15 @@ for prec in ${BERT_PRECISIONS:-fp16,fp32}; do
   done
 done
 plan=$work/bert.fp16.dynamic.plan
-if [ -f "$plan" ]; then
-  shapes="input_ids:128x128,attention_mask:128x128,token_type_ids:128x128"
+for b in 128 1; do
+  [ -f "$plan" ] || break
+  shapes="input_ids:${b}x128,attention_mask:${b}x128,token_type_ids:${b}x128"
   timeout 60 "$kiln" profile "$plan" --backend=cuda --shapes="$shapes" --iterations=10 \
-    > "$logs/profile.fp16.b128.s128.txt" 2>&1
-  echo "== profile fp16 b128 s128 rc=$?"
-  head -40 "$logs/profile.fp16.b128.s128.txt" | cut -c1-150
-fi
+    > "$logs/profile.fp16.b$b.s128.txt" 2>&1
+  echo "== profile fp16 b$b s128 rc=$?"
+  head -24 "$logs/profile.fp16.b$b.s128.txt" | cut -c1-150
+  tail -2 "$logs/profile.fp16.b$b.s128.txt"
+done
 echo "== peers (PyTorch fp16)"
 cat "$logs"/peers.s*.jsonl 2>/dev/null
 tar -czf "$out/bert_dynamic_logs.tgz" -C "$logs" .

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "backends/backend.h"
@@ -614,6 +615,14 @@ absl::Status RunDynamic(const OpCase& c, const Tactic& tactic, const Tactic& ref
   absl::StatusOr<std::unique_ptr<Engine>> engine =
       BuildForcedEngine(network, c, tactic, max_batch, TensorFormat::kLinear, profile);
   if (!engine.ok()) {
+    // The builder's "no tactic can run it" with this tactic's own reason
+    // among the candidates: the tactic refused a corner of the profile.
+    if (absl::IsNotFound(engine.status()) &&
+        absl::StrContains(engine.status().message(), absl::StrCat(tactic.name(), ": "))) {
+      result.dynamic_refused = absl::StrCat("profile ", profile.ToString(), ": ",
+                                            engine.status().message());
+      return absl::OkStatus();
+    }
     failures.push_back(absl::StrCat("dynamic shapes, profile ", profile.ToString(),
                                     ": the plan does not build: ", engine.status().message()));
     return absl::OkStatus();
@@ -761,7 +770,7 @@ void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
   const bool is_reference = TacticRegistry::Global().Reference(t.op()) == &t;
   const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
   ErrorStats worst;
-  int ran = 0, dynamic_cases = 0;
+  int ran = 0, dynamic_cases = 0, dynamic_refused = 0;
   std::vector<std::string> unsupported;
   for (size_t i = 0; i < cases.size(); ++i) {
     const OpCase& c = cases[i];
@@ -784,13 +793,19 @@ void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
     ++ran;
     dynamic_cases += result->dynamic_shapes > 0;
     worst.Merge(result->error);
+    dynamic_refused += !result->dynamic_refused.empty();
     const std::string dynamic =
-        result->dynamic_shapes > 0 ? absl::StrCat(", dynamic x", result->dynamic_shapes) : "";
+        result->dynamic_shapes > 0 ? absl::StrCat(", dynamic x", result->dynamic_shapes)
+        : result->dynamic_refused.empty() ? ""
+                                          : ", dynamic profile refused by the tactic";
     std::printf("[conformance] %s [%s%s%s%s]: %s %s\n", label.c_str(),
                 c.tolerance.ToString().c_str(), c.allow_tf32 ? ", tf32" : "",
                 result->layouts == "linear" ? "" : (", " + result->layouts).c_str(),
                 dynamic.c_str(), result->error.ToString().c_str(),
                 result->failure.empty() ? "ok" : "MISMATCH");
+    if (!result->dynamic_refused.empty()) {
+      std::printf("[conformance]   dynamic shapes: %s\n", result->dynamic_refused.c_str());
+    }
     if (!result->failure.empty()) {
       ADD_FAILURE() << label << " [" << c.tolerance.ToString() << "] disagrees with the reference "
                     << "(measured " << result->error.ToString() << "):\n  " << result->failure
@@ -799,9 +814,9 @@ void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
   }
   std::printf(
       "[conformance] summary op=%s tactic=%s test=%s cases=%zu ran=%d dynamic=%d "
-      "worst: %s\n",
+      "dynamic_refused=%d worst: %s\n",
       t.op().c_str(), t.name().c_str(), test.c_str(), cases.size(), ran, dynamic_cases,
-      worst.ToString().c_str());
+      dynamic_refused, worst.ToString().c_str());
   std::fflush(stdout);
   if (ran == 0 && !unsupported.empty() && !is_reference) {
     GTEST_SKIP() << t.name() << " supports none of the " << cases.size()

@@ -124,6 +124,10 @@ struct CaseResult {
   // one plan built for a profile ran at, each against the reference built
   // for exactly that shape; 0 when no input dim of the case could vary.
   int dynamic_shapes = 0;
+  // The tactic's own refusal of the profile (its Supports at a corner, e.g.
+  // a GEMM algorithm that one corner lacks): the plan did not build, which
+  // is the tactic saying what it cannot take, not a mismatch; "" otherwise.
+  std::string dynamic_refused;
 };
 
 // Runs `c` with `tactic` and with the op's reference tactic through the
@@ -136,7 +140,8 @@ struct CaseResult {
 // non-constant input dims (sizes no constant shares, the same size to the
 // same value), and run at the profile's min, at up to three random shapes
 // and at its max, each compared with the reference built for exactly that
-// shape on the leading part of the case's data. When `tactic` is the
+// shape on the leading part of the case's data (a profile the tactic itself
+// refuses is reported in CaseResult::dynamic_refused). When `tactic` is the
 // reference, its plan run is also compared bit for bit with a direct run of
 // the kernel (the plan round trip must not change anything). An error status
 // means the harness could not run the case at all (a bad case or a broken
