@@ -37,6 +37,37 @@ std::string FormatBytes(uint64_t bytes) {
   return absl::StrCat(bytes, " B");
 }
 
+// `descs` with `dims` where given (a profile corner's).
+std::vector<TensorDesc> WithDims(std::vector<TensorDesc> descs, const std::vector<Dims>& dims) {
+  for (size_t i = 0; i < descs.size() && i < dims.size(); ++i) {
+    if (!dims[i].empty()) descs[i].dims = dims[i];
+  }
+  return descs;
+}
+
+// With profiles, `node` is at their max; a tactic must also take their min
+// and opt shapes, or the builder's later check of every corner would refuse
+// the plan where another tactic could run the layer.
+absl::Status SupportsOtherCorners(const Tactic& tactic, const NodeContext& node) {
+  struct Corner {
+    const char* name;
+    const std::vector<Dims>& inputs;
+    const std::vector<Dims>& outputs;
+  };
+  for (const Corner& corner : {Corner{"min", node.input_min, node.output_min},
+                               Corner{"opt", node.input_opt, node.output_opt}}) {
+    if (corner.inputs.empty()) continue;
+    NodeContext at = node;
+    at.inputs = WithDims(node.inputs, corner.inputs);
+    at.outputs = WithDims(node.outputs, corner.outputs);
+    if (absl::Status s = tactic.Supports(at); !s.ok()) {
+      return absl::Status(s.code(),
+                          absl::StrCat("at the profiles' ", corner.name, " shapes: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // Buffers for timing the tactics of one node on one backend.
@@ -163,6 +194,7 @@ absl::StatusOr<TacticChoice> Autotuner::Select(const NodeContext& node, bool tim
       absl::Status supported = CheckLayouts(*tactic, node);
       if (supported.ok()) supported = CheckShapeRanges(*tactic, node);
       if (supported.ok()) supported = tactic->Supports(node);
+      if (supported.ok()) supported = SupportsOtherCorners(*tactic, node);
       if (!supported.ok()) {
         rejected.push_back(absl::StrCat(tactic->name(), ": ", supported.message()));
         continue;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "backends/tactic_registry.h"
 #include "gmock/gmock.h"
@@ -295,8 +296,9 @@ TEST(DynamicShapesTest, TacticsWithoutDynamicShapesGetOnlyBatchVaryingLayers) {
   EXPECT_TRUE(CheckShapeRanges(fixed, node).ok()) << "the batch alone varies";
 }
 
-// A dynamic-shape tactic that refuses short sequences: chosen at the
-// profile's max, it must also take the min, or the build fails naming it.
+// A dynamic-shape tactic that refuses short sequences: it runs the
+// profile's max but not its min, so the builder must pass it over, and with
+// nothing else allowed fail naming it.
 class LongRowsOnly : public Tactic {
  public:
   LongRowsOnly()
@@ -326,9 +328,20 @@ TEST(DynamicShapesTest, AChosenTacticMustSupportEveryCornerOfEveryProfile) {
   };
   config.profiles = {Profile({1, 2, kHidden}, {2, 16, kHidden}, {4, 24, kHidden})};
   absl::StatusOr<Plan> plan = Builder::Build(net, config);
+  EXPECT_TRUE(absl::IsNotFound(plan.status())) << plan.status();
   EXPECT_THAT(plan.status().message(),
-              HasSubstr("tactic test.activation.long_rows_only does not support the min shapes "
-                        "of profile 0: rows shorter than 10"));
+              HasSubstr("test.activation.long_rows_only: at the profiles' min shapes: rows "
+                        "shorter than 10"));
+  // With the reference allowed too, the build picks it over the tactic that
+  // cannot take the min (before, the tactic could win at the max and the
+  // build then failed on the min).
+  config.tactic_filter = [](const NodeContext&, const Tactic& t) {
+    return t.name() == "test.activation.long_rows_only" || t.is_reference();
+  };
+  plan = Builder::Build(net, config);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->nodes.size(), 1u);
+  EXPECT_NE(plan->nodes[0].tactic, "test.activation.long_rows_only");
 }
 
 }  // namespace

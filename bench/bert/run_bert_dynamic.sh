@@ -45,7 +45,8 @@ profile=""
 for n in input_ids attention_mask token_type_ids; do
   profile="$profile${profile:+;}$n:1x16,$opt,128x384"
 done
-for prec in ${BERT_PRECISIONS:-fp16,fp32}; do
+precisions=${BERT_PRECISIONS:-fp16,fp32}
+for prec in ${precisions//,/ }; do
   prec_flags=()
   [ "$prec" = fp16 ] && prec_flags=(--fp16)
   plan=$work/bert.$prec.dynamic.plan

@@ -254,6 +254,63 @@ TEST_P(AttentionConformanceTest, WideHeadsAndLongKeys) {
   CheckCases(cases);
 }
 
+// The head sizes tensor-core kernels are built for (D = Dv in 16, 32, 64,
+// 96, 128) with random B, H, Sq != Sk (over several 64-key tiles and ragged
+// ones), every mask kind, causal on and off, in each layout: what
+// cuda.attention.flash.fp16 takes, drawn as widely as the random cases.
+// The head size stays fixed in the dynamic-shape mode (a network's weights
+// fix it), so the other sizes are drawn apart from it. `same_length`: Sq =
+// Sk (for layout packed_qkv).
+std::vector<OpCase> HeadSizeCases(DataType dtype, std::mt19937& rng, bool same_length) {
+  const int64_t head_sizes[] = {16, 32, 64, 96, 128};
+  const MaskKind masks[] = {MaskKind::kNone, MaskKind::kKeyPadding, MaskKind::kQueryByKey,
+                            MaskKind::kFull};
+  std::vector<OpCase> cases;
+  for (int i = 0; i < 10; ++i) {
+    const int64_t d = head_sizes[i % 5];
+    auto draw = [&](int64_t lo, int64_t hi) {
+      int64_t v = UniformInt(rng, lo, hi);
+      while (v == d) v = UniformInt(rng, lo, hi);
+      return v;
+    };
+    const int64_t b = UniformInt(rng, 1, 3), h = UniformInt(rng, 1, 3);
+    const int64_t sq = draw(1, 150), sk = same_length ? sq : draw(1, 200);
+    AttentionParams params;
+    params.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+    params.causal = i % 2 == 1;
+    OpCase c;
+    c.op = kAttentionOp;
+    c.attrs = params.ToAttrs();
+    c.inputs = {Input(RandomFloatTensor(dtype, {b, h, sq, d}, rng)),
+                Input(RandomFloatTensor(dtype, {b, h, sk, d}, rng)),
+                Input(RandomFloatTensor(dtype, {b, h, sk, d}, rng))};
+    switch (masks[i % 4]) {
+      case MaskKind::kNone: break;
+      case MaskKind::kKeyPadding: c.inputs.push_back(Input(KeyPaddingMask(dtype, b, sk, rng))); break;
+      case MaskKind::kQueryByKey:
+        c.inputs.push_back(Constant(RandomMask(dtype, {1, 1, sq, sk}, rng)));
+        break;
+      case MaskKind::kFull: c.inputs.push_back(Input(RandomMask(dtype, {b, h, sq, sk}, rng))); break;
+    }
+    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+    c.fixed_sizes = {d};
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+TEST_P(AttentionConformanceTest, HeadSizesOfTensorCoreKernels) {
+  std::mt19937 rng = Rng(8);
+  std::vector<OpCase> cases = HeadSizeCases(DataType::kFloat16, rng, false);
+  for (OpCase& c : InBshd(HeadSizeCases(DataType::kFloat16, rng, false), rng)) {
+    cases.push_back(std::move(c));
+  }
+  for (OpCase& c : InPackedQkv(HeadSizeCases(DataType::kFloat16, rng, true), rng)) {
+    cases.push_back(std::move(c));
+  }
+  CheckCases(cases);
+}
+
 KILN_CONFORMANCE_INSTANTIATE(AttentionConformanceTest, kAttentionOp);
 
 }  // namespace

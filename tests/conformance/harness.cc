@@ -540,7 +540,8 @@ bool ValidShapes(const OpCase& c, const std::vector<Dims>& shapes, const Tactic&
 
 // Shapes at which to run a dynamic-shape plan of `c`, whose non-constant
 // inputs are at their max: each size > 1 that no constant also has (a size
-// shared with a weight, like a GEMM's K, stays) is a symbol, shrunk to the
+// shared with a weight, like a GEMM's K, stays; so do OpCase::fixed_sizes)
+// is a symbol, shrunk to the
 // same random value wherever it appears, so equal dims stay equal and 1s
 // stay 1. Returns the profile's min corner first (the elementwise min of the
 // drawn shapes, itself valid), then the drawn shapes; empty when no dim can
@@ -552,6 +553,7 @@ std::vector<std::vector<Dims>> DrawShapes(const OpCase& c, const Tactic& referen
     if (IsOmitted(in)) continue;
     for (int64_t d : in.value.dims()) (in.constant ? fixed : symbols).insert(d);
   }
+  fixed.insert(c.fixed_sizes.begin(), c.fixed_sizes.end());
   std::vector<int64_t> free;
   for (int64_t v : symbols) {
     if (v > 1 && fixed.count(v) == 0) free.push_back(v);

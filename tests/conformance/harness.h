@@ -68,6 +68,10 @@ struct OpCase {
   // Build with BuildConfig.allow_tf32 (fp32 tactics may use TF32 tensor
   // cores; the policy's bound is kTf32RelL2).
   bool allow_tf32 = false;
+  // Dynamic-shape mode: sizes that stay fixed in the profile, as a size a
+  // constant shares does (e.g. an attention head size, which a network's
+  // weights fix).
+  std::vector<int64_t> fixed_sizes;
 
   // "Convolution(group=1, ...) in0 fp32[2x3x5x5], const1 fp32[4x3x3x3]".
   std::string ToString() const;
