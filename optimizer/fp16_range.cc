@@ -5,11 +5,9 @@
 #include <cstdint>
 #include <optional>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
-#include "backends/cpu_ref/evaluate.h"
 #include "graph/status_macros.h"
+#include "optimizer/sample_run.h"
 
 namespace kiln {
 namespace {
@@ -50,81 +48,38 @@ std::string Fp16RangePin::ToString() const {
 
 absl::StatusOr<std::vector<Fp16RangePin>> FindFp16RangePins(
     const Graph& graph, const std::map<std::string, Weights>& samples, float limit) {
-  std::vector<std::optional<Weights>> values(graph.num_tensors());
-  for (TensorId t : graph.inputs()) {
-    const TensorDesc& desc = graph.tensor(t).desc;
-    auto it = samples.find(desc.name);
-    if (it == samples.end()) {
-      std::vector<std::string> names;
-      for (TensorId i : graph.inputs()) names.push_back(graph.tensor(i).desc.name);
-      return absl::InvalidArgumentError(
-          absl::StrCat("the fp16 range check has no sample for input '", desc.name,
-                       "'; give one for every input (", absl::StrJoin(names, ", "), ")"));
-    }
-    const Weights& w = it->second;
-    Dims want = desc.dims, got = w.dims();
-    if (!want.empty() && !got.empty() && want.size() == got.size()) want[0] = got[0];
-    if (w.dtype() != desc.dtype || got != want) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the fp16 range check's sample for input '", desc.name, "' is ", DataTypeName(w.dtype()),
-          " ", DimsString(got), "; the input is ", DataTypeName(desc.dtype), " ",
-          DimsString(desc.dims), " (dim 0, the batch, may differ)"));
-    }
-    values[t] = w;
-  }
-  for (TensorId t = 0; t < graph.num_tensors(); ++t) {
-    if (graph.tensor(t).is_constant()) values[t] = *graph.tensor(t).constant;
-  }
   // The range of every float tensor computed so far (and of constants).
   std::vector<std::optional<Range>> ranges(graph.num_tensors());
-  auto range_of = [&](TensorId t) -> const std::optional<Range>& {
-    if (!ranges[t].has_value() && values[t].has_value()) ranges[t] = RangeOf(*values[t]);
-    return ranges[t];
-  };
   std::vector<Fp16RangePin> pins;
-  for (const Node& node : graph.nodes()) {
-    std::vector<const Weights*> inputs;
-    for (TensorId t : node.inputs) {
-      if (t < 0) {
-        inputs.push_back(nullptr);
-        continue;
-      }
-      if (!values[t].has_value()) {
-        return absl::InternalError(absl::StrCat("fp16 range check: layer '", node.name, "' reads '",
-                                                graph.tensor(t).desc.name,
-                                                "' before it is computed"));
-      }
-      inputs.push_back(&*values[t]);
-    }
-    absl::StatusOr<std::vector<Weights>> outputs = EvaluateOp(node.op, node.attrs, inputs);
-    if (!outputs.ok()) {
-      return absl::Status(outputs.status().code(),
-                          absl::StrCat("fp16 range check: layer '", node.name, "' (", node.op,
-                                       ") on the samples: ", outputs.status().message()));
-    }
-    for (size_t i = 0; i < node.outputs.size() && i < outputs->size(); ++i) {
-      values[node.outputs[i]] = std::move((*outputs)[i]);
-    }
-    // A layer in fp16 reads its inputs and writes its outputs in fp16: any of
-    // them out of range keeps it in fp32. Inf or NaN counts only when it
-    // appears here, from finite inputs.
-    bool finite_inputs = true;
-    std::optional<Fp16RangePin> pin;
-    auto consider = [&](TensorId t, bool output) {
-      const std::optional<Range>& r = range_of(t);
-      if (!r.has_value()) return;
-      if (!output && r->nonfinite) finite_inputs = false;
-      const bool nonfinite = output && r->nonfinite && finite_inputs;
-      if ((r->max_abs > limit || nonfinite) && (!pin.has_value() || r->max_abs > pin->max_abs)) {
-        pin = Fp16RangePin{node.name, graph.tensor(t).desc.name, r->max_abs, nonfinite};
-      }
-    };
-    for (TensorId t : node.inputs) {
-      if (t >= 0) consider(t, /*output=*/false);
-    }
-    for (TensorId t : node.outputs) consider(t, /*output=*/true);
-    if (pin.has_value()) pins.push_back(std::move(*pin));
-  }
+  const absl::Status run = RunOnSamples(
+      graph, samples, "the fp16 range check", [&](const Node& node, const SampleValues& values) {
+        auto range_of = [&](TensorId t) -> const std::optional<Range>& {
+          if (!ranges[t].has_value() && values[t].has_value()) ranges[t] = RangeOf(*values[t]);
+          return ranges[t];
+        };
+        // A layer in fp16 reads its inputs and writes its outputs in fp16:
+        // any of them out of range keeps it in fp32. Inf or NaN counts only
+        // when it appears here, from finite inputs.
+        bool finite_inputs = true;
+        std::optional<Fp16RangePin> pin;
+        auto consider = [&](TensorId t, bool output) {
+          const std::optional<Range>& r = range_of(t);
+          if (!r.has_value()) return;
+          if (!output && r->nonfinite) finite_inputs = false;
+          const bool nonfinite = output && r->nonfinite && finite_inputs;
+          if ((r->max_abs > limit || nonfinite) &&
+              (!pin.has_value() || r->max_abs > pin->max_abs)) {
+            pin = Fp16RangePin{node.name, graph.tensor(t).desc.name, r->max_abs, nonfinite};
+          }
+        };
+        for (TensorId t : node.inputs) {
+          if (t >= 0) consider(t, /*output=*/false);
+        }
+        for (TensorId t : node.outputs) consider(t, /*output=*/true);
+        if (pin.has_value()) pins.push_back(std::move(*pin));
+        return absl::OkStatus();
+      });
+  KILN_RETURN_IF_ERROR(run);
   return pins;
 }
 
