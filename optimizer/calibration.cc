@@ -175,9 +175,9 @@ absl::StatusOr<float> CalibrationThreshold(const AbsHistogram& histogram,
     case CalibratorKind::kMinMax: return histogram.max_abs();
     case CalibratorKind::kPercentile:
       if (!(options.percentile > 0.0 && options.percentile <= 100.0)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "the percentile calibrator's percentile is ", options.percentile,
-            "; give one in (0, 100], e.g. 99.99"));
+        return absl::InvalidArgumentError(absl::StrCat("the percentile calibrator's percentile is ",
+                                                       options.percentile,
+                                                       "; give one in (0, 100], e.g. 99.99"));
       }
       return PercentileThreshold(histogram, options.percentile);
     case CalibratorKind::kEntropy: return EntropyThreshold(histogram);
@@ -245,9 +245,9 @@ absl::StatusOr<std::map<std::string, float>> Calibrate(
 }
 
 std::string WriteCalibrationCache(const CalibrationCache& cache) {
-  std::string text = absl::StrCat(kMagic, " ", CalibrationCache::kVersion, "\ncalibrator ",
-                                  cache.calibrator.ToString(), "\ntensors ",
-                                  cache.thresholds.size(), "\n");
+  std::string text =
+      absl::StrCat(kMagic, " ", CalibrationCache::kVersion, "\ncalibrator ",
+                   cache.calibrator.ToString(), "\ntensors ", cache.thresholds.size(), "\n");
   for (const auto& [name, threshold] : cache.thresholds) {
     absl::StrAppend(&text, absl::CEscape(name), "\t", absl::StrFormat("%.9g", threshold), "\n");
   }
@@ -259,7 +259,8 @@ absl::StatusOr<CalibrationCache> ReadCalibrationCache(absl::string_view text) {
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
   auto field = [&](int index, absl::string_view key) -> absl::StatusOr<absl::string_view> {
     if (index >= static_cast<int>(lines.size())) {
-      return LineError(index + 1, absl::StrCat("missing (expected '", key, " ...'): the file is "
+      return LineError(index + 1, absl::StrCat("missing (expected '", key,
+                                               " ...'): the file is "
                                                "truncated; calibrate again"));
     }
     absl::string_view line = lines[index];
@@ -300,9 +301,9 @@ absl::StatusOr<CalibrationCache> ReadCalibrationCache(absl::string_view text) {
   }
   const int64_t entries = static_cast<int64_t>(lines.size()) - 3;
   if (entries != count) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the calibration cache lists ", count, " tensors but holds ", entries,
-        " lines of them: the file is truncated or was edited; calibrate again"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the calibration cache lists ", count, " tensors but holds ", entries,
+                     " lines of them: the file is truncated or was edited; calibrate again"));
   }
   for (size_t i = 3; i < lines.size(); ++i) {
     const int line = static_cast<int>(i) + 1;

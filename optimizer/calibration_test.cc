@@ -134,8 +134,9 @@ NetworkDefinition DoubleRelu() {
 }
 
 std::vector<std::map<std::string, Weights>> TwoBatches() {
-  return {{{"x", Weights::FromFloats({1, 4}, {1.0f, -3.0f, 2.0f, 0.5f})}},
-          {{"x", Weights::FromFloats({2, 4}, {-6.0f, 1.5f, 0.0f, 0.0f, 0.25f, 0.0f, -1.0f, 0.0f})}}};
+  return {
+      {{"x", Weights::FromFloats({1, 4}, {1.0f, -3.0f, 2.0f, 0.5f})}},
+      {{"x", Weights::FromFloats({2, 4}, {-6.0f, 1.5f, 0.0f, 0.0f, 0.25f, 0.0f, -1.0f, 0.0f})}}};
 }
 
 TEST(CalibrateTest, MinMaxOverEveryBatchOfASmallNetwork) {
@@ -150,8 +151,7 @@ TEST(CalibrateTest, MinMaxOverEveryBatchOfASmallNetwork) {
   // By hand: |x| up to 6 (batch 2), 2x up to 12, relu(2x) up to 4 (x = 2).
   EXPECT_EQ(*t, (std::map<std::string, float>{{"x", 6.0f}, {"double", 12.0f}, {"relu", 4.0f}}));
   EXPECT_EQ(progress, (std::vector<int>{1, 2}));
-  EXPECT_EQ(CalibratedTensorNames(net.graph()),
-            (std::vector<std::string>{"x", "double", "relu"}));
+  EXPECT_EQ(CalibratedTensorNames(net.graph()), (std::vector<std::string>{"x", "double", "relu"}));
 }
 
 TEST(CalibrateTest, RefusesNoBatchesAndBatchesThatDoNotFit) {
@@ -184,8 +184,9 @@ CalibrationCache SampleCache() {
 TEST(CalibrationCacheTest, RoundTripsExactly) {
   const CalibrationCache cache = SampleCache();
   const std::string text = WriteCalibrationCache(cache);
-  EXPECT_TRUE(absl::StartsWith(text, "kiln-calibration-cache 1\ncalibrator percentile 99.9\n"
-                                     "tensors 5\n"))
+  EXPECT_TRUE(absl::StartsWith(text,
+                               "kiln-calibration-cache 1\ncalibrator percentile 99.9\n"
+                               "tensors 5\n"))
       << text;
   absl::StatusOr<CalibrationCache> read = ReadCalibrationCache(text);
   ASSERT_TRUE(read.ok()) << read.status();

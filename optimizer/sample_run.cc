@@ -24,10 +24,10 @@ absl::Status RunOnSamples(
     Dims want = desc.dims, got = w.dims();
     if (!want.empty() && !got.empty() && want.size() == got.size()) want[0] = got[0];
     if (w.dtype() != desc.dtype || got != want) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, "'s sample for input '", desc.name, "' is ", DataTypeName(w.dtype()), " ",
-          DimsString(got), "; the input is ", DataTypeName(desc.dtype), " ", DimsString(desc.dims),
-          " (dim 0, the batch, may differ)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, "'s sample for input '", desc.name, "' is ", DataTypeName(w.dtype()),
+                       " ", DimsString(got), "; the input is ", DataTypeName(desc.dtype), " ",
+                       DimsString(desc.dims), " (dim 0, the batch, may differ)"));
     }
     values[t] = w;
   }

@@ -105,8 +105,7 @@ class AttentionKernel : public Kernel {
       }
       auto* attention = variant_ == Variant::kRows ? &kernels::Attention<__half>
                                                    : &kernels::AttentionChunked<__half>;
-      KILN_CUDA_RETURN_IF_ERROR(
-          attention(s, t[0], t[1], t[2], mask, mask_is_half, out, stream));
+      KILN_CUDA_RETURN_IF_ERROR(attention(s, t[0], t[1], t[2], mask, mask_is_half, out, stream));
     } else {
       const auto t = qkv(static_cast<const float*>(args.inputs[0]));
       auto* attention = variant_ == Variant::kRows ? &kernels::Attention<float>
@@ -129,8 +128,7 @@ class AttentionTactic : public CudaTactic {
   // kernels::AttentionChunked (head size up to kMaxChunkedAttentionD) or
   // kernels::AttentionFlash (fp16 only).
   AttentionTactic(DataType dtype, Variant variant)
-      : CudaTactic(absl::StrCat("cuda.attention.", VariantName(variant), ".",
-                                DataTypeName(dtype)),
+      : CudaTactic(absl::StrCat("cuda.attention.", VariantName(variant), ".", DataTypeName(dtype)),
                    kAttentionOp, /*accepts_nhwc=*/false, /*dynamic_shapes=*/true),
         dtype_(dtype),
         variant_(variant) {}

@@ -63,31 +63,42 @@ Weights RandomMask(DataType dtype, Dims dims, std::mt19937& rng) {
   return w;
 }
 
+// Random Q [b, h, sq, d], K [b, h, sk, d] and V [b, h, sk, dv] in `dtype`,
+// then a mask of kind `mask`, drawn in that order; the policy's bound.
+OpCase MakeCase(DataType dtype, int64_t b, int64_t h, int64_t sq, int64_t sk, int64_t d, int64_t dv,
+                float scale, bool causal, MaskKind mask, std::mt19937& rng) {
+  AttentionParams params;
+  params.scale = scale;
+  params.causal = causal;
+  OpCase c;
+  c.op = kAttentionOp;
+  c.attrs = params.ToAttrs();
+  c.inputs = {Input(RandomFloatTensor(dtype, {b, h, sq, d}, rng)),
+              Input(RandomFloatTensor(dtype, {b, h, sk, d}, rng)),
+              Input(RandomFloatTensor(dtype, {b, h, sk, dv}, rng))};
+  switch (mask) {
+    case MaskKind::kNone: break;
+    case MaskKind::kKeyPadding: c.inputs.push_back(Input(KeyPaddingMask(dtype, b, sk, rng))); break;
+    case MaskKind::kQueryByKey:
+      c.inputs.push_back(Constant(RandomMask(dtype, {1, 1, sq, sk}, rng)));
+      break;
+    case MaskKind::kFull: c.inputs.push_back(Input(RandomMask(dtype, {b, h, sq, sk}, rng))); break;
+  }
+  c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+  return c;
+}
+
+// 1/sqrt(d), the scale transformers use.
+float InvSqrt(int64_t d) { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(d))); }
+
 OpCase AttentionCase(DataType dtype, MaskKind mask, bool causal, std::mt19937& rng) {
   return DrawWithOutputs([&] {
     const int64_t b = SmallDim(rng, 3), h = SmallDim(rng, 4);
     const int64_t sq = SmallDim(rng), sk = SmallDim(rng);
     const int64_t d = SmallDim(rng, 16), dv = SmallDim(rng, 16);
-    AttentionParams params;
-    params.scale = static_cast<float>(std::exp2(std::uniform_real_distribution<double>(-1, 1)(rng)) /
-                                      std::sqrt(static_cast<double>(d)));
-    params.causal = causal;
-    OpCase c;
-    c.op = kAttentionOp;
-    c.attrs = params.ToAttrs();
-    c.inputs = {Input(RandomFloatTensor(dtype, {b, h, sq, d}, rng)),
-                Input(RandomFloatTensor(dtype, {b, h, sk, d}, rng)),
-                Input(RandomFloatTensor(dtype, {b, h, sk, dv}, rng))};
-    switch (mask) {
-      case MaskKind::kNone: break;
-      case MaskKind::kKeyPadding: c.inputs.push_back(Input(KeyPaddingMask(dtype, b, sk, rng))); break;
-      case MaskKind::kQueryByKey:
-        c.inputs.push_back(Constant(RandomMask(dtype, {1, 1, sq, sk}, rng)));
-        break;
-      case MaskKind::kFull: c.inputs.push_back(Input(RandomMask(dtype, {b, h, sq, sk}, rng))); break;
-    }
-    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
-    return c;
+    const float scale = static_cast<float>(
+        std::exp2(std::uniform_real_distribution<double>(-1, 1)(rng)) * InvSqrt(d));
+    return MakeCase(dtype, b, h, sq, sk, d, dv, scale, causal, mask, rng);
   });
 }
 
@@ -111,18 +122,8 @@ std::vector<OpCase> TransformerCases(DataType dtype, std::mt19937& rng) {
   for (int i = 0; i < 6; ++i) {
     const int64_t b = UniformInt(rng, 1, 2), h = UniformInt(rng, 1, 3);
     const int64_t s = lengths[i % 3], d = i < 4 ? 64 : 128;
-    AttentionParams params;
-    params.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
-    params.causal = i % 2 == 1;
-    OpCase c;
-    c.op = kAttentionOp;
-    c.attrs = params.ToAttrs();
-    c.inputs = {Input(RandomFloatTensor(dtype, {b, h, s, d}, rng)),
-                Input(RandomFloatTensor(dtype, {b, h, s, d}, rng)),
-                Input(RandomFloatTensor(dtype, {b, h, s, d}, rng))};
-    if (i % 3 != 2) c.inputs.push_back(Input(KeyPaddingMask(dtype, b, s, rng)));
-    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
-    cases.push_back(std::move(c));
+    cases.push_back(MakeCase(dtype, b, h, s, s, d, d, InvSqrt(d), /*causal=*/i % 2 == 1,
+                             i % 3 != 2 ? MaskKind::kKeyPadding : MaskKind::kNone, rng));
   }
   return cases;
 }
@@ -224,30 +225,9 @@ TEST_P(AttentionConformanceTest, WideHeadsAndLongKeys) {
   int i = 0;
   for (DataType dtype : {DataType::kFloat32, DataType::kFloat16}) {
     for (const Shape& shape : shapes) {
-      AttentionParams params;
-      params.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(shape.d)));
-      params.causal = i % 2 == 1;
       const int64_t b = UniformInt(rng, 1, 2), h = UniformInt(rng, 1, 2);
-      OpCase c;
-      c.op = kAttentionOp;
-      c.attrs = params.ToAttrs();
-      c.inputs = {Input(RandomFloatTensor(dtype, {b, h, shape.sq, shape.d}, rng)),
-                  Input(RandomFloatTensor(dtype, {b, h, shape.sk, shape.d}, rng)),
-                  Input(RandomFloatTensor(dtype, {b, h, shape.sk, shape.dv}, rng))};
-      switch (masks[i % 4]) {
-        case MaskKind::kNone: break;
-        case MaskKind::kKeyPadding:
-          c.inputs.push_back(Input(KeyPaddingMask(dtype, b, shape.sk, rng)));
-          break;
-        case MaskKind::kQueryByKey:
-          c.inputs.push_back(Constant(RandomMask(dtype, {1, 1, shape.sq, shape.sk}, rng)));
-          break;
-        case MaskKind::kFull:
-          c.inputs.push_back(Input(RandomMask(dtype, {b, h, shape.sq, shape.sk}, rng)));
-          break;
-      }
-      c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
-      cases.push_back(std::move(c));
+      cases.push_back(MakeCase(dtype, b, h, shape.sq, shape.sk, shape.d, shape.dv, InvSqrt(shape.d),
+                               /*causal=*/i % 2 == 1, masks[i % 4], rng));
       ++i;
     }
   }
@@ -275,24 +255,8 @@ std::vector<OpCase> HeadSizeCases(DataType dtype, std::mt19937& rng, bool same_l
     };
     const int64_t b = UniformInt(rng, 1, 3), h = UniformInt(rng, 1, 3);
     const int64_t sq = draw(1, 150), sk = same_length ? sq : draw(1, 200);
-    AttentionParams params;
-    params.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
-    params.causal = i % 2 == 1;
-    OpCase c;
-    c.op = kAttentionOp;
-    c.attrs = params.ToAttrs();
-    c.inputs = {Input(RandomFloatTensor(dtype, {b, h, sq, d}, rng)),
-                Input(RandomFloatTensor(dtype, {b, h, sk, d}, rng)),
-                Input(RandomFloatTensor(dtype, {b, h, sk, d}, rng))};
-    switch (masks[i % 4]) {
-      case MaskKind::kNone: break;
-      case MaskKind::kKeyPadding: c.inputs.push_back(Input(KeyPaddingMask(dtype, b, sk, rng))); break;
-      case MaskKind::kQueryByKey:
-        c.inputs.push_back(Constant(RandomMask(dtype, {1, 1, sq, sk}, rng)));
-        break;
-      case MaskKind::kFull: c.inputs.push_back(Input(RandomMask(dtype, {b, h, sq, sk}, rng))); break;
-    }
-    c.tolerance = Tolerance::RelL2(dtype == DataType::kFloat16 ? kFp16RelL2 : kFp32RelL2);
+    OpCase c =
+        MakeCase(dtype, b, h, sq, sk, d, d, InvSqrt(d), /*causal=*/i % 2 == 1, masks[i % 4], rng);
     c.fixed_sizes = {d};
     cases.push_back(std::move(c));
   }

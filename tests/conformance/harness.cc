@@ -12,8 +12,8 @@
 #include <set>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "backends/backend.h"
@@ -621,8 +621,8 @@ absl::Status RunDynamic(const OpCase& c, const Tactic& tactic, const Tactic& ref
     // among the candidates: the tactic refused a corner of the profile.
     if (absl::IsNotFound(engine.status()) &&
         absl::StrContains(engine.status().message(), absl::StrCat(tactic.name(), ": "))) {
-      result.dynamic_refused = absl::StrCat("profile ", profile.ToString(), ": ",
-                                            engine.status().message());
+      result.dynamic_refused =
+          absl::StrCat("profile ", profile.ToString(), ": ", engine.status().message());
       return absl::OkStatus();
     }
     failures.push_back(absl::StrCat("dynamic shapes, profile ", profile.ToString(),
@@ -797,7 +797,7 @@ void ConformanceTest::CheckCases(const std::vector<OpCase>& cases) {
     worst.Merge(result->error);
     dynamic_refused += !result->dynamic_refused.empty();
     const std::string dynamic =
-        result->dynamic_shapes > 0 ? absl::StrCat(", dynamic x", result->dynamic_shapes)
+        result->dynamic_shapes > 0        ? absl::StrCat(", dynamic x", result->dynamic_shapes)
         : result->dynamic_refused.empty() ? ""
                                           : ", dynamic profile refused by the tactic";
     std::printf("[conformance] %s [%s%s%s%s]: %s %s\n", label.c_str(),
