@@ -16,7 +16,6 @@
 #include "graph/shape_profile.h"
 #include "optimizer/builder.h"
 #include "optimizer/timing_cache.h"
-#include "samples/networks.h"
 #include "serialization/plan_io.h"
 #include "tools/commands.h"
 #include "tools/npy.h"
@@ -56,13 +55,6 @@ namespace cli {
 namespace {
 
 constexpr char kName[] = "kiln build";
-
-absl::StatusOr<NetworkDefinition> SampleNetwork(absl::string_view name) {
-  if (name == "lenet5") return samples::LeNet5(/*seed=*/42);
-  if (name == "resnet50") return samples::ResNet50(/*seed=*/42);
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown --sample '", name, "'; the samples are lenet5, resnet50"));
-}
 
 // One line per layer on stderr while the builder times tactics:
 //   [12/122] conv3 (Convolution): cpu_ref.convolution.im2col 1.234 ms, 2 candidates

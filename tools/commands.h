@@ -61,6 +61,7 @@ const Command& InspectCommand();
 const Command& ProfileCommand();
 const Command& ConformanceCommand();
 const Command& CheckCommand();
+const Command& CalibrateCommand();
 
 // Prints "kiln <command>: <message>" on stderr as one line; returns `code`.
 int Fail(absl::string_view command, absl::string_view message, int code);
@@ -84,6 +85,9 @@ std::string FormatBytes(uint64_t bytes);
 
 // --formats: "linear,nhwc" -> the layouts (build and check).
 absl::StatusOr<std::vector<TensorFormat>> ParseFormats(absl::string_view text);
+// --sample: a built-in network with seeded random weights (lenet5,
+// resnet50); an unknown name is InvalidArgument listing them.
+absl::StatusOr<NetworkDefinition> SampleNetwork(absl::string_view name);
 // --shapes: "data:1x3x224x224,mask:1x77" -> {data: [1,3,224,224], mask: [1,77]}.
 absl::StatusOr<std::map<std::string, Dims>> ParseShapes(absl::string_view text);
 // The "name:FILE" items of a repeatable, comma-separated flag (--input,

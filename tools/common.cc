@@ -1,21 +1,22 @@
 // What several `kiln` commands share: flags, errors, files, loading engines.
-#include <functional>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <random>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "graph/status_macros.h"
 #include "optimizer/builder.h"
 #include "runtime/runtime.h"
+#include "samples/networks.h"
 #include "tools/commands.h"
 
 ABSL_FLAG(int, batch, 0,
@@ -61,6 +62,13 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseNamedFiles
     }
   }
   return files;
+}
+
+absl::StatusOr<NetworkDefinition> SampleNetwork(absl::string_view name) {
+  if (name == "lenet5") return samples::LeNet5(/*seed=*/42);
+  if (name == "resnet50") return samples::ResNet50(/*seed=*/42);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown --sample '", name, "'; the samples are lenet5, resnet50"));
 }
 
 absl::StatusOr<std::map<std::string, Dims>> ParseShapes(absl::string_view text) {

@@ -31,8 +31,8 @@ namespace {
 
 const std::vector<const Command*>& Commands() {
   static const auto* commands = new std::vector<const Command*>{
-      &BuildCommand(), &RunCommand(), &InspectCommand(), &ProfileCommand(),
-      &CheckCommand(), &ConformanceCommand()};
+      &BuildCommand(), &RunCommand(),         &InspectCommand(),  &ProfileCommand(),
+      &CheckCommand(), &ConformanceCommand(), &CalibrateCommand()};
   return *commands;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -77,7 +78,8 @@ Result* KilnTest::build_ = nullptr;
 TEST_F(KilnTest, HelpListsCommandsAndExitsZero) {
   Result r = Kiln("--help");
   EXPECT_EXIT_CODE(r, 0);
-  for (const char* command : {"build", "run", "inspect", "profile", "check", "conformance"}) {
+  for (const char* command :
+       {"build", "run", "inspect", "profile", "check", "conformance", "calibrate"}) {
     EXPECT_THAT(r.out, HasSubstr(absl::StrCat("  ", command, " "))) << command;
   }
   EXPECT_THAT(r.out, HasSubstr("kiln help <command>"));
@@ -185,6 +187,51 @@ TEST_F(KilnTest, CorruptedTimingCacheIsOneLineAndExitCodeOne) {
   EXPECT_EXIT_CODE(r, 1);
   EXPECT_EQ(r.err_lines(), 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("bad.cache: malformed timing cache"));
+}
+
+TEST_F(KilnTest, CalibrateWritesACacheOfEveryTensorWithAProgressBar) {
+  // Two batches of LeNet-5's input "data" [B, 1, 32, 32]; |x| peaks at 3.5 in
+  // the second.
+  const std::string dir = TmpDir() + "/calib";
+  std::filesystem::create_directories(dir);
+  std::vector<float> a(32 * 32, 0.25f), b(2 * 32 * 32, -0.5f);
+  b[17] = -3.5f;
+  ASSERT_TRUE(WriteNpyFile(dir + "/a.npy", Weights::FromFloats({1, 1, 32, 32}, a)).ok());
+  ASSERT_TRUE(WriteNpyFile(dir + "/b.npy", Weights::FromFloats({2, 1, 32, 32}, b)).ok());
+  Result r =
+      Kiln("calibrate --sample=lenet5 --calib_data=calib --calibrator=minmax -o lenet.calib");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.err, HasSubstr("calibrating [##############################] 2/2"));
+  EXPECT_THAT(r.out, HasSubstr("on 2 batches (minmax); cache written to lenet.calib"));
+  const std::string cache = ReadText(TmpDir() + "/lenet.calib");
+  EXPECT_THAT(cache, HasSubstr("kiln-calibration-cache 1\ncalibrator minmax\n"));
+  EXPECT_THAT(cache, HasSubstr("\ndata\t3.5\n"));
+  // The default calibrator (entropy) on the same data.
+  r = Kiln("calibrate --sample=lenet5 --calib_data=calib -o lenet.entropy.calib");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(ReadText(TmpDir() + "/lenet.entropy.calib"), HasSubstr("calibrator entropy\n"));
+}
+
+TEST_F(KilnTest, CalibrateRefusesBadFlagsAndBadBatches) {
+  Result r = Kiln("calibrate --sample=lenet5 --calib_data=calib --calibrator=magic -o x.calib");
+  EXPECT_EXIT_CODE(r, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown calibrator 'magic'"));
+  r = Kiln("calibrate --sample=lenet5 -o x.calib");
+  EXPECT_EXIT_CODE(r, 2);
+  EXPECT_THAT(r.err, HasSubstr("missing --calib_data"));
+  std::filesystem::create_directories(TmpDir() + "/empty");
+  r = Kiln("calibrate --sample=lenet5 --calib_data=empty -o x.calib");
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_THAT(r.err, HasSubstr("has no .npy files"));
+  const std::string wrong = TmpDir() + "/wrong";
+  std::filesystem::create_directories(wrong);
+  ASSERT_TRUE(WriteNpyFile(wrong + "/c.npy",
+                           Weights::FromFloats({1, 1, 28, 28}, std::vector<float>(28 * 28, 1.0f)))
+                  .ok());
+  r = Kiln("calibrate --sample=lenet5 --calib_data=wrong -o x.calib");
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_THAT(r.err, HasSubstr("sample for input 'data' is fp32 1x1x28x28"));
+  EXPECT_EQ(r.err_lines(), 2) << r.err;  // the empty progress bar, then the error
 }
 
 TEST_F(KilnTest, InspectShowsLayersTacticsAndMemory) {
