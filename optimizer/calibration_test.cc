@@ -1,4 +1,5 @@
-// Tests of INT8 calibration (calibration.h): the |x| histogram, the three
+// Tests of INT8 calibration (calibration.h) and of the sample runner it
+// shares with the fp16 range check (sample_run.h): the |x| histogram, the three
 // calibrators' thresholds on hand-checked or well-understood data, the
 // calibration of a small network on two batches, and the calibration cache
 // (round trip, every refusal, the check against a network).
@@ -11,12 +12,14 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "graph/network_definition.h"
 #include "gtest/gtest.h"
 #include "ops/activation.h"
 #include "ops/element_wise.h"
+#include "optimizer/sample_run.h"
 #include "tests/util/op_runner.h"
 
 namespace kiln {
@@ -152,6 +155,30 @@ TEST(CalibrateTest, MinMaxOverEveryBatchOfASmallNetwork) {
   EXPECT_EQ(*t, (std::map<std::string, float>{{"x", 6.0f}, {"double", 12.0f}, {"relu", 4.0f}}));
   EXPECT_EQ(progress, (std::vector<int>{1, 2}));
   EXPECT_EQ(CalibratedTensorNames(net.graph()), (std::vector<std::string>{"x", "double", "relu"}));
+}
+
+TEST(SampleRunTest, DropsEachTensorAfterItsLastReader) {
+  const NetworkDefinition net = DoubleRelu();
+  const Graph& graph = net.graph();
+  auto id = [&](const std::string& name) {
+    for (TensorId t = 0; t < graph.num_tensors(); ++t) {
+      if (graph.tensor(t).desc.name == name) return t;
+    }
+    return TensorId{-1};
+  };
+  std::vector<std::string> seen;
+  const absl::Status run =
+      RunOnSamples(graph, TwoBatches()[0], "test", [&](const Node& node, const SampleValues& v) {
+        std::string held;
+        for (const char* name : {"x", "double", "relu"}) {
+          if (v[id(name)].has_value()) absl::StrAppend(&held, held.empty() ? "" : ",", name);
+        }
+        seen.push_back(absl::StrCat(node.name, ":", held));
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(run.ok()) << run;
+  // x is gone once "double" (its only reader) ran; "double" once "relu" did.
+  EXPECT_EQ(seen, (std::vector<std::string>{"double:x,double", "relu:double,relu"}));
 }
 
 TEST(CalibrateTest, RefusesNoBatchesAndBatchesThatDoNotFit) {

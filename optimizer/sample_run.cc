@@ -34,6 +34,16 @@ absl::Status RunOnSamples(
   for (TensorId t = 0; t < graph.num_tensors(); ++t) {
     if (graph.tensor(t).is_constant()) values[t] = *graph.tensor(t).constant;
   }
+  // Each tensor is dropped after the last layer that reads it (after the
+  // callback of the layer that makes it when none does), so a run holds
+  // about a layer's worth of activations, not the whole network's.
+  std::vector<int> last_use(graph.num_tensors(), -1);
+  for (int k = 0; k < static_cast<int>(graph.nodes().size()); ++k) {
+    for (TensorId t : graph.nodes()[k].inputs) {
+      if (t >= 0) last_use[t] = k;
+    }
+  }
+  int k = 0;
   for (const Node& node : graph.nodes()) {
     std::vector<const Weights*> inputs;
     for (TensorId t : node.inputs) {
@@ -58,6 +68,12 @@ absl::Status RunOnSamples(
       values[node.outputs[i]] = std::move((*outputs)[i]);
     }
     if (absl::Status s = after_layer(node, values); !s.ok()) return s;
+    for (const std::vector<TensorId>* tensors : {&node.inputs, &node.outputs}) {
+      for (TensorId t : *tensors) {
+        if (t >= 0 && last_use[t] <= k) values[t].reset();
+      }
+    }
+    ++k;
   }
   return absl::OkStatus();
 }

@@ -19,8 +19,10 @@
 
 namespace kiln {
 
-// Every tensor's value so far, by TensorId: inputs and constants at the
-// start, each layer's outputs once it ran.
+// The tensors' values by TensorId: inputs and constants at the start, each
+// layer's outputs once it ran; a tensor is dropped (nullopt) once the last
+// layer that reads it has run, so a callback sees its layer's inputs and
+// outputs, not necessarily older tensors.
 using SampleValues = std::vector<std::optional<Weights>>;
 
 // Runs `graph` (topologically sorted) on `samples` (input name -> data, of
