@@ -41,15 +41,24 @@ void AddWeights(AbsHistogram& h, const Weights& w) {
 // T), Q the same i bins quantized to kLevels groups, each group's count
 // spread evenly over its nonzero bins; T is the middle of bin i for the i
 // with the least KL(P || Q), no more than the largest |x|.
+//
+// Within a group Q is one value q on its nonzero bins, so the group's share
+// of KL = sum p/N log((p/N) / (q/K)) over them is (sum p log p - sum p *
+// (log N + log(q/K))) / N: prefix sums of p and p log p make each group O(1)
+// and the search O(kBins * kLevels) rather than O(kBins^2) logarithms. Bin
+// i-1, which also takes the clipped counts, is summed on its own.
 float EntropyThreshold(const AbsHistogram& h) {
   const std::vector<int64_t>& bins = h.bins();
   const int n = AbsHistogram::kBins;
-  std::vector<double> prefix(n + 1, 0.0), nonzero(n + 1, 0.0);
+  std::vector<double> prefix(n + 1, 0.0), nonzero(n + 1, 0.0), plogp(n + 1, 0.0);
   for (int j = 0; j < n; ++j) {
-    prefix[j + 1] = prefix[j] + static_cast<double>(bins[j]);
-    nonzero[j + 1] = nonzero[j] + (bins[j] != 0 ? 1.0 : 0.0);
+    const double c = static_cast<double>(bins[j]);
+    prefix[j + 1] = prefix[j] + c;
+    nonzero[j + 1] = nonzero[j] + (c != 0.0 ? 1.0 : 0.0);
+    plogp[j + 1] = plogp[j] + (c != 0.0 ? c * std::log(c) : 0.0);
   }
   const double total = prefix[n];
+  const double log_total = std::log(total);
   // Q == 0 where P > 0 (only bin i-1, when the clipped counts land on an
   // empty bin) costs as if Q were this small.
   constexpr double kEpsilon = 1e-10;
@@ -65,12 +74,19 @@ float EntropyThreshold(const AbsHistogram& h) {
       const int end = static_cast<int>(static_cast<int64_t>(g + 1) * i / kLevels);
       const double group = prefix[end] - prefix[start];
       const double group_nonzero = nonzero[end] - nonzero[start];
-      for (int j = start; j < end; ++j) {
-        const double p = static_cast<double>(bins[j]) + (j == i - 1 ? outliers : 0.0);
-        if (p == 0.0) continue;
-        const double q = bins[j] != 0 ? group / group_nonzero : 0.0;
-        const double pn = p / total, qn = q / kept;
-        kl += pn * std::log(pn / (qn > 0.0 ? qn : kEpsilon));
+      const double log_qn = group > 0.0 ? std::log(group / group_nonzero / kept) : 0.0;
+      const int plain_end = end == i ? i - 1 : end;  // bins with P = their count
+      const double c = prefix[plain_end] - prefix[start];
+      if (c > 0.0) {
+        kl += (plogp[plain_end] - plogp[start] - c * (log_total + log_qn)) / total;
+      }
+      if (end == i) {
+        const double last = static_cast<double>(bins[i - 1]);
+        const double p = last + outliers;
+        if (p > 0.0) {
+          const double pn = p / total;
+          kl += pn * (std::log(pn) - (last != 0.0 ? log_qn : std::log(kEpsilon)));
+        }
       }
     }
     if (kl < best_kl) {

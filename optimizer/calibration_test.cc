@@ -5,10 +5,12 @@
 // (round trip, every refusal, the check against a network).
 #include "optimizer/calibration.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -107,6 +109,78 @@ TEST(CalibratorTest, EntropyClipsRareOutliersAndKeepsAUniformRange) {
   const AbsHistogram u = Of(flat);
   EXPECT_GT(Threshold(u, CalibratorKind::kEntropy), 0.95f * u.max_abs());
   EXPECT_LE(Threshold(u, CalibratorKind::kEntropy), u.max_abs());
+}
+
+// The KL search written out term by term (TensorRT's description): the
+// oracle for the entropy calibrator's prefix-sum form.
+float DirectEntropyThreshold(const AbsHistogram& h) {
+  const std::vector<int64_t>& bins = h.bins();
+  const int n = AbsHistogram::kBins, levels = 128;
+  double total = 0.0;
+  for (int64_t c : bins) total += static_cast<double>(c);
+  int best = n;
+  double best_kl = INFINITY;
+  for (int i = levels; i <= n; ++i) {
+    double kept = 0.0;
+    for (int j = 0; j < i; ++j) kept += static_cast<double>(bins[j]);
+    if (kept == 0.0) continue;
+    std::vector<double> p(i), q(i, 0.0);
+    for (int j = 0; j < i; ++j) p[j] = static_cast<double>(bins[j]);
+    p[i - 1] += total - kept;
+    for (int g = 0; g < levels; ++g) {
+      const int start = g * i / levels, end = (g + 1) * i / levels;
+      double sum = 0.0, nonzero = 0.0;
+      for (int j = start; j < end; ++j) {
+        sum += static_cast<double>(bins[j]);
+        nonzero += bins[j] != 0 ? 1.0 : 0.0;
+      }
+      for (int j = start; j < end; ++j) q[j] = bins[j] != 0 ? sum / nonzero : 0.0;
+    }
+    double kl = 0.0;
+    for (int j = 0; j < i; ++j) {
+      if (p[j] == 0.0) continue;
+      const double pn = p[j] / total, qn = q[j] / kept;
+      kl += pn * std::log(pn / (qn > 0.0 ? qn : 1e-10));
+    }
+    if (kl < best_kl) {
+      best_kl = kl;
+      best = i;
+    }
+  }
+  return static_cast<float>(std::min<double>((best + 0.5) * h.bin_width(), h.max_abs()));
+}
+
+// A histogram over [0, 1) with `counts[j]` values in bin j (and one at 1.0,
+// which fixes the range).
+AbsHistogram WithCounts(const std::vector<int>& counts) {
+  std::vector<float> values = {1.0f};
+  for (size_t j = 0; j < counts.size(); ++j) {
+    const float centre = (static_cast<float>(j) + 0.5f) / AbsHistogram::kBins;
+    values.insert(values.end(), counts[j], centre);
+  }
+  return Of(values);
+}
+
+TEST(CalibratorTest, EntropyMatchesTheSearchWrittenOutTermByTerm) {
+  const int n = AbsHistogram::kBins;
+  std::vector<int> decay(n), bumps(n), sparse(n), tail(n);
+  for (int j = 0; j < n; ++j) {
+    decay[j] = static_cast<int>(2000.0 * std::pow(0.993, j));
+    bumps[j] = static_cast<int>(300.0 * std::exp(-std::pow((j - 100) / 30.0, 2)) +
+                                40.0 * std::exp(-std::pow((j - 1500) / 60.0, 2)));
+    sparse[j] = j % 7 == 0 ? j % 13 + 1 : 0;
+    tail[j] = j < 300 ? 500 : (j % 97 == 0 ? 1 : 0);  // a body and rare far values
+  }
+  for (const auto& [name, counts] :
+       {std::pair<const char*, const std::vector<int>&>{"decay", decay},
+        {"bumps", bumps},
+        {"sparse", sparse},
+        {"tail", tail}}) {
+    const AbsHistogram h = WithCounts(counts);
+    const float want = DirectEntropyThreshold(h);
+    EXPECT_EQ(Threshold(h, CalibratorKind::kEntropy), want) << name;
+    std::printf("%s: entropy threshold %.6g of max %.6g\n", name, want, h.max_abs());
+  }
 }
 
 TEST(CalibratorTest, AllZeroTensorsGetZeroAndEmptyOnesAnError) {
