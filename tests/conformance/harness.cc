@@ -541,9 +541,8 @@ bool ValidShapes(const OpCase& c, const std::vector<Dims>& shapes, const Tactic&
 // Shapes at which to run a dynamic-shape plan of `c`, whose non-constant
 // inputs are at their max: each size > 1 that no constant also has (a size
 // shared with a weight, like a GEMM's K, stays; so do OpCase::fixed_sizes)
-// is a symbol, shrunk to the
-// same random value wherever it appears, so equal dims stay equal and 1s
-// stay 1. Returns the profile's min corner first (the elementwise min of the
+// is a symbol, shrunk to the same random value wherever it appears, so equal
+// dims stay equal and 1s stay 1. Returns the profile's min corner first (the elementwise min of the
 // drawn shapes, itself valid), then the drawn shapes; empty when no dim can
 // vary or no smaller shape is valid.
 std::vector<std::vector<Dims>> DrawShapes(const OpCase& c, const Tactic& reference,
